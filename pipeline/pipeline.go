@@ -1,0 +1,98 @@
+// Package pipeline is the one path every message takes, shared by `serve`
+// and `scan`: parse once, run the scanners, let the rules decide.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/rules"
+	"github.com/mailward/mailward/scanner"
+)
+
+// Pipeline scans messages and decides what to do with them.
+type Pipeline struct {
+	Runner *scanner.Runner
+	Rules  *rules.Engine
+	close  []func() error
+}
+
+// Verdict is the pipeline's whole answer for one message.
+type Verdict struct {
+	Message  *scanner.Message
+	Result   scanner.Result
+	Decision rules.Decision
+}
+
+// New assembles the scanners and rules a config asks for.
+func New(cfg *config.Config) (*Pipeline, error) {
+	p := &Pipeline{Rules: rules.New(cfg.Rules, cfg.Scan.OnError)}
+	scanners, err := p.buildScanners(cfg)
+	if err != nil {
+		p.Close()
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	p.Runner = &scanner.Runner{Scanners: scanners, Budget: cfg.Scan.Budget.D()}
+	return p, nil
+}
+
+// Close releases scanner resources.
+func (p *Pipeline) Close() error {
+	var first error
+	for _, c := range p.close {
+		if err := c(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Scan parses raw once and runs every scanner and the rules on it. A message
+// that cannot be parsed at all is an Unscannable finding, not an error.
+func (p *Pipeline) Scan(ctx context.Context, raw []byte, env scanner.Envelope) Verdict {
+	m, err := scanner.Parse(raw, env)
+	if err != nil {
+		m = &scanner.Message{Envelope: env, Raw: raw}
+		m.Limits = append(m.Limits, "message could not be parsed")
+	}
+	res := p.Runner.Run(ctx, m)
+	return Verdict{Message: m, Result: res, Decision: p.Rules.Decide(env, res)}
+}
+
+// Categories returns the distinct categories of findings, sorted.
+func Categories(fs []scanner.Finding) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range fs {
+		if !seen[string(f.Category)] {
+			seen[string(f.Category)] = true
+			out = append(out, string(f.Category))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// FindingsHeader is the X-Mailward-Findings value: the highest score per
+// category, such as "pupil_data=0.97, offensive_language=0.80".
+func FindingsHeader(fs []scanner.Finding) string {
+	best := map[string]float64{}
+	var order []string
+	for _, f := range fs {
+		c := string(f.Category)
+		if _, ok := best[c]; !ok {
+			order = append(order, c)
+		}
+		if f.Score > best[c] {
+			best[c] = f.Score
+		}
+	}
+	parts := make([]string, 0, len(order))
+	for _, c := range order {
+		parts = append(parts, fmt.Sprintf("%s=%.2f", c, best[c]))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,29 @@
+package scanner
+
+// Category is the policy area a finding belongs to. The same word is used in
+// the X-Mailward-Findings header, log lines, metric labels and rules.
+type Category string
+
+// The categories of DESIGN.md.
+const (
+	ChainMail            Category = "chain_mail"
+	OffensiveLanguage    Category = "offensive_language"
+	PupilData            Category = "pupil_data"
+	SuspiciousAttachment Category = "suspicious_attachment"
+	Malware              Category = "malware"
+	Unscannable          Category = "unscannable"
+)
+
+// Finding is one thing a scanner noticed. It is data: only package rules
+// turns findings into an action.
+//
+// Summary names the category's evidence by count and place ("31 UPNs in
+// attachment 2 (xlsx)"), never the content, a file name or pupil data:
+// summaries go into logs and alerts.
+type Finding struct {
+	Category Category `json:"category"`
+	Scanner  string   `json:"scanner"`
+	Score    float64  `json:"score"`
+	Summary  string   `json:"summary"`
+	Where    string   `json:"where,omitempty"`
+}

@@ -1,0 +1,127 @@
+// Package scanner holds the message model that every detector reads and the
+// runner that applies detectors to it.
+//
+// A message is parsed once (Parse) into a Message; every Scanner reads that
+// same Message concurrently and must not modify it.
+package scanner
+
+import (
+	"net/netip"
+	"net/textproto"
+)
+
+// Direction is the way a transaction flows, decided from the envelope.
+type Direction string
+
+// The directions of DESIGN.md.
+const (
+	Inbound  Direction = "inbound"
+	Outbound Direction = "outbound"
+	Internal Direction = "internal"
+)
+
+// Envelope is what the SMTP session knew before DATA.
+type Envelope struct {
+	Client    netip.Addr
+	Trusted   bool
+	Helo      string
+	TLS       bool
+	From      string
+	To        []string
+	Direction Direction
+}
+
+// TextKind says where a piece of text came from.
+type TextKind string
+
+// Kinds of text.
+const (
+	KindSubject    TextKind = "subject"
+	KindPlain      TextKind = "plain"      // a text/plain body part
+	KindHTML       TextKind = "html"       // visible text of an HTML part
+	KindHidden     TextKind = "hidden"     // text an HTML part hides from the reader
+	KindAttachment TextKind = "attachment" // text extracted from an attachment
+)
+
+// Text is one piece of readable text, already decoded to UTF-8.
+type Text struct {
+	// Where names the place for findings: "body", or an attachment's index
+	// ("2") and, inside archives, its path below it ("2/inner/pupils.xlsx"
+	// is for the review page only; summaries use Attachment.Index).
+	Where string
+	Kind  TextKind
+	// Attachment is the attachment the text came from, nil for body text.
+	Attachment *Attachment
+	Content    string
+}
+
+// Attachment is one file carried by the message: a MIME attachment or an
+// item extracted from inside one (archive entry, forwarded message part).
+type Attachment struct {
+	// Index is the 1-based number of the top-level attachment this item is,
+	// or lives inside. Logs and alerts name attachments by Index and type,
+	// never by file name (file names are often personal data).
+	Index int
+	// Path is the item's place, such as "report.zip/inner/pupils.xlsx".
+	Path string
+	// FileName is the item's own name (last element of Path).
+	FileName string
+	// DeclaredType is the MIME type the sender claimed, lowercased.
+	DeclaredType string
+	// SniffedType is the MIME type the content really has.
+	SniffedType string
+	// Size in bytes of Data.
+	Size int64
+	// Data is the decoded content.
+	Data []byte
+	// Encrypted is set when the item is password-protected or encrypted and
+	// so could not be read.
+	Encrypted bool
+	// Depth is 0 for a MIME attachment, 1 for an item inside it, and so on.
+	Depth int
+	// Inline is set for parts shown in the body (images with a Content-ID).
+	Inline bool
+}
+
+// Message is the parsed form of one message, shared read-only by all scanners.
+type Message struct {
+	Envelope Envelope
+	// Raw is the message as relayed: line endings normalised to CRLF,
+	// without mailward's own prepended headers.
+	Raw []byte
+	// Header is the top-level header, keys canonicalised.
+	Header textproto.MIMEHeader
+	// Subject is the decoded subject.
+	Subject string
+	// Texts holds every readable text: subject, body parts, attachment text.
+	Texts []Text
+	// Attachments lists every file, top-level and extracted.
+	Attachments []*Attachment
+	// Problems are structural defects the parser worked around (bad
+	// boundaries, broken encodings); they are not findings by themselves.
+	Problems []string
+	// Limits are extraction limits that were hit, each a deterministic
+	// reason the message could not be fully scanned.
+	Limits []string
+}
+
+// Body returns the text of the body parts (plain, or HTML when the message
+// has no plain part) joined by blank lines.
+func (m *Message) Body() string {
+	var n int
+	for _, t := range m.Texts {
+		if t.Kind == KindPlain || t.Kind == KindHTML {
+			n += len(t.Content) + 2
+		}
+	}
+	b := make([]byte, 0, n)
+	for _, t := range m.Texts {
+		if t.Kind == KindPlain || t.Kind == KindHTML {
+			if len(b) > 0 {
+				b = append(b, '\n', '\n')
+			}
+			b = append(b, t.Content...)
+		}
+	}
+	return string(b)
+}
