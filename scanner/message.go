@@ -83,6 +83,16 @@ type Attachment struct {
 	Inline bool
 }
 
+// Table is one sheet or table, cells as text.
+type Table struct {
+	// Where is the attachment index as in Text.Where.
+	Where      string
+	Attachment *Attachment
+	// Name is the sheet or table name, for the review page only.
+	Name string
+	Rows [][]string
+}
+
 // Message is the parsed form of one message, shared read-only by all scanners.
 type Message struct {
 	Envelope Envelope
@@ -97,6 +107,9 @@ type Message struct {
 	Texts []Text
 	// Attachments lists every file, top-level and extracted.
 	Attachments []*Attachment
+	// Tables are tabular data found in attachments (CSV/TSV, spreadsheets,
+	// document tables), one per sheet or table, first row usually the header.
+	Tables []Table
 	// Problems are structural defects the parser worked around (bad
 	// boundaries, broken encodings); they are not findings by themselves.
 	Problems []string
