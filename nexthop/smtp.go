@@ -1,0 +1,273 @@
+package nexthop
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// SMTP is a next hop spoken to over SMTP, with STARTTLS when offered.
+type SMTP struct {
+	addr  string
+	opts  Options
+	slots chan struct{}
+}
+
+func (h *SMTP) String() string { return "smtp://" + h.addr }
+
+// Begin implements Hop.
+func (h *SMTP) Begin(ctx context.Context, from string, opts *smtp.MailOptions) (Txn, error) {
+	select {
+	case h.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("next hop %s: all %d sessions busy: %w", h.addr, cap(h.slots), ctx.Err())
+	}
+	t := &smtpTxn{hop: h, from: from, mailOpts: opts}
+	if err := t.open(ctx); err != nil {
+		<-h.slots
+		return nil, err
+	}
+	return t, nil
+}
+
+type smtpTxn struct {
+	hop      *SMTP
+	c        *smtp.Client
+	conn     net.Conn
+	from     string
+	mailOpts *smtp.MailOptions
+	rcpts    []rcpt
+	done     bool
+}
+
+type rcpt struct {
+	to   string
+	opts *smtp.RcptOptions
+}
+
+// open connects, greets, starts TLS when offered and sends MAIL FROM.
+func (t *smtpTxn) open(ctx context.Context) error {
+	d := net.Dialer{Timeout: t.hop.opts.Timeout}
+	conn, err := d.DialContext(ctx, "tcp", t.hop.addr)
+	if err != nil {
+		return fmt.Errorf("next hop %s: %w", t.hop.addr, err)
+	}
+	conn, err = starttls(conn, t.hop.opts, t.hop.addr)
+	if err != nil {
+		return fmt.Errorf("next hop %s: %w", t.hop.addr, err)
+	}
+	c := smtp.NewClient(conn)
+	c.CommandTimeout = t.hop.opts.Timeout
+	c.SubmissionTimeout = t.hop.opts.Timeout
+	t.c, t.conn = c, conn
+	if err := c.Hello(t.hop.opts.HeloName); err != nil {
+		t.close()
+		return fmt.Errorf("next hop %s: ehlo: %w", t.hop.addr, err)
+	}
+	if err := c.Mail(t.from, t.mailOptions()); err != nil {
+		t.close()
+		return fmt.Errorf("next hop %s: mail: %w", t.hop.addr, err)
+	}
+	return nil
+}
+
+// mailOptions passes the client's MAIL parameters on, except SIZE: mailward
+// adds headers, so the declared size no longer holds.
+func (t *smtpTxn) mailOptions() *smtp.MailOptions {
+	if t.mailOpts == nil {
+		return nil
+	}
+	o := *t.mailOpts
+	o.Size = 0
+	o.Auth = nil
+	if ok, _ := t.c.Extension("SMTPUTF8"); !ok {
+		o.UTF8 = false
+	}
+	if ok, _ := t.c.Extension("8BITMIME"); !ok {
+		o.Body = ""
+	}
+	if ok, _ := t.c.Extension("DSN"); !ok {
+		o.Return, o.EnvelopeID = "", ""
+	}
+	return &o
+}
+
+func (t *smtpTxn) Rcpt(ctx context.Context, to string, opts *smtp.RcptOptions) error {
+	if ok, _ := t.c.Extension("DSN"); !ok {
+		opts = nil
+	}
+	t.setDeadline(ctx)
+	if err := t.c.Rcpt(to, opts); err != nil {
+		return err
+	}
+	t.rcpts = append(t.rcpts, rcpt{to, opts})
+	return nil
+}
+
+func (t *smtpTxn) setDeadline(ctx context.Context) {
+	if dl, ok := ctx.Deadline(); ok {
+		t.conn.SetDeadline(dl)
+	} else {
+		t.conn.SetDeadline(time.Time{})
+	}
+}
+
+// alive checks that an idle session still answers.
+func (t *smtpTxn) alive(ctx context.Context) bool {
+	t.setDeadline(ctx)
+	return t.c.Noop() == nil
+}
+
+// reopen replaces a dropped session and replays MAIL and every RCPT.
+func (t *smtpTxn) reopen(ctx context.Context) error {
+	t.close()
+	if err := t.open(ctx); err != nil {
+		return err
+	}
+	for _, r := range t.rcpts {
+		if err := t.c.Rcpt(r.to, r.opts); err != nil {
+			return fmt.Errorf("next hop %s: replayed rcpt refused: %w", t.hop.addr, err)
+		}
+	}
+	return nil
+}
+
+func (t *smtpTxn) Data(ctx context.Context, msg []byte) (err error) {
+	defer t.finish()
+	if !t.alive(ctx) {
+		if err := t.reopen(ctx); err != nil {
+			return err
+		}
+	}
+	t.setDeadline(ctx)
+	if dl, ok := ctx.Deadline(); ok {
+		t.c.SubmissionTimeout = time.Until(dl)
+	}
+	w, err := t.c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		// Never send the dot after a failed write: close the connection so
+		// the hop discards what it has.
+		t.close()
+		return fmt.Errorf("next hop %s: data: %w", t.hop.addr, err)
+	}
+	if err := w.Close(); err != nil {
+		var se *smtp.SMTPError
+		if errors.As(err, &se) {
+			return se
+		}
+		return fmt.Errorf("next hop %s: end of data: %w", t.hop.addr, err)
+	}
+	t.done = true
+	return nil
+}
+
+func (t *smtpTxn) Abort() {
+	if t.c != nil && t.conn != nil {
+		t.conn.SetDeadline(time.Now().Add(5 * time.Second))
+		t.c.Reset()
+	}
+	t.finish()
+}
+
+// finish quits politely after a transaction and frees the session slot.
+func (t *smtpTxn) finish() {
+	if t.c == nil && t.conn == nil && t.hop == nil {
+		return
+	}
+	if t.c != nil && t.conn != nil {
+		t.conn.SetDeadline(time.Now().Add(5 * time.Second))
+		t.c.Quit()
+	}
+	t.close()
+	if t.hop != nil {
+		<-t.hop.slots
+		t.hop = nil
+	}
+}
+
+func (t *smtpTxn) close() {
+	if t.conn != nil {
+		t.conn.Close()
+	}
+	t.c, t.conn = nil, nil
+}
+
+// starttls greets the hop and upgrades the connection with STARTTLS when the
+// hop offers it. go-smtp's client has no exported STARTTLS after a custom
+// EHLO name, so the first exchange is done here and the returned connection
+// replays a greeting for the go-smtp client that takes over.
+func starttls(conn net.Conn, o Options, addr string) (net.Conn, error) {
+	conn.SetDeadline(time.Now().Add(o.Timeout))
+	tp := textproto.NewConn(conn)
+	if _, _, err := tp.ReadResponse(220); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("greeting: %w", err)
+	}
+	if err := tp.PrintfLine("EHLO %s", o.HeloName); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	_, msg, err := tp.ReadResponse(250)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("ehlo: %w", err)
+	}
+	offered := false
+	for _, l := range strings.Split(msg, "\n") {
+		if strings.EqualFold(strings.TrimSpace(l), "STARTTLS") {
+			offered = true
+		}
+	}
+	if offered {
+		if err := tp.PrintfLine("STARTTLS"); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		if _, _, err := tp.ReadResponse(220); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("starttls: %w", err)
+		}
+		cfg := o.TLS
+		if cfg == nil {
+			host, _, _ := net.SplitHostPort(addr)
+			cfg = &tls.Config{ServerName: host, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}
+		}
+		tc := tls.Client(conn, cfg)
+		if err := tc.Handshake(); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("starttls handshake: %w", err)
+		}
+		conn = tc
+	}
+	conn.SetDeadline(time.Time{})
+	return &greeted{Conn: conn, pending: []byte("220 greeted\r\n")}, nil
+}
+
+// greeted is a connection whose greeting was already read; it replays one
+// for the go-smtp client.
+type greeted struct {
+	net.Conn
+	pending []byte
+}
+
+func (g *greeted) Read(b []byte) (int, error) {
+	if len(g.pending) > 0 {
+		n := copy(b, g.pending)
+		g.pending = g.pending[n:]
+		return n, nil
+	}
+	return g.Conn.Read(b)
+}
+
+// TLS reports whether the session to the hop is encrypted.
+func (g *greeted) TLS() bool { _, ok := g.Conn.(*tls.Conn); return ok }
