@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strings"
+
+	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/pipeline"
+	"github.com/mailward/mailward/scanner"
+	"github.com/mailward/mailward/smtp"
+)
+
+// scanLine is one line of `mailward scan` output (DESIGN.md contract).
+type scanLine struct {
+	File      string            `json:"file"`
+	Direction string            `json:"direction"`
+	Action    string            `json:"action"`
+	Rule      string            `json:"rule"`
+	Findings  []scanner.Finding `json:"findings"`
+	Explain   string            `json:"explain,omitempty"`
+	Error     string            `json:"error,omitempty"`
+}
+
+// runScan scans .eml files offline through the same pipeline and rules as
+// serve. It never writes to the tracker and never sends mail. Exit 0 whatever
+// the verdicts; 2 when the config is bad or any file could not be read.
+func runScan(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("scan", stderr)
+	cfgPath := fs.String("config", "", "config file (default: the local default)")
+	dirFlag := fs.String("direction", "", "inbound, outbound or internal (default: from -from/-to/-client)")
+	from := fs.String("from", "", "envelope sender")
+	to := fs.String("to", "", "envelope recipients, comma-separated")
+	client := fs.String("client", "", "client IP address")
+	explain := fs.Bool("explain", false, "say which rule matched and why")
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(files) == 0 {
+		fmt.Fprintln(stderr, "mailward scan: no files given (use - for stdin)")
+		return 2
+	}
+	cfg, ok := loadConfig(*cfgPath, stderr)
+	if !ok {
+		return 2
+	}
+	env, err := scanEnvelope(cfg, *dirFlag, *from, *to, *client)
+	if err != nil {
+		fmt.Fprintf(stderr, "mailward scan: %v\n", err)
+		return 2
+	}
+	p, err := pipeline.New(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "mailward scan: %v\n", err)
+		return 2
+	}
+	defer p.Close()
+
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	code := 0
+	for _, f := range files {
+		raw, err := readInput(f)
+		if err != nil {
+			fmt.Fprintf(stderr, "mailward scan: %v\n", err)
+			code = 2
+			continue
+		}
+		v := p.Scan(context.Background(), normalizeCRLF(raw), env)
+		line := scanLine{File: f, Direction: string(env.Direction), Action: string(v.Decision.Action),
+			Rule: v.Decision.Rule, Findings: v.Result.Findings}
+		if line.Findings == nil {
+			line.Findings = []scanner.Finding{}
+		}
+		if *explain {
+			line.Explain = v.Decision.Reason
+		}
+		if err := enc.Encode(line); err != nil {
+			fmt.Fprintf(stderr, "mailward scan: %v\n", err)
+			return 1
+		}
+	}
+	return code
+}
+
+func readInput(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(os.Stdin)
+	}
+	return os.ReadFile(name)
+}
+
+// normalizeCRLF gives files saved with LF endings the CRLF a relay sees.
+func normalizeCRLF(b []byte) []byte {
+	if !strings.Contains(string(b), "\n") || strings.Contains(string(b), "\r\n") {
+		return b
+	}
+	return []byte(strings.ReplaceAll(string(b), "\n", "\r\n"))
+}
+
+// scanEnvelope builds the envelope `scan` pretends the message came with.
+// Without -client, a sender in the trust's domains counts as coming from a
+// trusted client and any other as untrusted (DESIGN.md).
+func scanEnvelope(cfg *config.Config, dir, from, to, client string) (scanner.Envelope, error) {
+	env := scanner.Envelope{From: from}
+	for _, r := range strings.Split(to, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			env.To = append(env.To, r)
+		}
+	}
+	if client != "" {
+		a, err := netip.ParseAddr(client)
+		if err != nil {
+			return env, fmt.Errorf("-client %q: %v", client, err)
+		}
+		env.Client = a
+		for _, n := range cfg.TrustedNetworks {
+			if p, err := netip.ParsePrefix(n); err == nil && p.Contains(a.Unmap()) {
+				env.Trusted = true
+			}
+		}
+	} else {
+		env.Trusted = from != "" && smtp.IsOurDomain(cfg.Domains, from)
+	}
+	switch scanner.Direction(dir) {
+	case scanner.Inbound, scanner.Outbound, scanner.Internal:
+		env.Direction = scanner.Direction(dir)
+		return env, nil
+	case "":
+	default:
+		return env, fmt.Errorf("-direction %q: want inbound, outbound or internal", dir)
+	}
+	env.Direction = scanner.Inbound
+	switch {
+	case len(env.To) > 0:
+		if d, ok := smtp.DirectionFor(cfg.Domains, env.Trusted, env.To[0]); ok {
+			env.Direction = d
+		}
+	case env.Trusted:
+		env.Direction = scanner.Outbound
+	}
+	return env, nil
+}

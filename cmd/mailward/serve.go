@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/mailward/mailward/metrics"
+	"github.com/mailward/mailward/pipeline"
+	"github.com/mailward/mailward/quarantine"
+	"github.com/mailward/mailward/smtp"
+)
+
+// runServe runs the relay, the review page and the metrics endpoint until
+// SIGINT or SIGTERM, then stops accepting and lets open sessions finish.
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("serve", stderr)
+	cfgPath := fs.String("config", "", "config file (default: the local default)")
+	if _, err := parseArgs(fs, args); err != nil {
+		return 2
+	}
+	cfg, ok := loadConfig(*cfgPath, stderr)
+	if !ok {
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(cfg.Log.Level)}))
+	slog.SetDefault(log)
+
+	store, err := quarantine.OpenDir(cfg.Quarantine.Dir)
+	if err != nil {
+		log.Error("quarantine", "err", err)
+		return 1
+	}
+	p, err := pipeline.New(cfg)
+	if err != nil {
+		log.Error("pipeline", "err", err)
+		return 1
+	}
+	defer p.Close()
+	srv, err := smtp.New(cfg, smtp.Options{Pipeline: p, Store: store, Logger: log})
+	if err != nil {
+		log.Error("relay", "err", err)
+		return 1
+	}
+	l, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		log.Error("listen", "addr", cfg.Listen, "err", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var https []*http.Server
+	for _, h := range extraHTTP(ctx, cfg, store, p, log) {
+		hs := &http.Server{Addr: h.addr, Handler: h.handler, ReadHeaderTimeout: 10 * time.Second}
+		https = append(https, hs)
+		go func(name string) {
+			if err := hs.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error(name, "addr", hs.Addr, "err", err)
+			}
+		}(h.name)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	metrics.SetReady(true)
+	log.Info("mailward started", "version", version, "listen", l.Addr().String(), "domains", cfg.Domains,
+		"inbound", cfg.NextHop.Inbound, "outbound", cfg.NextHop.Outbound, "quarantine", cfg.Quarantine.Dir)
+	fmt.Fprintf(stdout, "mailward listening on %s\n", l.Addr())
+
+	select {
+	case err := <-errc:
+		log.Error("relay stopped", "err", err)
+		return 1
+	case <-ctx.Done():
+	}
+	metrics.SetReady(false)
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Limits.ReplyDeadline.D())
+	defer cancel()
+	srv.Shutdown(sctx)
+	for _, hs := range https {
+		hs.Shutdown(sctx)
+	}
+	return 0
+}
+
+// httpService is one extra HTTP listener that serve runs beside the relay.
+type httpService struct {
+	name, addr string
+	handler    http.Handler
+}
+
+func logLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}

@@ -1,0 +1,180 @@
+// Package smtp is mailward's before-queue SMTP proxy: it accepts a
+// transaction from a client, mirrors it to the next hop, and after DATA lets
+// the scanners and rules decide before the client hears any answer. It keeps
+// no queue: the sending MTA holds the message until mailward answers, and
+// mailward answers 250 only when the next hop or the quarantine has it.
+package smtp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+
+	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/nexthop"
+	"github.com/mailward/mailward/pipeline"
+	"github.com/mailward/mailward/quarantine"
+	"github.com/mailward/mailward/scanner"
+)
+
+// Server is the relay. Build it with New and run it with Serve.
+type Server struct {
+	cfg      *config.Config
+	pipe     *pipeline.Pipeline
+	store    quarantine.Store
+	log      *slog.Logger
+	trust    trust
+	domains  domainSet
+	inbound  nexthop.Hop
+	outbound nexthop.Hop
+	smtp     *gosmtp.Server
+	conns    chan struct{}
+	now      func() time.Time
+
+	mu        sync.Mutex
+	listeners []net.Listener
+}
+
+// Options are the parts of a Server that are not in the config.
+type Options struct {
+	Pipeline *pipeline.Pipeline
+	Store    quarantine.Store
+	Logger   *slog.Logger
+	// Inbound and Outbound override the next hops from the config (tests).
+	Inbound, Outbound nexthop.Hop
+}
+
+// New builds a relay from a validated config.
+func New(cfg *config.Config, o Options) (*Server, error) {
+	s := &Server{cfg: cfg, pipe: o.Pipeline, store: o.Store, log: o.Logger, now: time.Now,
+		domains: newDomainSet(cfg.Domains), conns: make(chan struct{}, cfg.Limits.MaxConnections)}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	for _, n := range cfg.TrustedNetworks {
+		p, err := netip.ParsePrefix(n)
+		if err != nil {
+			return nil, fmt.Errorf("smtp: trusted_networks: %w", err)
+		}
+		s.trust = append(s.trust, p.Masked())
+	}
+	hopOpts := nexthop.Options{Timeout: cfg.Limits.NextHopTimeout.D(), MaxSessions: cfg.NextHop.MaxSessions, HeloName: cfg.Hostname}
+	var err error
+	if s.inbound = o.Inbound; s.inbound == nil {
+		if s.inbound, err = nexthop.New(cfg.NextHop.Inbound, hopOpts); err != nil {
+			return nil, fmt.Errorf("smtp: next_hop.inbound: %w", err)
+		}
+	}
+	if s.outbound = o.Outbound; s.outbound == nil {
+		if cfg.NextHop.Outbound == cfg.NextHop.Inbound {
+			s.outbound = s.inbound
+		} else if s.outbound, err = nexthop.New(cfg.NextHop.Outbound, hopOpts); err != nil {
+			return nil, fmt.Errorf("smtp: next_hop.outbound: %w", err)
+		}
+	}
+	if s.pipe == nil || s.store == nil {
+		return nil, errors.New("smtp: a pipeline and a quarantine store are required")
+	}
+
+	srv := gosmtp.NewServer(gosmtp.BackendFunc(s.newSession))
+	srv.Domain = cfg.Hostname
+	srv.MaxMessageBytes = cfg.MaxMessageBytes
+	srv.MaxRecipients = cfg.Limits.MaxRecipients
+	srv.MaxLineLength = cfg.Limits.MaxLineLength
+	srv.ReadTimeout = cfg.Limits.CommandTimeout.D()
+	srv.WriteTimeout = cfg.Limits.WriteTimeout.D()
+	srv.EnableSMTPUTF8 = true
+	srv.ErrorLog = log.New(slogWriter{s.log}, "", 0)
+	if cfg.TLS.Cert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key)
+		if err != nil {
+			return nil, fmt.Errorf("smtp: tls: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	s.smtp = srv
+	return s, nil
+}
+
+// Serve accepts connections on l until Close. Connections beyond
+// limits.max_connections get 421 and are closed at once.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	s.listeners = append(s.listeners, l)
+	s.mu.Unlock()
+	return s.smtp.Serve(&limitListener{Listener: l, slots: s.conns, hostname: s.cfg.Hostname})
+}
+
+// ListenAndServe listens on the configured address.
+func (s *Server) ListenAndServe() error {
+	l, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("smtp: listen: %w", err)
+	}
+	return s.Serve(l)
+}
+
+// Shutdown stops accepting and waits for sessions to end until ctx is done.
+func (s *Server) Shutdown(ctx context.Context) error { return s.smtp.Shutdown(ctx) }
+
+// Close stops at once.
+func (s *Server) Close() error { return s.smtp.Close() }
+
+func (s *Server) hopFor(d scanner.Direction) nexthop.Hop {
+	if d == scanner.Outbound {
+		return s.outbound
+	}
+	return s.inbound
+}
+
+// limitListener caps concurrent connections.
+type limitListener struct {
+	net.Listener
+	slots    chan struct{}
+	hostname string
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case l.slots <- struct{}{}:
+			return &slotConn{Conn: c, slots: l.slots}, nil
+		default:
+			c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(c, "421 4.7.0 %s Too many connections, try again later\r\n", l.hostname)
+			c.Close()
+		}
+	}
+}
+
+type slotConn struct {
+	net.Conn
+	slots chan struct{}
+	once  sync.Once
+}
+
+func (c *slotConn) Close() error {
+	c.once.Do(func() { <-c.slots })
+	return c.Conn.Close()
+}
+
+// slogWriter routes go-smtp's own error log lines to slog.
+type slogWriter struct{ l *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.l.Warn("smtp", "msg", string(p))
+	return len(p), nil
+}

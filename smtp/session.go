@@ -1,0 +1,162 @@
+package smtp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"runtime/debug"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+
+	"github.com/mailward/mailward/nexthop"
+	"github.com/mailward/mailward/quarantine"
+	"github.com/mailward/mailward/scanner"
+)
+
+// session is one client connection; it holds at most one transaction.
+type session struct {
+	srv     *Server
+	conn    *gosmtp.Conn
+	client  netip.Addr
+	trusted bool
+
+	// The open transaction.
+	inTxn    bool
+	from     string
+	mailOpts *gosmtp.MailOptions
+	rcpts    []string
+	dir      scanner.Direction
+	txn      nexthop.Txn
+}
+
+func (s *Server) newSession(c *gosmtp.Conn) (gosmtp.Session, error) {
+	var client netip.Addr
+	if ap, err := netip.ParseAddrPort(c.Conn().RemoteAddr().String()); err == nil {
+		client = ap.Addr().Unmap()
+	}
+	return &session{srv: s, conn: c, client: client, trusted: s.trust.Trusted(client)}, nil
+}
+
+func (ss *session) Mail(from string, opts *gosmtp.MailOptions) error {
+	if ss.inTxn {
+		return errNestedMail
+	}
+	ss.inTxn, ss.from, ss.mailOpts = true, from, opts
+	return nil
+}
+
+func (ss *session) Rcpt(to string, opts *gosmtp.RcptOptions) error {
+	_, domain, err := splitAddress(to)
+	if err != nil {
+		return errBadAddress
+	}
+	dir, ok := direction(ss.trusted, ss.srv.domains.Has(domain))
+	if !ok {
+		ss.srv.log.Info("relay denied", "client", ss.client, "from", ss.from, "rcpt", to)
+		return errRelayDenied
+	}
+	if ss.dir != "" && dir != ss.dir {
+		return errOtherDirection
+	}
+	if len(ss.rcpts) >= ss.srv.cfg.Limits.MaxRecipients {
+		return errTooManyRcpts
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), ss.srv.cfg.Limits.NextHopTimeout.D())
+	defer cancel()
+	if ss.txn == nil {
+		txn, err := ss.srv.hopFor(dir).Begin(ctx, ss.from, ss.mailOpts)
+		if err != nil {
+			ss.srv.log.Warn("next hop unavailable", "hop", ss.srv.hopFor(dir).String(), "err", err)
+			return hopReply(err, errHopUnavailable)
+		}
+		ss.txn = txn
+	}
+	if err := ss.txn.Rcpt(ctx, to, opts); err != nil {
+		var se *gosmtp.SMTPError
+		if errors.As(err, &se) {
+			return se // the next hop's own answer for this recipient
+		}
+		ss.srv.log.Warn("next hop rcpt failed", "err", err)
+		return errHopFailed
+	}
+	ss.dir = dir
+	ss.rcpts = append(ss.rcpts, to)
+	return nil
+}
+
+// hopReply passes a next hop's own SMTP refusal back, or gives fallback.
+func hopReply(err error, fallback *gosmtp.SMTPError) *gosmtp.SMTPError {
+	var se *gosmtp.SMTPError
+	if errors.As(err, &se) && se.Code >= 400 && se.Code < 600 {
+		return se
+	}
+	return fallback
+}
+
+func (ss *session) Reset() {
+	if ss.txn != nil {
+		ss.txn.Abort()
+	}
+	ss.inTxn, ss.from, ss.mailOpts, ss.rcpts, ss.dir, ss.txn = false, "", nil, nil, "", nil
+}
+
+func (ss *session) Logout() error {
+	ss.Reset()
+	return nil
+}
+
+// Data receives the message, scans it and answers. It returns only
+// *gosmtp.SMTPError values (see replies.go); the final answer comes within
+// limits.reply_deadline of the end-of-data dot whatever happens.
+func (ss *session) Data(r io.Reader) (reterr error) {
+	start := ss.srv.now()
+	t := &transaction{ss: ss, id: quarantine.NewID()[:12], start: start}
+	defer func() {
+		if p := recover(); p != nil {
+			ss.srv.log.Error("panic in transaction", "queue_id", t.id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			reterr = t.afterPanic()
+		}
+		if ss.txn != nil {
+			ss.txn.Abort()
+			ss.txn = nil
+		}
+	}()
+	raw, err := ss.readData(r)
+	if err != nil {
+		return t.readFailed(err)
+	}
+	t.raw = normalizeNewlines(raw)
+	return t.run()
+}
+
+// readData reads DATA with an idle deadline extended while bytes arrive and
+// an overall cap; go-smtp's own read timeout only covers commands.
+func (ss *session) readData(r io.Reader) ([]byte, error) {
+	lim := ss.srv.cfg.Limits
+	dr := &deadlineReader{r: r, conn: ss.conn.Conn(), idle: lim.DataIdleTimeout.D(), end: ss.srv.now().Add(lim.DataTimeout.D())}
+	defer ss.conn.Conn().SetReadDeadline(time.Now().Add(lim.CommandTimeout.D()))
+	var buf bytes.Buffer
+	_, err := io.Copy(&buf, dr)
+	return buf.Bytes(), err
+}
+
+type deadlineReader struct {
+	r    io.Reader
+	conn net.Conn
+	idle time.Duration
+	end  time.Time
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	dl := time.Now().Add(d.idle)
+	if dl.After(d.end) {
+		dl = d.end
+	}
+	d.conn.SetReadDeadline(dl)
+	return d.r.Read(p)
+}

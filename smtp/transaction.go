@@ -1,0 +1,204 @@
+package smtp
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+
+	"github.com/mailward/mailward/metrics"
+	"github.com/mailward/mailward/pipeline"
+	"github.com/mailward/mailward/quarantine"
+	"github.com/mailward/mailward/rules"
+	"github.com/mailward/mailward/scanner"
+)
+
+// transaction is one message after its DATA arrived: scan, decide, act.
+type transaction struct {
+	ss    *session
+	id    string
+	start time.Time
+	raw   []byte // as received, newlines normalised; what is scanned and held
+
+	verdict  pipeline.Verdict
+	action   rules.Action
+	rule     string
+	qid      string
+	answered bool // the next hop or the quarantine has the message
+}
+
+func (t *transaction) envelope() scanner.Envelope {
+	ss := t.ss
+	_, tls := ss.conn.TLSConnectionState()
+	return scanner.Envelope{Client: ss.client, Trusted: ss.trusted, Helo: ss.conn.Hostname(), TLS: tls,
+		From: ss.from, To: append([]string(nil), ss.rcpts...), Direction: ss.dir}
+}
+
+func (t *transaction) run() error {
+	srv := t.ss.srv
+	if n := countReceived(t.raw); n > srv.cfg.Limits.MaxReceivedHeaders {
+		t.action, t.rule = rules.Reject, "mail-loop"
+		t.logLine(nil)
+		return errLoop
+	}
+	// The final answer is due within reply_deadline of the dot.
+	ctx, cancel := context.WithTimeout(context.Background(), srv.cfg.Limits.ReplyDeadline.D())
+	defer cancel()
+	env := t.envelope()
+	if err := srv.pipe.Admit(ctx, env, t.start); errors.Is(err, pipeline.ErrRateLimited) {
+		t.action, t.rule = rules.Tempfail, "rate-limit"
+		t.logLine(nil)
+		return errRateLimited
+	}
+	t.verdict = srv.pipe.Scan(ctx, t.raw, env)
+	d := t.verdict.Decision
+	t.action, t.rule = d.Action, d.Rule
+	rep := t.act(ctx)
+	srv.pipe.Record(ctx, t.verdict, t.qid, t.start)
+	t.logLine(rep)
+	return rep
+}
+
+func (t *transaction) act(ctx context.Context) *gosmtp.SMTPError {
+	switch t.action {
+	case rules.Deliver, rules.Tag:
+		return t.relay(ctx)
+	case rules.Quarantine:
+		return t.hold(ctx, t.verdict.Result.Findings)
+	case rules.Reject:
+		cats := pipeline.Categories(t.verdict.Result.Findings)
+		return errPolicyReject(strings.Join(cats, ", "))
+	case rules.Tempfail:
+		if t.rule == rules.RuleScannerError {
+			return errTemporary
+		}
+		return errPolicyTempfail
+	}
+	return errTemporary
+}
+
+// relay sends the message on and answers with the next hop's answer.
+func (t *transaction) relay(ctx context.Context) *gosmtp.SMTPError {
+	out := t.relayedBytes()
+	txn := t.ss.txn
+	t.ss.txn = nil // Data ends the downstream transaction either way
+	if err := txn.Data(ctx, out); err != nil {
+		t.ss.srv.log.Warn("next hop data failed", "queue_id", t.id, "err", err)
+		metrics.Error("next_hop")
+		return hopReply(err, errHopFailed)
+	}
+	t.answered = true
+	return okQueued(t.id)
+}
+
+// relayedBytes is the client's message with mailward's fields prepended:
+// Received always, the X-Mailward verdict only on inbound and internal mail
+// (outsiders learn nothing of the verdict), and incoming X-Mailward-* fields
+// renamed so they cannot pass for ours.
+func (t *transaction) relayedBytes() []byte {
+	ss := t.ss
+	env := t.verdict.Message.Envelope
+	var hdr strings.Builder
+	hdr.WriteString(receivedHeader(ss.conn.Hostname(), ss.client.String(), ss.srv.cfg.Hostname, t.id, env.TLS, ss.rcpts, ss.srv.now()))
+	if ss.dir != scanner.Outbound {
+		hdr.WriteString("X-Mailward-Action: " + string(t.action) + "\r\n")
+		if fs := t.verdict.Result.Findings; len(fs) > 0 {
+			hdr.WriteString("X-Mailward-Findings: " + pipeline.FindingsHeader(fs) + "\r\n")
+		}
+	}
+	body := renameOurHeaders(t.raw)
+	out := make([]byte, 0, hdr.Len()+len(body))
+	out = append(out, hdr.String()...)
+	return append(out, body...)
+}
+
+// hold stores the message in the quarantine and answers 250 only once it
+// is fsynced there; a storage failure is a 451 so the sender retries.
+func (t *transaction) hold(ctx context.Context, findings []scanner.Finding) *gosmtp.SMTPError {
+	env := t.envelope()
+	rec := &quarantine.Record{
+		Received:   t.start.UTC(),
+		Client:     env.Client.String(),
+		Helo:       env.Helo,
+		TLS:        env.TLS,
+		From:       env.From,
+		To:         env.To,
+		Direction:  string(env.Direction),
+		Findings:   findings,
+		Categories: pipeline.Categories(findings),
+		Rule:       t.rule,
+		Action:     string(rules.Quarantine),
+	}
+	if m := t.verdict.Message; m != nil {
+		rec.Subject = m.Subject
+	}
+	qid, err := t.ss.srv.store.Put(ctx, t.raw, rec)
+	if err != nil {
+		t.ss.srv.log.Error("quarantine failed", "queue_id", t.id, "err", err)
+		metrics.Error("quarantine")
+		return errTemporary
+	}
+	t.qid = qid
+	t.answered = true
+	return okQueued(t.id)
+}
+
+// afterPanic answers for a transaction whose processing panicked. A panic
+// would recur on every retry, so the message is held as unscannable rather
+// than deferred for days; if even that fails, 451.
+func (t *transaction) afterPanic() error {
+	if t.answered {
+		return okQueued(t.id)
+	}
+	if t.raw == nil {
+		return errTemporary
+	}
+	t.action, t.rule = rules.Quarantine, "unscannable"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep := t.hold(ctx, []scanner.Finding{scanner.UnscannableFinding("mailward", "internal error while processing this message")})
+	t.logLine(rep)
+	return rep
+}
+
+// readFailed answers a DATA that did not arrive whole. Nothing goes on.
+func (t *transaction) readFailed(err error) error {
+	var rep *gosmtp.SMTPError
+	var ne net.Error
+	switch {
+	case errors.Is(err, gosmtp.ErrDataTooLarge):
+		rep = errTooLarge
+	case errors.As(err, &ne) && ne.Timeout():
+		rep = errDataTimeout
+	default:
+		rep = errTemporary // client vanished: nobody hears this
+	}
+	t.action, t.rule = rules.Tempfail, "data-incomplete"
+	t.ss.srv.log.Info("message", "queue_id", t.id, "client", t.ss.client, "from", t.ss.from, "rcpts", len(t.ss.rcpts),
+		"action", "none", "reply", rep.Code, "err", err)
+	return rep
+}
+
+// logLine is the one summary line per message: envelope, verdict, time.
+// Nothing from the body, subject or file names.
+func (t *transaction) logLine(rep *gosmtp.SMTPError) {
+	ss := t.ss
+	attrs := []any{"queue_id", t.id, "client", ss.client, "direction", ss.dir, "from", ss.from,
+		"rcpts", len(ss.rcpts), "size", len(t.raw), "action", t.action, "rule", t.rule,
+		"categories", pipeline.Categories(t.verdict.Result.Findings),
+		"ms", ss.srv.now().Sub(t.start).Milliseconds()}
+	if t.qid != "" {
+		attrs = append(attrs, "quarantine_id", t.qid)
+	}
+	if t.verdict.Decision.Monitor {
+		attrs = append(attrs, "monitor_would_be", t.verdict.Decision.WouldBe)
+	}
+	if rep != nil {
+		attrs = append(attrs, "reply", rep.Code)
+	}
+	ss.srv.log.Info("message", attrs...)
+	metrics.Message(string(ss.dir), string(t.action), pipeline.Categories(t.verdict.Result.Findings), ss.srv.now().Sub(t.start))
+}
