@@ -7,7 +7,10 @@ import "time"
 type Limits struct {
 	// MaxRecipients per message (452 4.5.3 beyond it). Default 100.
 	MaxRecipients int `yaml:"max_recipients"`
-	// MaxLineLength of a command line. Default 2000.
+	// MaxLineLength of any line, command or message (go-smtp applies one
+	// limit to both). RFC 5321 says 1000 octets, but real senders exceed it
+	// (long HTML lines), so the default is 10000; a longer line gets
+	// 554 5.6.0.
 	MaxLineLength int `yaml:"max_line_length"`
 	// MaxConnections served at once; more wait in the listen queue's place
 	// with a 421. Default 200.
@@ -31,7 +34,7 @@ type Limits struct {
 
 func (l *Limits) applyDefaults() {
 	setInt(&l.MaxRecipients, 100)
-	setInt(&l.MaxLineLength, 2000)
+	setInt(&l.MaxLineLength, 10000)
 	setInt(&l.MaxConnections, 200)
 	setInt(&l.MaxReceivedHeaders, 50)
 	setDur(&l.CommandTimeout, 5*time.Minute)

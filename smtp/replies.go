@@ -16,20 +16,20 @@ func reply(code int, enh gosmtp.EnhancedCode, msg string) *gosmtp.SMTPError {
 }
 
 var (
-	errRelayDenied     = reply(554, gosmtp.EnhancedCode{5, 7, 1}, "Relay access denied")
-	errBadAddress      = reply(550, gosmtp.EnhancedCode{5, 1, 3}, "Address syntax not accepted here")
-	errOtherDirection  = reply(452, gosmtp.EnhancedCode{4, 5, 3}, "Send this recipient in a separate transaction")
-	errTooManyRcpts    = reply(452, gosmtp.EnhancedCode{4, 5, 3}, "Too many recipients")
-	errNestedMail      = reply(503, gosmtp.EnhancedCode{5, 5, 1}, "Nested MAIL command: RSET first")
-	errHopUnavailable  = reply(451, gosmtp.EnhancedCode{4, 4, 1}, "Next hop unavailable, try again later")
-	errHopFailed       = reply(451, gosmtp.EnhancedCode{4, 4, 2}, "Next hop connection lost, try again later")
-	errTemporary       = reply(451, gosmtp.EnhancedCode{4, 3, 0}, "Temporary failure, try again later")
-	errRateLimited     = reply(451, gosmtp.EnhancedCode{4, 7, 1}, "Sending rate exceeded, try again later")
-	errPolicyTempfail  = reply(451, gosmtp.EnhancedCode{4, 7, 0}, "Message deferred by policy, try again later")
-	errLoop            = reply(554, gosmtp.EnhancedCode{5, 4, 6}, "Mail loop detected: too many Received headers")
-	errDataTimeout     = reply(451, gosmtp.EnhancedCode{4, 4, 2}, "Timeout reading message data")
-	errTooLarge        = gosmtp.ErrDataTooLarge // 552 5.3.4
-	errInternalPartial = reply(451, gosmtp.EnhancedCode{4, 3, 0}, "Temporary failure, try again later")
+	errRelayDenied    = reply(554, gosmtp.EnhancedCode{5, 7, 1}, "Relay access denied")
+	errBadAddress     = reply(550, gosmtp.EnhancedCode{5, 1, 3}, "Address syntax not accepted here")
+	errOtherDirection = reply(452, gosmtp.EnhancedCode{4, 5, 3}, "Send this recipient in a separate transaction")
+	errTooManyRcpts   = reply(452, gosmtp.EnhancedCode{4, 5, 3}, "Too many recipients")
+	errNestedMail     = reply(503, gosmtp.EnhancedCode{5, 5, 1}, "Nested MAIL command: RSET first")
+	errHopUnavailable = reply(451, gosmtp.EnhancedCode{4, 4, 1}, "Next hop unavailable, try again later")
+	errHopFailed      = reply(451, gosmtp.EnhancedCode{4, 4, 2}, "Next hop connection lost, try again later")
+	errTemporary      = reply(451, gosmtp.EnhancedCode{4, 3, 0}, "Temporary failure, try again later")
+	errRateLimited    = reply(451, gosmtp.EnhancedCode{4, 7, 1}, "Sending rate exceeded, try again later")
+	errPolicyTempfail = reply(451, gosmtp.EnhancedCode{4, 7, 0}, "Message deferred by policy, try again later")
+	errLoop           = reply(554, gosmtp.EnhancedCode{5, 4, 6}, "Mail loop detected: too many Received headers")
+	errDataTimeout    = reply(451, gosmtp.EnhancedCode{4, 4, 2}, "Timeout reading message data")
+	errTooLarge       = gosmtp.ErrDataTooLarge // 552 5.3.4
+	errLineTooLong    = reply(554, gosmtp.EnhancedCode{5, 6, 0}, "Message has a line longer than this server accepts")
 )
 
 // errPolicyReject names the policy category, never the content.

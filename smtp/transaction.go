@@ -171,6 +171,8 @@ func (t *transaction) readFailed(err error) error {
 	switch {
 	case errors.Is(err, gosmtp.ErrDataTooLarge):
 		rep = errTooLarge
+	case errors.Is(err, gosmtp.ErrTooLongLine):
+		rep = errLineTooLong
 	case errors.As(err, &ne) && ne.Timeout():
 		rep = errDataTimeout
 	default:
