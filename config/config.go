@@ -47,6 +47,11 @@ type Config struct {
 	Directory        Directory  `yaml:"directory"`
 	Alerts           Alerts     `yaml:"alerts"`
 
+	// RulesMonitor runs the whole policy in log-only mode (issue 7): every
+	// rule logs what it would do and mail is delivered (tagged), so a school
+	// can trial the policy without holding mail.
+	RulesMonitor bool `yaml:"rules_monitor"`
+
 	// root keeps the parsed YAML so that validation errors can name a line.
 	root *yaml.Node
 	// Warnings are problems that do not stop mailward but that an operator

@@ -1,33 +1,94 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // Rule turns findings into an action. Rules are tried in order; the first
 // whose conditions all hold decides. An empty condition matches anything.
+//
+//	rules:
+//	  - name: pupil-data-outbound
+//	    direction: [outbound]
+//	    category: [pupil_data]
+//	    min_score: 0.8
+//	    action: quarantine
+//	    notify: [it]                 # an immediate alert, not waiting for a reviewer
+//	  - name: pupils-to-outside
+//	    from_group: [pupil]
+//	    direction: [outbound]
+//	    category: [offensive_language]
+//	    action: redirect
+//	    redirect_to: safeguarding@trust.example
+//	  - name: repeat-holds
+//	    direction: [outbound]
+//	    holds_today: 10              # the sender had 10 messages held today
+//	    action: quarantine
+//	  - name: tag-inbound-chain
+//	    direction: [inbound]
+//	    category: [chain_mail]
+//	    action: tag
+//	    subject_prefix: "[Chain letter] "   # inbound only; breaks DKIM
+//	    headers: {X-School-Notice: chain-letter}
+//	    monitor: true                # log what it would do, deliver
 type Rule struct {
 	Name string `yaml:"name"`
 	// Direction limits the rule to inbound, outbound and/or internal mail.
 	Direction []string `yaml:"direction"`
+	// FromGroup matches when the sender has one of these directory roles or
+	// groups; ToGroup when any recipient has one. "internal" and "external"
+	// (in domains or not) need no directory.
+	FromGroup []string `yaml:"from_group"`
+	ToGroup   []string `yaml:"to_group"`
 	// Category matches when any finding has one of these categories.
 	Category []string `yaml:"category"`
 	// MinScore is the lowest score of a matching finding. Default 0.5.
 	MinScore float64 `yaml:"min_score"`
-	// Action is deliver, tag, quarantine, reject or tempfail.
+	// HoldsToday and HoldsMonth match when the sender had at least this
+	// many messages quarantined today or this month; ViolationsToday and
+	// ViolationsMonth count violations a reviewer confirmed. Zero: no
+	// condition. If the tracker cannot be read these conditions do not match.
+	HoldsToday      int `yaml:"holds_today"`
+	HoldsMonth      int `yaml:"holds_month"`
+	ViolationsToday int `yaml:"violations_today"`
+	ViolationsMonth int `yaml:"violations_month"`
+	// Action is deliver, tag, quarantine, reject, tempfail or redirect.
 	Action string `yaml:"action"`
+	// RedirectTo is the review mailbox that gets the message instead of its
+	// recipients (action redirect only).
+	RedirectTo string `yaml:"redirect_to"`
+	// SubjectPrefix is put before the subject (action tag on inbound mail
+	// only: it breaks DKIM signatures, so it is opt-in).
+	SubjectPrefix string `yaml:"subject_prefix"`
+	// Headers are added to the relayed message (action tag).
+	Headers map[string]string `yaml:"headers"`
+	// Notify are told at once when the rule matches (line_manager, it, dpo
+	// or addresses). Line managers otherwise hear only of violations a
+	// reviewer confirmed.
+	Notify []string `yaml:"notify"`
 	// Monitor logs what the rule would do and delivers instead.
 	Monitor bool `yaml:"monitor"`
 }
 
-// Actions are the verdicts a rule may give (DESIGN.md).
-var Actions = []string{"deliver", "tag", "quarantine", "reject", "tempfail"}
+// Actions are the verdicts a rule may give (DESIGN.md), and redirect.
+var Actions = []string{"deliver", "tag", "quarantine", "reject", "tempfail", "redirect"}
 
 // Categories are the finding categories mailward knows.
 var Categories = []string{"chain_mail", "offensive_language", "pupil_data", "suspicious_attachment", "malware", "unscannable"}
 
+// Built-in groups that need no directory.
+const (
+	GroupInternal = "internal"
+	GroupExternal = "external"
+)
+
 // DefaultRules is a policy a school could run on day one: hold outbound pupil
 // data and malware, hold dangerous attachments, tag inbound offensive language
 // and hold it when staff send it, tag inbound chain mail and hold it when it
-// spreads inside or out of the trust.
+// spreads inside or out of the trust; hold all outbound mail of a sender who
+// had ten messages held today, for review.
 func DefaultRules() []Rule {
 	all := []string{"inbound", "outbound", "internal"}
 	return []Rule{
@@ -39,6 +100,7 @@ func DefaultRules() []Rule {
 		{Name: "offensive-staff", Direction: []string{"outbound", "internal"}, Category: []string{"offensive_language"}, Action: "quarantine"},
 		{Name: "chain-mail-inbound", Direction: []string{"inbound"}, Category: []string{"chain_mail"}, Action: "tag"},
 		{Name: "chain-mail-staff", Direction: []string{"outbound", "internal"}, Category: []string{"chain_mail"}, Action: "quarantine"},
+		{Name: "repeat-holds-outbound", Direction: []string{"outbound"}, HoldsToday: 10, Action: "quarantine"},
 		{Name: "any-finding", Category: Categories, MinScore: 0.01, Action: "tag"},
 	}
 }
@@ -69,7 +131,68 @@ func validateRules(v *validator, rules []Rule) {
 		if r.MinScore < 0 || r.MinScore > 1 {
 			v.errorf(key+".min_score", "must be between 0 and 1")
 		}
+		for field, groups := range map[string][]string{"from_group": r.FromGroup, "to_group": r.ToGroup} {
+			for j, g := range groups {
+				if g == "" {
+					v.errorf(fmt.Sprintf("%s.%s.%d", key, field, j), "empty group")
+				} else if g != GroupInternal && g != GroupExternal && v.c.Directory.File == "" {
+					v.errorf(fmt.Sprintf("%s.%s.%d", key, field, j), "group %q comes from the directory: set directory.file (only internal and external need none)", g)
+				}
+			}
+		}
+		for field, n := range map[string]int{"holds_today": r.HoldsToday, "holds_month": r.HoldsMonth,
+			"violations_today": r.ViolationsToday, "violations_month": r.ViolationsMonth} {
+			if n < 0 {
+				v.errorf(key+"."+field, "must not be negative")
+			}
+		}
+		switch {
+		case r.Action == "redirect" && !plainAddress(r.RedirectTo):
+			v.errorf(key+".redirect_to", "action redirect needs a review mailbox address, got %q", r.RedirectTo)
+		case r.Action != "redirect" && r.RedirectTo != "":
+			v.errorf(key+".redirect_to", "only for action redirect (the action is %s)", r.Action)
+		}
+		if r.SubjectPrefix != "" {
+			if r.Action != "tag" {
+				v.errorf(key+".subject_prefix", "only for action tag")
+			}
+			if !slices.Equal(r.Direction, []string{"inbound"}) {
+				v.errorf(key+".subject_prefix", "only on inbound mail (direction: [inbound]): rewriting a subject breaks DKIM, and outsiders learn nothing of the verdict")
+			}
+			if strings.ContainsAny(r.SubjectPrefix, "\r\n") {
+				v.errorf(key+".subject_prefix", "must be one line")
+			}
+		}
+		if len(r.Headers) > 0 && r.Action != "tag" {
+			v.errorf(key+".headers", "only for action tag")
+		}
+		for name, val := range r.Headers {
+			if !headerName(name) || !strings.HasPrefix(strings.ToLower(name), "x-") || strings.HasPrefix(strings.ToLower(name), "x-mailward-") {
+				v.errorf(key+".headers."+name, "want an X- header name of letters, digits and dashes, not X-Mailward-*")
+			}
+			if strings.ContainsAny(val, "\r\n") {
+				v.errorf(key+".headers."+name, "value must be one line")
+			}
+		}
+		validateTargets(v, key+".notify", r.Notify)
+		for _, t := range r.Notify {
+			if t == TargetLineManager && v.c.Directory.File == "" {
+				v.warnf(key+".notify", "line_manager comes from the directory and none is set (directory.file): IT is told instead")
+			}
+		}
 	}
+}
+
+func headerName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func contains(list []string, s string) bool {
