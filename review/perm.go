@@ -1,0 +1,128 @@
+package review
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/quarantine"
+)
+
+// Permissions, in one place so that the page, the API and the tests agree.
+//
+//   - see: the message is listed (envelope, categories, finding summaries)
+//     for people whose schools include the trust-side domain.
+//   - read: subject, headers, body and attachment names. Every category of
+//     the message must allow the role (review.read, "*" for the rest) or the
+//     person (users[].read); never for a never_display category or a message
+//     marked suspected illegal, whatever the role.
+//   - release: admin everything; reviewer all but malware; dpo only pupil
+//     data; viewer never (they may request release). Never when suspected
+//     illegal or of a never_display category.
+//   - delete: as release, except that a reviewer may delete malware.
+//   - confirm violation: those who may read (only staff trained in data
+//     protection investigate, say the policies).
+//   - suspected illegal: anyone but a viewer who may see the message.
+//   - legal hold: admin and dpo.
+//   - download (attachments, raw): roles in review.download who may read.
+type perms struct {
+	See, Read, Release, Delete, FalsePositive, RequestRelease, Confirm, Illegal, LegalHold, Download bool
+	// Why explains a refused read on the page ("never displayed", ...).
+	Why string
+}
+
+func (s *Server) perms(u *config.ReviewUser, r *quarantine.Record) perms {
+	var p perms
+	if !s.inSchools(u, r) {
+		return p
+	}
+	p.See = true
+	admin := u.Role == config.RoleAdmin
+	illegal := r.SuspectedIllegal != nil
+	final := r.Status == quarantine.Deleted || r.Status == quarantine.Expired || r.RawRemoved
+	switch {
+	case illegal:
+		p.Why = "marked suspected illegal: hidden from everyone"
+	case s.neverDisplay(r):
+		p.Why = "a category of this message is never displayed"
+	case final:
+		p.Why = "the message content is no longer kept"
+	default:
+		p.Read = s.readAllowed(u, r)
+		if !p.Read {
+			p.Why = "your role may not read messages of this category"
+		}
+	}
+	malware := r.HasCategory("malware")
+	pupilOnly := len(r.Categories) > 0 && !slices.ContainsFunc(r.Categories, func(c string) bool { return c != "pupil_data" })
+	mayRelease := admin || u.Role == config.RoleReviewer && !malware || u.Role == config.RoleDPO && pupilOnly
+	held := r.Status == quarantine.Held && !illegal && !final && !s.neverDisplay(r)
+	p.Release = mayRelease && held
+	p.FalsePositive = p.Release
+	p.Delete = (admin || u.Role == config.RoleReviewer || u.Role == config.RoleDPO && pupilOnly) &&
+		!final && r.LegalHold == nil && (!illegal || admin)
+	p.RequestRelease = !mayRelease && held
+	p.Confirm = p.Read
+	p.Illegal = u.Role != config.RoleViewer && !illegal && !final
+	p.LegalHold = admin || u.Role == config.RoleDPO
+	p.Download = p.Read && slices.Contains(s.rc.Download, u.Role)
+	return p
+}
+
+func (s *Server) neverDisplay(r *quarantine.Record) bool {
+	for _, c := range r.Categories {
+		if slices.Contains(s.rc.NeverDisplay, c) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) readAllowed(u *config.ReviewUser, r *quarantine.Record) bool {
+	cats := r.Categories
+	if len(cats) == 0 {
+		cats = []string{"*"}
+	}
+	for _, c := range cats {
+		if slices.Contains(u.Read, c) {
+			continue
+		}
+		roles, ok := s.rc.Read[c]
+		if !ok {
+			roles = s.rc.Read["*"]
+		}
+		if !slices.Contains(roles, u.Role) {
+			return false
+		}
+	}
+	return true
+}
+
+// inSchools reports whether the message belongs to one of the person's
+// schools: the sender's domain for outbound and internal mail, a
+// recipient's for inbound.
+func (s *Server) inSchools(u *config.ReviewUser, r *quarantine.Record) bool {
+	if len(u.Schools) == 0 {
+		return true
+	}
+	addrs := []string{r.From}
+	if r.Direction == "inbound" {
+		addrs = r.To
+	}
+	for _, a := range addrs {
+		at := strings.LastIndexByte(a, '@')
+		if at < 0 {
+			continue
+		}
+		d, err := config.NormalizeDomain(a[at+1:])
+		if err != nil {
+			continue
+		}
+		for _, sch := range u.Schools {
+			if n, err := config.NormalizeDomain(sch); err == nil && n == d {
+				return true
+			}
+		}
+	}
+	return false
+}
