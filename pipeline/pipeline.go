@@ -18,6 +18,8 @@ type Pipeline struct {
 	Runner *scanner.Runner
 	Rules  *rules.Engine
 	close  []func() error
+	// extract bounds content extraction (config extract:); zero is the default.
+	extract scanner.ParseLimits
 }
 
 // Verdict is the pipeline's whole answer for one message.
@@ -53,7 +55,7 @@ func (p *Pipeline) Close() error {
 // Scan parses raw once and runs every scanner and the rules on it. A message
 // that cannot be parsed at all is an Unscannable finding, not an error.
 func (p *Pipeline) Scan(ctx context.Context, raw []byte, env scanner.Envelope) Verdict {
-	m, err := scanner.Parse(raw, env)
+	m, err := scanner.ParseWith(ctx, raw, env, p.extract)
 	if err != nil {
 		m = &scanner.Message{Envelope: env, Raw: raw}
 		m.Limits = append(m.Limits, "message could not be parsed")

@@ -1,29 +1,31 @@
 package scanner
 
 import (
-	"bytes"
+	"context"
 	"fmt"
 	"net/textproto"
-	"path"
-	"strings"
 
-	"github.com/gabriel-vasile/mimetype"
-	"github.com/jhillyerd/enmime/v2"
+	"github.com/mailward/mailward/scanner/extract"
 )
 
-// parser is shared: enmime parsers are safe for concurrent use.
-var parser = enmime.NewParser(
-	enmime.MaxStoredPartErrors(20),
-	enmime.SkipMalformedParts(false),
-)
+// ParseLimits bound extraction; the zero value means the documented
+// defaults (config.Extract describes each).
+type ParseLimits = extract.Limits
 
-// Parse reads raw (CRLF-normalised) bytes into the shared message model. It
-// fails only when the input is not a message at all; structural defects are
-// recorded in Message.Problems and parsing carries on, as a mail client would.
-func Parse(raw []byte, env Envelope) (m *Message, err error) {
+// Parse reads raw (CRLF-normalised) bytes into the shared message model with
+// the default extraction limits. It fails only when the input is not a
+// message at all; structural defects are recorded in Message.Problems and
+// extraction limits in Message.Limits, and parsing carries on, as a mail
+// client would.
+func Parse(raw []byte, env Envelope) (*Message, error) {
+	return ParseWith(context.Background(), raw, env, ParseLimits{})
+}
+
+// ParseWith is Parse with explicit limits and a context that can cut the
+// extraction short (its time budget is lim.Budget in any case).
+func ParseWith(ctx context.Context, raw []byte, env Envelope, lim ParseLimits) (m *Message, err error) {
 	defer func() {
-		// enmime is robust, but the message is hostile: a parser panic
-		// must become an answer, not a crash.
+		// extract recovers its own panics; this is the last line.
 		if p := recover(); p != nil {
 			recordPanic("parse", p)
 			m = &Message{Envelope: env, Raw: raw, Header: textproto.MIMEHeader{}}
@@ -31,66 +33,55 @@ func Parse(raw []byte, env Envelope) (m *Message, err error) {
 			err = nil
 		}
 	}()
-	e, err := parser.ReadEnvelope(bytes.NewReader(raw))
+	r, err := extract.Extract(ctx, raw, lim)
 	if err != nil {
 		return nil, fmt.Errorf("parse message: %w", err)
 	}
-	m = &Message{Envelope: env, Raw: raw, Header: textproto.MIMEHeader{}}
-	if e.Root != nil {
-		m.Header = e.Root.Header
-	}
-	m.Subject = e.GetHeader("Subject")
-	if m.Subject != "" {
-		m.Texts = append(m.Texts, Text{Where: "subject", Kind: KindSubject, Content: m.Subject})
-	}
-	if e.Text != "" {
-		kind := KindPlain
-		if e.Root != nil && !hasPlainPart(e.Root) {
-			kind = KindHTML
-		}
-		m.Texts = append(m.Texts, Text{Where: "body", Kind: kind, Content: e.Text})
-	}
-	for _, pe := range e.Errors {
-		m.Problems = append(m.Problems, pe.Name)
-	}
-	idx := 0
-	add := func(parts []*enmime.Part, inline bool) {
-		for _, p := range parts {
-			idx++
-			name := p.FileName
-			if name == "" {
-				name = fmt.Sprintf("part%d", idx)
-			}
-			a := &Attachment{
-				Index:        idx,
-				Path:         path.Clean("/" + strings.ReplaceAll(name, "\\", "/"))[1:],
-				FileName:     name,
-				DeclaredType: strings.ToLower(p.ContentType),
-				SniffedType:  mimetype.Detect(p.Content).String(),
-				Size:         int64(len(p.Content)),
-				Data:         p.Content,
-				Inline:       inline,
-			}
-			if a.Path == "" {
-				a.Path = name
-			}
-			m.Attachments = append(m.Attachments, a)
-		}
-	}
-	add(e.Attachments, false)
-	add(e.Inlines, true)
-	add(e.OtherParts, true)
-	return m, nil
+	return fromResult(r, env, raw), nil
 }
 
-func hasPlainPart(p *enmime.Part) bool {
-	for ; p != nil; p = p.NextSibling {
-		if strings.EqualFold(p.ContentType, "text/plain") && p.Disposition != "attachment" {
-			return true
-		}
-		if hasPlainPart(p.FirstChild) {
-			return true
-		}
+// fromResult copies an extraction result into the shared model.
+func fromResult(r *extract.Result, env Envelope, raw []byte) *Message {
+	m := &Message{
+		Envelope: env,
+		Raw:      raw,
+		Header:   r.Header,
+		Subject:  r.Subject,
+		Problems: r.Problems,
+		Limits:   r.Limits,
 	}
-	return false
+	if m.Header == nil {
+		m.Header = textproto.MIMEHeader{}
+	}
+	atts := make(map[*extract.Item]*Attachment, len(r.Items))
+	m.Attachments = make([]*Attachment, 0, len(r.Items))
+	for _, it := range r.Items {
+		a := &Attachment{
+			Index:        it.Index,
+			Path:         it.Path,
+			FileName:     it.FileName,
+			DeclaredType: it.DeclaredType,
+			SniffedType:  it.SniffedType,
+			Size:         it.Size,
+			Data:         it.Data,
+			Encrypted:    it.Encrypted,
+			Depth:        it.Depth,
+			Inline:       it.Inline,
+			Traits:       it.Traits,
+			Parent:       atts[it.Parent],
+		}
+		atts[it] = a
+		m.Attachments = append(m.Attachments, a)
+	}
+	m.Texts = make([]Text, 0, len(r.Texts))
+	for _, t := range r.Texts {
+		m.Texts = append(m.Texts, Text{Where: t.Where, Kind: TextKind(t.Kind), Attachment: atts[t.Item], Content: t.Content})
+	}
+	for _, t := range r.Tables {
+		m.Tables = append(m.Tables, Table{Where: t.Where, Attachment: atts[t.Item], Name: t.Name, Rows: t.Rows})
+	}
+	for _, l := range r.Links {
+		m.Links = append(m.Links, Link{Where: l.Where, URL: l.URL, Text: l.Text})
+	}
+	return m
 }

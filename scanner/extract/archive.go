@@ -1,0 +1,211 @@
+package extract
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/bodgit/sevenzip"
+	"github.com/nwaples/rardecode/v2"
+)
+
+// zipItem opens a zip: an Office Open XML or OpenDocument file is read as a
+// document, any other zip as an archive of files.
+func (w *walker) zipItem(it *Item) {
+	zr, err := zip.NewReader(bytes.NewReader(it.Data), int64(len(it.Data)))
+	if err != nil {
+		it.addTrait(TraitUnreadable)
+		w.problem("unreadable zip in attachment " + where(it))
+		return
+	}
+	if isOOXML(zr) {
+		w.ooxml(it, zr)
+		return
+	}
+	if isODF(zr) {
+		w.odf(it, zr)
+		return
+	}
+	i := 0
+	w.unpack(it, func() (*entry, error) {
+		for i < len(zr.File) {
+			f := zr.File[i]
+			i++
+			if f.FileInfo().IsDir() {
+				continue
+			}
+			return &entry{
+				name: f.Name,
+				// Bit 0 of the general purpose flags: traditional or AES encryption.
+				encrypted: f.Flags&0x1 != 0,
+				open:      func() (io.Reader, error) { return f.Open() },
+			}, nil
+		}
+		return nil, io.EOF
+	})
+}
+
+// gzipItem unpacks a gzip stream into its one member.
+func (w *walker) gzipItem(it *Item) {
+	done := false
+	w.unpack(it, func() (*entry, error) {
+		if done {
+			return nil, io.EOF
+		}
+		done = true
+		zr, err := gzip.NewReader(bytes.NewReader(it.Data))
+		if err != nil {
+			return nil, err
+		}
+		zr.Multistream(false)
+		name := zr.Name
+		if name == "" {
+			name = strings.TrimSuffix(strings.TrimSuffix(it.FileName, ".gz"), ".tgz")
+			if strings.HasSuffix(strings.ToLower(it.FileName), ".tgz") {
+				name += ".tar"
+			}
+		}
+		return &entry{name: name, open: func() (io.Reader, error) { return zr, nil }}, nil
+	})
+}
+
+// tarItem unpacks regular files from a tar.
+func (w *walker) tarItem(it *Item) {
+	tr := tar.NewReader(bytes.NewReader(it.Data))
+	w.unpack(it, func() (*entry, error) {
+		for {
+			h, err := tr.Next()
+			if err != nil {
+				return nil, err
+			}
+			if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+				continue
+			}
+			return &entry{name: h.Name, open: func() (io.Reader, error) { return tr, nil }}, nil
+		}
+	})
+}
+
+// sevenZipItem unpacks a 7z archive; encrypted ones are marked, not opened.
+func (w *walker) sevenZipItem(it *Item) {
+	zr, err := sevenzip.NewReader(bytes.NewReader(it.Data), int64(len(it.Data)))
+	if err != nil {
+		it.addTrait(TraitArchive)
+		if isPasswordErr(err) || sevenEncrypted(err) {
+			// Encrypted headers: not even the names can be read.
+			it.Encrypted = true
+			it.addTrait(TraitEncryptedEntry)
+			return
+		}
+		it.addTrait(TraitUnreadable)
+		w.problem("unreadable 7z in attachment " + where(it))
+		return
+	}
+	i := 0
+	w.unpack(it, func() (*entry, error) {
+		for i < len(zr.File) {
+			f := zr.File[i]
+			i++
+			if f.FileInfo().IsDir() {
+				continue
+			}
+			return &entry{name: f.Name, open: func() (io.Reader, error) {
+				rc, err := f.Open()
+				if err != nil {
+					if sevenEncrypted(err) {
+						return nil, errors.New("encrypted entry: password required")
+					}
+					return nil, err
+				}
+				return &sevenEntry{rc: rc}, nil
+			}}, nil
+		}
+		return nil, io.EOF
+	})
+}
+
+// sevenEntry turns sevenzip's encryption read errors into password errors.
+type sevenEntry struct{ rc io.ReadCloser }
+
+func (s *sevenEntry) Read(p []byte) (int, error) {
+	n, err := s.rc.Read(p)
+	if err != nil && err != io.EOF && sevenEncrypted(err) {
+		return n, errors.New("encrypted entry: password required")
+	}
+	return n, err
+}
+
+func (s *sevenEntry) Close() error { return s.rc.Close() }
+
+func sevenEncrypted(err error) bool {
+	var re sevenzip.ReadError
+	if errors.As(err, &re) && re.Encrypted {
+		return true
+	}
+	var rp *sevenzip.ReadError
+	return errors.As(err, &rp) && rp.Encrypted
+}
+
+// rarItem unpacks a RAR (v1.5 to v5) archive.
+func (w *walker) rarItem(it *Item) {
+	rr, err := rardecode.NewReader(bytes.NewReader(it.Data))
+	if err != nil {
+		it.addTrait(TraitArchive)
+		if isPasswordErr(err) {
+			it.Encrypted = true
+			it.addTrait(TraitEncryptedEntry)
+			return
+		}
+		it.addTrait(TraitUnreadable)
+		w.problem("unreadable rar in attachment " + where(it))
+		return
+	}
+	w.unpack(it, func() (*entry, error) {
+		for {
+			h, err := rr.Next()
+			if err != nil {
+				return nil, err
+			}
+			if h.IsDir {
+				continue
+			}
+			return &entry{name: h.Name, encrypted: h.Encrypted, open: func() (io.Reader, error) { return rr, nil }}, nil
+		}
+	})
+}
+
+func isOOXML(zr *zip.Reader) bool {
+	for _, f := range zr.File {
+		if f.Name == "[Content_Types].xml" {
+			return true
+		}
+	}
+	return false
+}
+
+func isODF(zr *zip.Reader) bool {
+	for _, f := range zr.File {
+		if f.Name == "mimetype" || path.Base(f.Name) == "content.xml" && f.Name == "content.xml" {
+			return f.Name == "content.xml" || hasPrefixEntry(f, "application/vnd.oasis.opendocument")
+		}
+	}
+	return false
+}
+
+func hasPrefixEntry(f *zip.File, prefix string) bool {
+	if f.UncompressedSize64 > 256 {
+		return false
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(io.LimitReader(rc, 256))
+	return strings.HasPrefix(string(b), prefix)
+}
