@@ -1,0 +1,214 @@
+package pupildata
+
+import (
+	"bytes"
+	"encoding/csv"
+	"mime"
+	"path"
+	"strings"
+
+	"github.com/mailward/mailward/scanner"
+)
+
+// SentEncrypted reports whether the whole message travels encrypted (S/MIME
+// enveloped data, PGP/MIME, or a body that is only an inline PGP message),
+// and how. Such a message raises no pupil_data finding; the pipeline may
+// record the returned word ("S/MIME", "PGP/MIME", "inline PGP") in the
+// message log as "sent encrypted".
+//
+// Encrypted attachments (a password-protected zip or 7z, an encrypted
+// Office document or PDF: Attachment.Encrypted, set by extraction) are
+// skipped one by one instead: the rest of the message is still read.
+func SentEncrypted(m *scanner.Message) (bool, string) {
+	ct := ""
+	if m.Header != nil {
+		ct = m.Header.Get("Content-Type")
+	}
+	mt, params, _ := mime.ParseMediaType(ct)
+	switch mt {
+	case "multipart/encrypted":
+		return true, "PGP/MIME"
+	case "application/pkcs7-mime", "application/x-pkcs7-mime":
+		switch strings.ToLower(params["smime-type"]) {
+		case "enveloped-data", "authenveloped-data", "":
+			return true, "S/MIME"
+		}
+	}
+	body := strings.TrimSpace(m.Body())
+	if strings.HasPrefix(body, "-----BEGIN PGP MESSAGE-----") && strings.HasSuffix(body, "-----END PGP MESSAGE-----") {
+		return true, "inline PGP"
+	}
+	return false, ""
+}
+
+// encSet holds the paths of encrypted items so that anything unpacked from
+// under them (if extraction ever does) is skipped too.
+type encSet map[string]bool
+
+func encryptedPaths(m *scanner.Message) encSet {
+	e := encSet{}
+	for _, a := range m.Attachments {
+		if encryptedItem(a) {
+			e[a.Path] = true
+		}
+	}
+	return e
+}
+
+func (e encSet) covers(a *scanner.Attachment) bool {
+	if len(e) == 0 {
+		return false
+	}
+	if encryptedItem(a) {
+		return true
+	}
+	for p := a.Path; p != "" && p != "."; {
+		if e[p] {
+			return true
+		}
+		np := path.Dir(p)
+		if np == p {
+			break
+		}
+		p = np
+	}
+	return false
+}
+
+// encryptedItem reports a password-protected or encrypted item: flagged by
+// extraction, or an S/MIME or PGP container by type, name or content.
+func encryptedItem(a *scanner.Attachment) bool {
+	if a.Encrypted {
+		return true
+	}
+	switch a.DeclaredType {
+	case "application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted":
+		return true
+	}
+	switch strings.ToLower(path.Ext(a.FileName)) {
+	case ".p7m", ".pgp", ".gpg":
+		return true
+	}
+	return bytes.HasPrefix(bytes.TrimSpace(a.Data), []byte("-----BEGIN PGP MESSAGE-----"))
+}
+
+// typeLabel names an attachment's type for summaries: its extension when
+// that is a plain short word, else from its content type; for an item
+// unpacked from an archive, "xlsx in zip". Never the file name.
+func typeLabel(m *scanner.Message, a *scanner.Attachment) string {
+	t := shortType(a)
+	if a.Depth > 0 {
+		for _, top := range m.Attachments {
+			if top.Index == a.Index && top.Depth == 0 && top != a {
+				return t + " in " + shortType(top)
+			}
+		}
+	}
+	return t
+}
+
+func shortType(a *scanner.Attachment) string {
+	ext := strings.ToLower(strings.TrimPrefix(path.Ext(a.FileName), "."))
+	if len(ext) >= 2 && len(ext) <= 5 && !isDigits(ext) && isLowerAlnum(ext) {
+		return ext
+	}
+	for _, t := range []string{a.SniffedType, a.DeclaredType} {
+		mt, _, _ := mime.ParseMediaType(t)
+		switch mt {
+		case "text/csv":
+			return "csv"
+		case "text/tab-separated-values":
+			return "tsv"
+		case "text/plain":
+			return "txt"
+		case "application/pdf":
+			return "pdf"
+		case "application/zip":
+			return "zip"
+		case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+			return "xlsx"
+		case "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+			return "docx"
+		case "application/vnd.oasis.opendocument.spreadsheet":
+			return "ods"
+		case "text/html":
+			return "html"
+		}
+	}
+	return "file"
+}
+
+func isLowerAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= 'a' && s[i] <= 'z' || isDigit(s[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// spreadsheet reports an item that is only cells (CSV, TSV, spreadsheets):
+// its text adds nothing to its tables.
+func spreadsheet(a *scanner.Attachment) bool {
+	if delimitedText(a) {
+		return true
+	}
+	switch strings.ToLower(path.Ext(a.FileName)) {
+	case ".xlsx", ".xlsm", ".xls", ".ods":
+		return true
+	}
+	return strings.Contains(a.SniffedType, "spreadsheet") || strings.Contains(a.SniffedType, "ms-excel")
+}
+
+// delimitedText reports a CSV or TSV attachment by name or type.
+func delimitedText(a *scanner.Attachment) bool {
+	switch strings.ToLower(path.Ext(a.FileName)) {
+	case ".csv", ".tsv", ".tab":
+		return true
+	}
+	for _, t := range []string{a.DeclaredType, a.SniffedType} {
+		mt, _, _ := mime.ParseMediaType(t)
+		if mt == "text/csv" || mt == "text/tab-separated-values" || mt == "application/csv" {
+			return true
+		}
+	}
+	return false
+}
+
+// maxDelimitedRows bounds the rows read from one CSV or TSV attachment: a
+// pupil list is judged long before this, and the scan budget is shared.
+const maxDelimitedRows = 200000
+
+// parseDelimited reads CSV, semicolon-separated or TSV data, choosing the
+// separator the first line uses most. Broken quoting ends the read; rows
+// read so far are kept.
+func parseDelimited(data []byte) [][]string {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	first := data
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		first = data[:i]
+	}
+	sep, best := ',', bytes.Count(first, []byte{','})
+	for _, c := range []rune{'\t', ';'} {
+		if n := bytes.Count(first, []byte(string(c))); n > best {
+			sep, best = c, n
+		}
+	}
+	if best == 0 {
+		return nil
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = sep
+	r.LazyQuotes = true
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = false
+	var rows [][]string
+	for len(rows) < maxDelimitedRows {
+		rec, err := r.Read()
+		if err != nil { // io.EOF, or quoting too broken to go on
+			break
+		}
+		rows = append(rows, rec)
+	}
+	return rows
+}

@@ -1,0 +1,369 @@
+// Package pupildata finds unencrypted pupil personal data leaving the trust
+// (issue 4): MIS exports sent to the wrong address, pasted pupil tables,
+// safeguarding or SEN notes sent to a personal mailbox.
+//
+// It counts identifiers validated by their check digits (UPN, ULN, NHS and
+// NI numbers, see ../shared/ID-CHECKS.md), dates of birth of school age,
+// pupil tables recognised by their MIS-export headings, and special-category
+// content about a named child. Keywords within a window raise confidence; a
+// checksum failure kills it. Direction and recipients decide whether any of
+// it matters: only outbound mail by default, never mail to
+// pupil_data.allowed_destinations, never data that travels encrypted.
+//
+// Findings name counts and places ("31 UPNs, 31 DOBs in attachment 2
+// (xlsx)"), never the data and never a file name. Every pupil_data finding
+// is for the data protection officer at once; the category alone says so.
+package pupildata
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/scanner"
+)
+
+// Name is the scanner's name in findings.
+const Name = "pupildata"
+
+// Detector is the pupil data scanner. It is safe for concurrent use.
+type Detector struct {
+	cfg   config.PupilData
+	dirs  map[scanner.Direction]bool
+	allow []config.Destination
+	// Now is the clock that decides who is of school age; tests set it.
+	Now func() time.Time
+}
+
+var _ scanner.Scanner = (*Detector)(nil)
+
+// New returns a detector for a validated pupil_data section. Zero fields
+// take the documented defaults, so config.PupilData{} works too.
+func New(cfg config.PupilData) *Detector {
+	def := config.Default().PupilData
+	if cfg.Directions == nil {
+		cfg.Directions = def.Directions
+	}
+	if cfg.MinScore <= 0 {
+		cfg.MinScore = def.MinScore
+	}
+	if cfg.MinIdentifiers <= 0 {
+		cfg.MinIdentifiers = def.MinIdentifiers
+	}
+	if cfg.MinTableRows <= 0 {
+		cfg.MinTableRows = def.MinTableRows
+	}
+	if cfg.KeywordWindow <= 0 {
+		cfg.KeywordWindow = def.KeywordWindow
+	}
+	if cfg.DOBMaxAge <= 0 {
+		cfg.DOBMinAge, cfg.DOBMaxAge = def.DOBMinAge, def.DOBMaxAge
+	}
+	d := &Detector{cfg: cfg, dirs: map[scanner.Direction]bool{}, Now: time.Now}
+	for _, s := range cfg.Directions {
+		d.dirs[scanner.Direction(s)] = true
+	}
+	for _, s := range cfg.AllowedDestinations {
+		if dst, err := config.ParseDestination(s); err == nil {
+			d.allow = append(d.allow, dst)
+		}
+	}
+	return d
+}
+
+// Name implements scanner.Scanner.
+func (d *Detector) Name() string { return Name }
+
+// place gathers the evidence of one place: the body (with the subject), or
+// one top-level attachment with everything unpacked from it.
+type place struct {
+	where   string
+	label   string
+	counts  [numKinds]count
+	tables  []tableEvidence
+	special specialEvidence
+}
+
+// Scan implements scanner.Scanner. It returns at most one finding per place
+// whose score reaches pupil_data.min_score.
+func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Finding, error) {
+	if !d.cfg.IsEnabled() || !d.applies(m.Envelope) {
+		return nil, nil
+	}
+	if enc, _ := SentEncrypted(m); enc {
+		return nil, nil
+	}
+	o := textOptions{window: d.cfg.KeywordWindow, now: d.Now(), minAge: d.cfg.DOBMinAge, maxAge: d.cfg.DOBMaxAge}
+
+	places := map[string]*place{}
+	get := func(a *scanner.Attachment) *place {
+		key := "body"
+		if a != nil {
+			key = strconv.Itoa(a.Index)
+		}
+		p := places[key]
+		if p == nil {
+			p = &place{where: key, label: "the body"}
+			if a != nil {
+				p.label = fmt.Sprintf("attachment %d (%s)", a.Index, typeLabel(m, a))
+			}
+			places[key] = p
+		}
+		return p
+	}
+	enc := encryptedPaths(m)
+	skip := func(a *scanner.Attachment) bool { return a != nil && enc.covers(a) }
+
+	// Tables first: an attachment read as a table is not read again as text
+	// for identifiers, so nothing counts twice.
+	tabled := map[*scanner.Attachment]bool{}
+	for _, t := range m.Tables {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("pupildata: %w", err)
+		}
+		if skip(t.Attachment) {
+			continue
+		}
+		tabled[t.Attachment] = true
+		p := get(t.Attachment)
+		p.addTable(evalTable(t.Rows, t.Name, o, d.cfg.MinTableRows))
+	}
+	for _, a := range m.Attachments {
+		if tabled[a] || skip(a) || !delimitedText(a) {
+			continue
+		}
+		// Until extraction fills Message.Tables for CSV/TSV, read them here.
+		rows := parseDelimited(a.Data)
+		if len(rows) == 0 {
+			continue
+		}
+		tabled[a] = true
+		get(a).addTable(evalTable(rows, "", o, d.cfg.MinTableRows))
+	}
+
+	plainBody := false
+	for _, t := range m.Texts {
+		plainBody = plainBody || t.Kind == scanner.KindPlain
+	}
+	for _, t := range m.Texts {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("pupildata: %w", err)
+		}
+		if skip(t.Attachment) || (t.Kind == scanner.KindHTML && plainBody) {
+			continue // the HTML alternative repeats the plain body
+		}
+		p := get(t.Attachment)
+		if t.Attachment != nil && tabled[t.Attachment] {
+			// Read as a table already; a document's prose (a DOCX with a
+			// table) is still read for special-category content.
+			if !spreadsheet(t.Attachment) {
+				p.special.merge(scanSpecial(t.Content, asciiLower(t.Content)))
+			}
+			continue
+		}
+		p.special.merge(scanSpecial(t.Content, asciiLower(t.Content)))
+		c := scanText(t.Content, o)
+		for _, rows := range textTables(t.Content) {
+			tv := evalTable(rows, "", o, d.cfg.MinTableRows)
+			// A pasted table's identifiers and dates were also seen by the
+			// text scan (those near their keyword): keep the larger count.
+			for k := UPN; k <= DOB; k++ {
+				if (tv.pupil || k <= NINO) && tv.counts[k].valid > c[k].valid {
+					c[k] = tv.counts[k]
+				}
+				tv.counts[k] = count{}
+			}
+			p.addTable(tv)
+		}
+		for k := range c {
+			p.counts[k].add(c[k])
+		}
+	}
+
+	var out []scanner.Finding
+	keys := make([]string, 0, len(places))
+	for k := range places {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return placeOrder(keys[i]) < placeOrder(keys[j]) })
+	for _, k := range keys {
+		p := places[k]
+		score, summary := d.judge(p)
+		if score < d.cfg.MinScore {
+			continue
+		}
+		out = append(out, scanner.Finding{
+			Category: scanner.PupilData,
+			Scanner:  Name,
+			Score:    round2(score),
+			Summary:  summary,
+			Where:    p.where,
+		})
+	}
+	return out, nil
+}
+
+func (p *place) addTable(t tableEvidence) {
+	for k := range t.counts {
+		if t.pupil || Kind(k) <= NINO {
+			p.counts[k].add(t.counts[k])
+		}
+	}
+	if t.pupil {
+		p.tables = append(p.tables, t)
+	}
+}
+
+// applies reports whether the envelope is one the detector judges: a
+// configured direction (an unknown direction counts as outbound, failing
+// safe) and at least one recipient outside pupil_data.allowed_destinations.
+func (d *Detector) applies(env scanner.Envelope) bool {
+	dir := env.Direction
+	if dir == "" {
+		dir = scanner.Outbound
+	}
+	if !d.dirs[dir] {
+		return false
+	}
+	if len(env.To) == 0 || len(d.allow) == 0 {
+		return true
+	}
+	if d.cfg.RequireTLS && !env.NextHopTLS {
+		return true
+	}
+	for _, rcpt := range env.To {
+		if !d.allowed(rcpt) {
+			return true
+		}
+	}
+	return false
+}
+
+// allowed matches one recipient against pupil_data.allowed_destinations:
+// exact address, exact domain, or "*." for subdomains; never a suffix match.
+func (d *Detector) allowed(rcpt string) bool {
+	rcpt = strings.Trim(strings.TrimSpace(rcpt), "<>")
+	at := strings.LastIndexByte(rcpt, '@')
+	if at <= 0 {
+		return false
+	}
+	dom, err := config.NormalizeDomain(rcpt[at+1:])
+	if err != nil {
+		return false
+	}
+	addr := strings.ToLower(rcpt[:at]) + "@" + dom
+	for _, a := range d.allow {
+		switch {
+		case a.Address != "":
+			if a.Address == addr {
+				return true
+			}
+		case a.Wildcard:
+			if strings.HasSuffix(dom, "."+a.Domain) {
+				return true
+			}
+		case a.Domain == dom:
+			return true
+		}
+	}
+	return false
+}
+
+// judge scores one place and writes its summary.
+//
+// Components: identifiers in bulk (at least min_identifiers validated
+// UPN/ULN/NHS/NI numbers: their mean confidence plus a little per
+// identifier); fewer identifiers beside dates of birth, a pupil table or
+// special-category content; dates of birth in bulk; a pupil table; and
+// special-category content about a named child. The score is the strongest
+// component plus 0.04 for each other one present, at most 0.99.
+func (d *Detector) judge(p *place) (float64, string) {
+	c := p.counts
+	for _, k := range []Kind{UPN, ULN, NHS, NINO, DOB} {
+		if c[k].killed() {
+			c[k] = count{}
+		}
+	}
+	strong := c[UPN].valid + c[ULN].valid + c[NHS].valid + c[NINO].valid
+	conf := c[UPN].conf + c[ULN].conf + c[NHS].conf + c[NINO].conf
+	var comps []float64
+	if strong > 0 {
+		mean := conf / float64(strong)
+		switch {
+		case strong >= d.cfg.MinIdentifiers:
+			comps = append(comps, mean+min(0.14, 0.01*float64(strong)))
+		case c[DOB].valid > 0 || len(p.tables) > 0 || p.special.ngroups() > 0:
+			comps = append(comps, mean)
+		}
+	}
+	if c[DOB].valid >= d.cfg.MinIdentifiers {
+		comps = append(comps, 0.65+min(0.2, 0.01*float64(c[DOB].valid)))
+	}
+	best := 0.0
+	var tbl tableEvidence
+	for _, t := range p.tables {
+		if s := t.score(); s > best {
+			best, tbl = s, t
+		}
+	}
+	if best > 0 {
+		comps = append(comps, best)
+	}
+	sp := p.special.score()
+	if sp > 0 {
+		comps = append(comps, sp)
+	}
+	if len(comps) == 0 {
+		return 0, ""
+	}
+	sort.Float64s(comps)
+	score := comps[len(comps)-1] + 0.04*float64(len(comps)-1)
+	score = min(score, 0.99)
+
+	var parts []string
+	for k := Kind(0); k < numKinds; k++ {
+		if n := c[k].valid; n > 0 {
+			w := kindWords[k][0]
+			if n > 1 {
+				w = kindWords[k][1]
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", n, w))
+		}
+	}
+	if best > 0 {
+		rows := fmt.Sprintf("pupil table of %d rows", tbl.rows)
+		if len(tbl.special) > 0 {
+			var l []string
+			for _, s := range tbl.special {
+				l = append(l, colLabels[s])
+			}
+			rows += " with " + joinAnd(l) + " columns"
+		}
+		parts = append(parts, rows)
+	}
+	if sp > 0 {
+		parts = append(parts, p.special.describe())
+	}
+	return score, strings.Join(parts, ", ") + " in " + p.label
+}
+
+func joinAnd(l []string) string {
+	if len(l) <= 1 {
+		return strings.Join(l, "")
+	}
+	return strings.Join(l[:len(l)-1], ", ") + " and " + l[len(l)-1]
+}
+
+func placeOrder(k string) int {
+	if k == "body" {
+		return 0
+	}
+	n, _ := strconv.Atoi(k)
+	return n
+}
+
+func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }

@@ -1,0 +1,332 @@
+package pupildata
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Special-category and safeguarding content about a named child: the
+// commonest breach after a spreadsheet is a SEN, medical or safeguarding note
+// sent to a personal mailbox. A term alone is not enough (letters to parents
+// mention free school meals and the SENCo); the text must name a child
+// (a forename and surname near a school marker such as "Year 8" or "(8B)")
+// and touch two areas, or safeguarding twice.
+
+type specialGroup int
+
+const (
+	grpSEN specialGroup = iota
+	grpMedical
+	grpSafeguarding
+	grpFSM
+	grpEthnicity
+	numGroups
+)
+
+var groupLabels = [numGroups]string{"SEN", "medical", "safeguarding", "FSM/PP", "ethnicity"}
+
+type term struct {
+	word   string
+	group  specialGroup
+	strong bool // a safeguarding term that is hardly ever innocent
+}
+
+var specialTerms = []term{
+	{"ehcp", grpSEN, false}, {"ehc plan", grpSEN, false}, {"education health and care plan", grpSEN, false},
+	{"special educational needs", grpSEN, false}, {"sen support", grpSEN, false}, {"sen register", grpSEN, false},
+	{"send register", grpSEN, false}, {"autism", grpSEN, false}, {"autistic", grpSEN, false}, {"asd", grpSEN, false},
+	{"adhd", grpSEN, false}, {"dyslexia", grpSEN, false}, {"dyslexic", grpSEN, false}, {"dyspraxia", grpSEN, false},
+	{"speech and language", grpSEN, false}, {"global developmental delay", grpSEN, false},
+	{"learning difficulties", grpSEN, false}, {"learning difficulty", grpSEN, false}, {"sen need", grpSEN, false},
+
+	{"diagnosed", grpMedical, false}, {"diagnosis", grpMedical, false}, {"medication", grpMedical, false},
+	{"epilepsy", grpMedical, false}, {"epileptic", grpMedical, false}, {"diabetes", grpMedical, false},
+	{"diabetic", grpMedical, false}, {"anaphylaxis", grpMedical, false}, {"epipen", grpMedical, false},
+	{"camhs", grpMedical, false}, {"mental health", grpMedical, false}, {"self-harm", grpMedical, false},
+	{"self harm", grpMedical, false}, {"self-harming", grpMedical, false}, {"eating disorder", grpMedical, false},
+	{"anorexia", grpMedical, false}, {"seizures", grpMedical, false}, {"suicidal", grpMedical, false},
+	{"overdose", grpMedical, false}, {"paediatrician", grpMedical, false}, {"care plan", grpMedical, false},
+
+	{"child protection", grpSafeguarding, true}, {"cp plan", grpSafeguarding, true},
+	{"child protection plan", grpSafeguarding, true}, {"child in need", grpSafeguarding, false},
+	{"cin plan", grpSafeguarding, true}, {"section 47", grpSafeguarding, true}, {"s47", grpSafeguarding, true},
+	{"mash", grpSafeguarding, false}, {"lado", grpSafeguarding, true}, {"strategy meeting", grpSafeguarding, true},
+	{"strategy discussion", grpSafeguarding, true}, {"disclosed", grpSafeguarding, false},
+	{"safeguarding concern", grpSafeguarding, true}, {"social worker", grpSafeguarding, true},
+	{"social care", grpSafeguarding, false}, {"early help", grpSafeguarding, false},
+	{"looked after child", grpSafeguarding, true}, {"foster carer", grpSafeguarding, false},
+	{"foster placement", grpSafeguarding, true}, {"domestic abuse", grpSafeguarding, true},
+	{"domestic violence", grpSafeguarding, true}, {"neglect", grpSafeguarding, false},
+	{"sexual abuse", grpSafeguarding, true}, {"physical abuse", grpSafeguarding, true},
+	{"bruising", grpSafeguarding, false}, {"bruises", grpSafeguarding, false}, {"cpoms", grpSafeguarding, true},
+	{"myconcern", grpSafeguarding, true}, {"designated safeguarding lead", grpSafeguarding, false},
+	{"fgm", grpSafeguarding, true}, {"county lines", grpSafeguarding, true},
+
+	{"free school meals", grpFSM, false}, {"fsm", grpFSM, false}, {"pupil premium", grpFSM, false},
+
+	{"ethnicity", grpEthnicity, false}, {"ethnic origin", grpEthnicity, false}, {"asylum seeker", grpEthnicity, false},
+	{"refugee status", grpEthnicity, false},
+}
+
+// childMarkers are words that put a named person in a school as a child.
+var childMarkers = []string{
+	"pupil", "student", "child", "son", "daughter", "dob", "nursery", "reception", "aged", "boy", "girl",
+	"tutor group", "form group", "his class", "her class", "their class",
+}
+
+// parentFraming marks a letter written to a parent about their own child.
+var parentFraming = []string{
+	"dear parent", "dear parents", "dear parent/carer", "dear parents/carers", "dear parent carer",
+	"your child", "your son", "your daughter", "dear mr", "dear mrs", "dear ms", "dear miss", "dear mx",
+	"dear dr",
+}
+
+// notNames are capitalised words that start pairs which are not a person.
+var notNames = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`dear year the a an and or of in on at to for from with by this that these those
+		mr mrs ms miss mx dr prof sir dame rev lord lady
+		monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+		august september october november december spring summer autumn winter term half
+		school academy trust college primary secondary junior infant nursery local authority council county city
+		borough social care child children protection early help head deputy assistant teacher designated
+		safeguarding lead officer team services service health mental nhs police education plan special
+		educational needs pupil premium free meals key stage ks1 ks2 ks3 ks4 sen send senco ehcp camhs
+		kind best many regards thanks thank yours sincerely faithfully warm wishes please dear hi hello
+		new old great north south east west upper lower road street lane avenue close drive house park
+		we i he she they it you our my his her their its is are was were be has have had will would can could
+		meeting report review annual form group class english maths science history geography music art
+		pe re drama french spanish german computing design technology religious studies physical
+		google microsoft apple linux windows open source free software red hat`) {
+		notNames[w] = true
+	}
+}
+
+type specialEvidence struct {
+	groups [numGroups]bool
+	terms  int
+	strong int
+	// named is how many different children the text names (a forename
+	// and surname near a school marker), counted up to 50.
+	named int
+	// inSchool counts the children named beside a year or form group
+	// ("Year 3", "(8B)", "Y10") or a DOB: pupils, not people in the news.
+	inSchool int
+	parent   bool
+}
+
+func (s specialEvidence) ngroups() int {
+	n := 0
+	for _, g := range s.groups {
+		if g {
+			n++
+		}
+	}
+	return n
+}
+
+// score: a named child with two special areas (or two safeguarding terms, one
+// strong), or three named children with one area, 0.7, more with strong safeguarding terms or a third area; written
+// to the child's parent, well under the reporting threshold.
+func (s specialEvidence) score() float64 {
+	g := s.ngroups()
+	switch {
+	case s.named == 0:
+		return 0
+	case g >= 2, s.strong >= 1 && s.terms >= 2:
+	case s.inSchool >= 3 && g >= 1: // a list of pupils with their needs
+	default:
+		return 0
+	}
+	sc := 0.7
+	if s.strong > 0 {
+		sc += 0.1
+	}
+	if g >= 3 {
+		sc += 0.05
+	}
+	if s.parent {
+		sc *= 0.55
+	}
+	return sc
+}
+
+func (s *specialEvidence) merge(o specialEvidence) {
+	if o.score() > s.score() {
+		*s = o
+	}
+}
+
+// describe says what was found, for summaries: areas and how many children.
+func (s specialEvidence) describe() string {
+	who := "a named child"
+	if s.named > 1 {
+		who = fmt.Sprintf("%d named children", s.named)
+	}
+	return joinAnd(s.labels()) + " details about " + who
+}
+
+// labels names the areas touched, for summaries.
+func (s specialEvidence) labels() []string {
+	var out []string
+	for g, ok := range s.groups {
+		if ok {
+			out = append(out, groupLabels[g])
+		}
+	}
+	return out
+}
+
+// scanSpecial reads one text; lower is its ASCII-lowercased copy.
+func scanSpecial(text, lower string) specialEvidence {
+	var s specialEvidence
+	seen := map[string]bool{}
+	for _, t := range specialTerms {
+		if seen[t.word] || !containsWord(lower, t.word) {
+			continue
+		}
+		seen[t.word] = true
+		s.groups[t.group] = true
+		s.terms++
+		if t.strong {
+			s.strong++
+		}
+	}
+	if s.terms == 0 {
+		return s
+	}
+	for _, p := range parentFraming {
+		if containsWord(lower, p) {
+			s.parent = true
+			break
+		}
+	}
+	school := append(yearGroupPositions(lower), wordPositions(lower, []string{"dob", "d.o.b"})...)
+	markers := append(wordPositions(lower, childMarkers), school...)
+	if len(markers) > 0 {
+		sort.Ints(markers)
+		s.named = namedNear(text, markers, 80, 50)
+	}
+	if len(school) > 0 {
+		sort.Ints(school)
+		s.inSchool = namedNear(text, school, 40, 50)
+	}
+	return s
+}
+
+// containsWord reports whether w occurs in lower as a whole word.
+func containsWord(lower, w string) bool {
+	for off := 0; ; {
+		k := strings.Index(lower[off:], w)
+		if k < 0 {
+			return false
+		}
+		at := off + k
+		end := at + len(w)
+		if (at == 0 || !isAlnum(lower[at-1])) && (end == len(lower) || !isAlnum(lower[end])) {
+			return true
+		}
+		off = at + 1
+	}
+}
+
+// yearGroupPositions finds "year 8", "yr 10", "y7" and form groups "(8B)".
+func yearGroupPositions(lower string) []int {
+	var pos []int
+	for i := 0; i < len(lower); i++ {
+		if i > 0 && isAlnum(lower[i-1]) {
+			continue
+		}
+		rest := lower[i:]
+		var p int
+		switch {
+		case strings.HasPrefix(rest, "year "):
+			p = i + 5
+		case strings.HasPrefix(rest, "yr "):
+			p = i + 3
+		case rest[0] == 'y':
+			p = i + 1
+		case rest[0] == '(':
+			// (8B), (10JW)
+			_, q := digitsAt(lower, i+1, 2)
+			if q > i+1 {
+				r := q
+				for r < len(lower) && r-q < 3 && lower[r] >= 'a' && lower[r] <= 'z' {
+					r++
+				}
+				if r > q && r < len(lower) && lower[r] == ')' {
+					pos = append(pos, i)
+				}
+			}
+			continue
+		default:
+			continue
+		}
+		n, q := digitsAt(lower, p, 2)
+		if q > p && n >= 1 && n <= 13 && (q == len(lower) || !isAlnum(lower[q])) {
+			pos = append(pos, i)
+		}
+	}
+	return pos
+}
+
+// namedNear counts the different "Forename Surname" pairs within window of
+// a marker, up to limit. A pair preceded by a title (Mrs Smith) is an adult;
+// pairs with known non-name words ("Social Care", "Year Group") are skipped.
+func namedNear(text string, markers []int, window, limit int) int {
+	seen := map[string]bool{}
+	prevWord := ""
+	for i := 0; i < len(text) && len(seen) < limit; {
+		if !isUpper(text[i]) || (i > 0 && isAlnum(text[i-1])) {
+			if isAlnum(text[i]) {
+				j := i
+				for j < len(text) && isAlnum(text[j]) {
+					j++
+				}
+				prevWord = strings.ToLower(text[i:j])
+				i = j
+				continue
+			}
+			i++
+			continue
+		}
+		j := capWordEnd(text, i)
+		if j < 0 {
+			for i < len(text) && isAlnum(text[i]) {
+				i++
+			}
+			prevWord = ""
+			continue
+		}
+		w1 := text[i:j]
+		if j+1 < len(text) && text[j] == ' ' && isUpper(text[j+1]) {
+			if k := capWordEnd(text, j+1); k > 0 {
+				w2 := text[j+1 : k]
+				if !notNames[strings.ToLower(w1)] && !notNames[strings.ToLower(w2)] &&
+					!titles[strings.TrimSuffix(prevWord, ".")] && nearAny(markers, i, window) {
+					seen[text[i:k]] = true
+				}
+			}
+		}
+		prevWord = strings.ToLower(w1)
+		i = j
+	}
+	return len(seen)
+}
+
+var titles = map[string]bool{"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true, "prof": true, "sir": true, "dame": true, "rev": true}
+
+// capWordEnd returns the end of a name-like word at i (an upper-case letter,
+// then at least one lower-case letter, hyphens or apostrophes), or -1.
+func capWordEnd(text string, i int) int {
+	j := i + 1
+	for j < len(text) && (text[j] >= 'a' && text[j] <= 'z' || text[j] == '-' || text[j] == '\'') {
+		j++
+	}
+	if j-i < 2 || (j < len(text) && isAlnum(text[j])) {
+		return -1
+	}
+	return j
+}
