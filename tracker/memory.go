@@ -229,6 +229,20 @@ func (m *Memory) AddSpread(ctx context.Context, fingerprint, sender string, wind
 	return len(z.m), nil
 }
 
+// Once implements Tracker.
+func (m *Memory) Once(ctx context.Context, key string, ttl time.Duration, now time.Time) (bool, error) {
+	if err := m.lock(now); err != nil {
+		return false, err
+	}
+	defer m.mu.Unlock()
+	k := Prefix + "once:" + subjectKey(key)
+	if exp, ok := m.seen[k]; ok && now.Before(exp) {
+		return false, nil
+	}
+	m.seen[k] = now.Add(ttl)
+	return true, nil
+}
+
 func (m *Memory) list(k string, now time.Time) *list {
 	l := m.lists[k]
 	if l == nil || !now.Before(l.exp) {

@@ -257,6 +257,17 @@ func (r *Redis) AddSpread(ctx context.Context, fingerprint, sender string, windo
 	return n, nil
 }
 
+// Once implements Tracker.
+func (r *Redis) Once(ctx context.Context, key string, ttl time.Duration, now time.Time) (bool, error) {
+	ctx, cancel := r.op(ctx)
+	defer cancel()
+	ok, err := r.c.SetNX(ctx, Prefix+"once:"+subjectKey(key), "1", ttl).Result()
+	if err != nil {
+		return false, r.fail("once", err)
+	}
+	return ok, nil
+}
+
 func listKey(list string) string { return Prefix + "list:" + subjectKey(list) }
 
 // Remember implements Tracker.

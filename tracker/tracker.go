@@ -97,6 +97,11 @@ type Tracker interface {
 	// the distinct senders within window.
 	AddSpread(ctx context.Context, fingerprint, sender string, window time.Duration, now time.Time) (int, error)
 
+	// Once reports whether key is new, marking it for ttl: the first caller
+	// of all instances gets true (a reviewer's confirmation counted once
+	// however often it is clicked).
+	Once(ctx context.Context, key string, ttl time.Duration, now time.Time) (bool, error)
+
 	// Remember appends item to a short list kept for ttl (the newest 100
 	// items), such as the violations a sender had confirmed today.
 	Remember(ctx context.Context, list string, item []byte, ttl time.Duration, now time.Time) error

@@ -185,6 +185,38 @@ func TestSpread(t *testing.T) {
 	})
 }
 
+func TestOnce(t *testing.T) {
+	impls(t, func(t *testing.T, tr tracker.Tracker) {
+		ctx := context.Background()
+		k := "confirm:" + token(t)
+		for i, want := range []bool{true, false, false} {
+			if ok, err := tr.Once(ctx, k, time.Hour, t0.Add(time.Duration(i)*time.Minute)); err != nil || ok != want {
+				t.Fatalf("once %d: %v %v", i, ok, err)
+			}
+		}
+	})
+}
+
+// TestMemoryForgets: the in-process tracker drops expired keys, as Redis
+// does with its TTLs, so a long-running node does not grow.
+func TestMemoryForgets(t *testing.T) {
+	ctx := context.Background()
+	m := tracker.NewMemory(nil)
+	for i := 0; i < 100; i++ {
+		s := fmt.Sprintf("s%d@x.example", i)
+		m.Take(ctx, s, []tracker.Limit{{Name: "messages", Max: 5, Window: time.Hour, Cost: 1}}, t0)
+		m.Incr(ctx, tracker.Held, s, t0)
+		m.AddSpread(ctx, "fp", s, time.Hour, t0)
+		m.Once(ctx, s, time.Hour, t0)
+	}
+	if n := m.Len(t0); n < 300 {
+		t.Fatalf("only %d keys", n)
+	}
+	if n := m.Len(t0.Add(70 * 24 * time.Hour)); n != 0 {
+		t.Fatalf("%d keys left after every TTL", n)
+	}
+}
+
 func TestRememberRecall(t *testing.T) {
 	impls(t, func(t *testing.T, tr tracker.Tracker) {
 		ctx := context.Background()
@@ -277,6 +309,7 @@ func TestRedisKeysHaveTTL(t *testing.T) {
 	tr.Incr(ctx, tracker.Held, s, t0)
 	tr.AddSpread(ctx, "fp-"+tok, s, time.Hour, t0)
 	tr.Remember(ctx, "list-"+tok, []byte("x"), time.Hour, t0)
+	tr.Once(ctx, "once-"+tok, time.Hour, t0)
 	tr.Enqueue(ctx, "q-"+tok, "d-"+tok, []byte("x"), t0, time.Hour, t0)
 	tr.Enqueue(ctx, "q2-"+tok, "d-"+tok, []byte("x"), t0, time.Hour, t0)
 

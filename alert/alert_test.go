@@ -1,0 +1,493 @@
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/directory"
+	"github.com/mailward/mailward/quarantine"
+	"github.com/mailward/mailward/scanner"
+	"github.com/mailward/mailward/tracker"
+	"github.com/mailward/mailward/tracker/redistest"
+)
+
+// sink is a real SMTP server (go-smtp) that keeps what it receives.
+type sink struct {
+	addr string
+	mu   sync.Mutex
+	msgs []received
+	// refuse makes DATA fail with a 451 while set.
+	refuse bool
+}
+
+type received struct {
+	from string
+	to   []string
+	data []byte
+}
+
+func newSink(t *testing.T) *sink {
+	t.Helper()
+	s := &sink{}
+	srv := smtp.NewServer(s)
+	srv.Domain = "sink.test"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = l.Addr().String()
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+func (s *sink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }
+
+func (s *sink) all() []received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]received(nil), s.msgs...)
+}
+
+type sinkSession struct {
+	s    *sink
+	from string
+	to   []string
+}
+
+func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *sinkSession) Logout() error { return nil }
+func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.to = append(ss.to, to)
+	return nil
+}
+func (ss *sinkSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	ss.s.mu.Lock()
+	defer ss.s.mu.Unlock()
+	if ss.s.refuse {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
+	}
+	ss.s.msgs = append(ss.s.msgs, received{ss.from, ss.to, b})
+	return nil
+}
+
+// body decodes a received digest's text.
+func body(t *testing.T, raw []byte) (subject, text string) {
+	t.Helper()
+	m, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(quotedprintable.NewReader(m.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err = new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return subject, string(b)
+}
+
+type env struct {
+	cfg      *config.Config
+	internal *sink // next_hop.inbound: the trust's own mail server
+	external *sink // next_hop.outbound
+	n        *Notifier
+	tr       tracker.Tracker
+}
+
+func setup(t *testing.T, tr tracker.Tracker, extra string) *env {
+	t.Helper()
+	in, out := newSink(t), newSink(t)
+	yml := fmt.Sprintf(`
+domains: [trust.example, "*.schools.trust.example"]
+next_hop:
+  inbound: smtp://%s
+  outbound: smtp://%s
+review:
+  base_url: https://mailward.trust.example/
+directory:
+  file: ../directory/testdata/people.yaml
+alerts:
+  from: mailward@trust.example
+  it: [it-support@trust.example]
+  dpo: [dpo@la.example]
+%s`, in.addr, out.addr, extra)
+	cfg, err := config.Parse([]byte(yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := directory.Open(cfg.Directory.File, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := New(cfg, tr, dir)
+	n.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	return &env{cfg: cfg, internal: in, external: out, n: n, tr: tr}
+}
+
+// trackers runs a test with the in-process tracker and with Redis.
+func trackers(t *testing.T, f func(t *testing.T, tr tracker.Tracker)) {
+	t.Run("memory", func(t *testing.T) { f(t, tracker.NewMemory(nil)) })
+	t.Run("redis", func(t *testing.T) {
+		tr, err := tracker.Dial(redisURL(t), 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tr.Close() })
+		f(t, tr)
+	})
+}
+
+var sharedRedis string
+
+func redisURL(t *testing.T) string {
+	if sharedRedis == "" {
+		t.Skip(redistest.ErrNoServer.Error())
+	}
+	return sharedRedis
+}
+
+func TestMain(m *testing.M) {
+	sharedRedis = os.Getenv("REDIS_URL")
+	var srv *redistest.Server
+	if sharedRedis == "" {
+		dir, _ := os.MkdirTemp("", "redis")
+		defer os.RemoveAll(dir)
+		var err error
+		if srv, err = redistest.StartServer(dir); err == nil {
+			sharedRedis = srv.URL
+		} else if !errors.Is(err, redistest.ErrNoServer) {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	if srv != nil {
+		srv.Stop()
+	}
+	os.Exit(code)
+}
+
+// The offending message: its subject, file name and evidence must never
+// reach an alert.
+const (
+	secretSubject = "Year 7 SEN list for the trip"
+	secretFile    = "pupils-SEN-register.xlsx"
+	secretSummary = "31 UPNs in attachment 2 (xlsx)"
+)
+
+var t0 = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+
+func heldRecord(id, from string, n int) *quarantine.Record {
+	to := make([]string, n)
+	for i := range to {
+		to[i] = fmt.Sprintf("parent%d@example.com", i)
+	}
+	return &quarantine.Record{ID: id, Received: t0, Client: "10.0.0.5", From: from, To: to,
+		Direction: "outbound", Subject: secretSubject, Rule: "pupil-data-outbound", Action: "quarantine",
+		Categories: []string{"pupil_data"},
+		Findings:   []scanner.Finding{{Category: "pupil_data", Scanner: "pupildata", Score: 0.97, Summary: secretSummary, Where: "2/" + secretFile}}}
+}
+
+func noContent(t *testing.T, raw []byte) {
+	t.Helper()
+	s := string(raw)
+	_, text := body(t, raw)
+	for _, secret := range []string{secretSubject, secretFile, secretSummary, "UPN", "SEN"} {
+		if strings.Contains(s, secret) || strings.Contains(text, secret) {
+			t.Errorf("alert leaks %q:\n%s", secret, text)
+		}
+	}
+}
+
+// TestThirdConfirmedViolationAlertsManager is the issue's end-to-end case:
+// after a reviewer confirms the third violation in a day, exactly one alert
+// reaches the sender's line manager, at a real SMTP server, through the
+// inbound next hop, naming no content.
+func TestThirdConfirmedViolationAlertsManager(t *testing.T) {
+	trackers(t, func(t *testing.T, tr tracker.Tracker) {
+		ctx := context.Background()
+		e := setup(t, tr, "")
+		sender := "j.smith-" + fmt.Sprint(time.Now().UnixNano()) + "@trust.example"
+		// The directory knows j.smith@trust.example; make this run's sender
+		// unique (shared Redis) but keep the manager lookup.
+		e.n.dir = aliasDir{e.n.dir, sender, "j.smith@trust.example"}
+		now := t0.Add(time.Hour)
+		confirm := func(id string) {
+			t.Helper()
+			if err := e.n.confirmed(ctx, heldRecord(id, sender, 31), "reviewer-ann", now); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(10 * time.Minute)
+		}
+		flush := func() int {
+			t.Helper()
+			n, err := e.n.Flush(ctx, now.Add(2*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		id := func(i int) string { return fmt.Sprintf("%s%02d", "aaaaaaaaaaaaaaaaaa", i) }
+		confirm(id(1))
+		confirm(id(1)) // the same message confirmed twice counts once
+		confirm(id(2))
+		if n := flush(); n != 0 || len(e.internal.all()) != 0 {
+			t.Fatalf("alert before the third violation: %d", n)
+		}
+		confirm(id(3))
+		if n := flush(); n != 1 {
+			t.Fatalf("%d digests, want 1", n)
+		}
+		got := e.internal.all()
+		if len(got) != 1 || len(e.external.all()) != 0 {
+			t.Fatalf("internal %d, external %d: want one mail via the inbound hop", len(got), len(e.external.all()))
+		}
+		m := got[0]
+		if m.from != "mailward@trust.example" || len(m.to) != 1 || m.to[0] != "head@trust.example" {
+			t.Fatalf("envelope %s -> %v", m.from, m.to)
+		}
+		subject, text := body(t, m.data)
+		for _, want := range []string{sender, "Recipients:   31 (outbound)", "pupil_data", "pupil-data-outbound",
+			"reviewer-ann", "3 today, 3 this month", "escalation: at least 3 confirmed violations in a day",
+			"https://mailward.trust.example/messages/" + id(1), "https://mailward.trust.example/messages/" + id(3)} {
+			if !strings.Contains(text, want) {
+				t.Errorf("alert lacks %q:\n%s", want, text)
+			}
+		}
+		if strings.Count(text, "Confirmed policy violation") != 3 {
+			t.Errorf("want the day's three violations in one digest:\n%s", text)
+		}
+		if !strings.Contains(subject, "3 × confirmed policy violation") {
+			t.Errorf("subject %q", subject)
+		}
+		if !strings.Contains(string(m.data), "Auto-Submitted: auto-generated") {
+			t.Error("no Auto-Submitted")
+		}
+		noContent(t, m.data)
+
+		// A fourth confirmation tells the manager of that one only.
+		confirm(id(4))
+		flush()
+		got = e.internal.all()
+		if len(got) != 2 {
+			t.Fatalf("fourth: %d mails", len(got))
+		}
+		_, text = body(t, got[1].data)
+		if strings.Count(text, "Confirmed policy violation") != 1 || !strings.Contains(text, id(4)) {
+			t.Errorf("fourth digest:\n%s", text)
+		}
+	})
+}
+
+// aliasDir answers for alias as the directory does for real.
+type aliasDir struct {
+	directory.Source
+	alias, real string
+}
+
+func (a aliasDir) Lookup(addr string) (directory.Person, bool) {
+	if directory.Normalize(addr) == a.alias {
+		addr = a.real
+	}
+	return a.Source.Lookup(addr)
+}
+
+// TestHoldSpreeOneMail: fifty pupil-data holds in a minute are one mail to
+// IT (internal hop) and one to the DPO (external hop), each item once.
+func TestHoldSpreeOneMail(t *testing.T) {
+	trackers(t, func(t *testing.T, tr tracker.Tracker) {
+		ctx := context.Background()
+		e := setup(t, tr, "")
+		sender := fmt.Sprintf("spree-%d@trust.example", time.Now().UnixNano())
+		for i := 0; i < 50; i++ {
+			rec := heldRecord(fmt.Sprintf("spree%d-%d", time.Now().UnixNano(), i), sender, 3)
+			it := Item{Time: t0, Sender: rec.From, Recipients: len(rec.To), Direction: rec.Direction,
+				Categories: rec.Categories, Rule: rec.Rule, Action: rec.Action, QuarantineID: rec.ID}
+			for range 2 { // told twice (retry, second instance): counted once
+				if err := e.n.Held(ctx, it, t0.Add(time.Duration(i)*time.Second)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// Not yet due: the urgent period is a minute from the first hold.
+		if n, _ := e.n.Flush(ctx, t0.Add(59*time.Second)); n != 0 {
+			t.Fatalf("sent early: %d", n)
+		}
+		if n, err := e.n.Flush(ctx, t0.Add(time.Minute)); n != 2 || err != nil {
+			t.Fatalf("flush: %d %v", n, err)
+		}
+		in, out := e.internal.all(), e.external.all()
+		if len(in) != 1 || in[0].to[0] != "it-support@trust.example" {
+			t.Fatalf("internal: %d", len(in))
+		}
+		if len(out) != 1 || out[0].to[0] != "dpo@la.example" {
+			t.Fatalf("external: %d", len(out))
+		}
+		for _, m := range []received{in[0], out[0]} {
+			_, text := body(t, m.data)
+			if c := strings.Count(text, "Message held"); c != 50 {
+				t.Errorf("%d items, want 50", c)
+			}
+			noContent(t, m.data)
+		}
+		// Holds of other categories tell nobody by default.
+		it := Item{Sender: sender, Categories: []string{"chain_mail"}, QuarantineID: "x"}
+		e.n.Held(ctx, it, t0.Add(time.Hour))
+		if n, _ := e.n.Flush(ctx, t0.Add(3*time.Hour)); n != 0 {
+			t.Fatalf("chain_mail hold alerted: %d", n)
+		}
+	})
+}
+
+// TestTwoInstancesSendOnce: two gateways sharing Redis flush the same due
+// digest at once; one mail goes out.
+func TestTwoInstancesSendOnce(t *testing.T) {
+	ctx := context.Background()
+	a, err := tracker.Dial(redisURL(t), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, _ := tracker.Dial(redisURL(t), 0, nil)
+	defer b.Close()
+	e := setup(t, a, "")
+	other := New(e.cfg, b, nil)
+	other.Log = e.n.Log
+	sender := fmt.Sprintf("twice-%d@trust.example", time.Now().UnixNano())
+	e.n.RateLimited(ctx, Item{Sender: sender, Note: "over 200 messages per hour"}, sender, t0)
+	other.RateLimited(ctx, Item{Sender: sender, Note: "over 200 messages per hour"}, sender, t0.Add(time.Second))
+	var wg sync.WaitGroup
+	var total int
+	var mu sync.Mutex
+	for _, n := range []*Notifier{e.n, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, _ := n.Flush(ctx, t0.Add(2*time.Minute))
+			mu.Lock()
+			total += c
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if total != 1 || len(e.internal.all()) != 1 {
+		t.Fatalf("%d digests, %d mails; want 1", total, len(e.internal.all()))
+	}
+	_, text := body(t, e.internal.all()[0].data)
+	if strings.Count(text, "Sending rate exceeded") != 1 {
+		t.Fatalf("rate alert told twice:\n%s", text)
+	}
+}
+
+func TestNoManagerTellsIT(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t, tracker.NewMemory(nil), `
+  escalation:
+    - violations_today: 1
+      notify: [line_manager]
+`)
+	// head@ has no manager in the directory.
+	if err := e.n.confirmed(ctx, heldRecord("cccccccccccccccccccc", "head@trust.example", 2), "ann", t0); err != nil {
+		t.Fatal(err)
+	}
+	e.n.Flush(ctx, t0.Add(2*time.Hour))
+	got := e.internal.all()
+	if len(got) != 1 || got[0].to[0] != "it-support@trust.example" {
+		t.Fatalf("%v", got)
+	}
+	if _, text := body(t, got[0].data); !strings.Contains(text, "no line manager in the directory") {
+		t.Fatalf("no note:\n%s", text)
+	}
+}
+
+func TestSendFailureRetries(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t, tracker.NewMemory(nil), "")
+	e.internal.mu.Lock()
+	e.internal.refuse = true
+	e.internal.mu.Unlock()
+	e.n.RateLimited(ctx, Item{Sender: "x@trust.example"}, "x@trust.example", t0)
+	if n, err := e.n.Flush(ctx, t0.Add(time.Minute)); n != 0 || err == nil {
+		t.Fatalf("refused send: %d %v", n, err)
+	}
+	e.internal.mu.Lock()
+	e.internal.refuse = false
+	e.internal.mu.Unlock()
+	if n, _ := e.n.Flush(ctx, t0.Add(time.Minute+30*time.Second)); n != 0 {
+		t.Fatal("retried before the backoff")
+	}
+	if n, err := e.n.Flush(ctx, t0.Add(4*time.Minute)); n != 1 || err != nil {
+		t.Fatalf("retry: %d %v", n, err)
+	}
+	if len(e.internal.all()) != 1 {
+		t.Fatalf("%d mails", len(e.internal.all()))
+	}
+}
+
+func TestWebhook(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	var posts []WebhookPayload
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p WebhookPayload
+		if r.Header.Get("Content-Type") != "application/json" || json.NewDecoder(r.Body).Decode(&p) != nil {
+			w.WriteHeader(400)
+			return
+		}
+		mu.Lock()
+		posts = append(posts, p)
+		mu.Unlock()
+	}))
+	defer hs.Close()
+	e := setup(t, tracker.NewMemory(nil), "  webhook: {url: \""+hs.URL+"/hook/secret-token\"}\n")
+	for i := 0; i < 5; i++ {
+		it := Item{Sender: "j.smith@trust.example", Recipients: 31, Categories: []string{"malware"},
+			QuarantineID: fmt.Sprintf("w%d", i), Time: t0}
+		e.n.Held(ctx, it, t0)
+	}
+	if n, err := e.n.Flush(ctx, t0.Add(time.Minute)); err != nil || n != 3 { // IT mail, DPO mail, webhook
+		t.Fatalf("flush %d %v", n, err)
+	}
+	if len(posts) != 1 || len(posts[0].Items) != 5 || posts[0].Source != "mailward" ||
+		!strings.Contains(posts[0].Text, "5 × message held") || !strings.Contains(posts[0].Text, "https://mailward.trust.example/messages/w0") {
+		t.Fatalf("%+v", posts)
+	}
+	// A failing webhook's error does not reveal its URL (a secret token).
+	hs.Close()
+	e.n.Held(ctx, Item{Sender: "j.smith@trust.example", Categories: []string{"malware"}, QuarantineID: "w9"}, t0.Add(time.Hour))
+	_, err := e.n.Flush(ctx, t0.Add(2*time.Hour))
+	if err == nil || strings.Contains(err.Error(), "secret-token") {
+		t.Fatalf("webhook error %v", err)
+	}
+}
