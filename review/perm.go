@@ -57,8 +57,10 @@ func (s *Server) perms(u *config.ReviewUser, r *quarantine.Record) perms {
 	pupilOnly := len(r.Categories) > 0 && !slices.ContainsFunc(r.Categories, func(c string) bool { return c != "pupil_data" })
 	mayRelease := admin || u.Role == config.RoleReviewer && !malware || u.Role == config.RoleDPO && pupilOnly
 	held := r.Status == quarantine.Held && !illegal && !final && !s.neverDisplay(r)
-	p.Release = mayRelease && held
-	p.FalsePositive = p.Release
+	// Release stays allowed once released, so that a repeated release
+	// (a script's retry) answers "already" instead of an error.
+	p.Release = mayRelease && (held || r.Status == quarantine.Released && !illegal && !final)
+	p.FalsePositive = mayRelease && held
 	p.Delete = (admin || u.Role == config.RoleReviewer || u.Role == config.RoleDPO && pupilOnly) &&
 		!final && r.LegalHold == nil && (!illegal || admin)
 	p.RequestRelease = !mayRelease && held
