@@ -3,7 +3,8 @@ package pipeline
 import (
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/scanner"
-	"github.com/mailward/mailward/scanner/blockedext"
+	"github.com/mailward/mailward/scanner/attachment"
+	"github.com/mailward/mailward/scanner/clamav"
 	"github.com/mailward/mailward/scanner/pupildata"
 )
 
@@ -12,7 +13,18 @@ import (
 // config section; resources to release go on p.close.
 func (p *Pipeline) buildScanners(cfg *config.Config) ([]scanner.Scanner, error) {
 	var s []scanner.Scanner
-	s = append(s, blockedext.New(cfg.BlockedExtension))
+	p.extract = scanner.ParseLimits{MaxDepth: cfg.Extract.MaxDepth, MaxEntries: cfg.Extract.MaxEntries,
+		MaxParts: cfg.Extract.MaxParts, MaxBytes: cfg.Extract.MaxBytes, MaxRatio: cfg.Extract.MaxRatio,
+		MaxTextBytes: cfg.Extract.MaxTextBytes, Budget: cfg.Extract.Budget.D()}
+	s = append(s, attachment.New(cfg.BlockedExtension))
+	if cfg.ClamAV.Address != "" {
+		av, err := clamav.New(clamav.Options{Address: cfg.ClamAV.Address, Timeout: cfg.ClamAV.Timeout.D(),
+			ConnectTimeout: cfg.ClamAV.ConnectTimeout.D(), MaxStreamBytes: cfg.ClamAV.MaxStreamBytes})
+		if err != nil {
+			return nil, err
+		}
+		s = append(s, av)
+	}
 	if cfg.PupilData.IsEnabled() {
 		s = append(s, pupildata.New(cfg.PupilData))
 	}

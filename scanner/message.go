@@ -85,6 +85,30 @@ type Attachment struct {
 	Depth int
 	// Inline is set for parts shown in the body (images with a Content-ID).
 	Inline bool
+	// Traits are facts extraction noticed about the content, such as
+	// "macros" or "pdf-javascript" (the Trait constants of scanner/extract).
+	Traits []string
+	// Parent is the item this one was extracted from, nil at top level.
+	Parent *Attachment
+}
+
+// HasTrait reports whether extraction noticed trait t in the attachment.
+func (a *Attachment) HasTrait(t string) bool {
+	for _, x := range a.Traits {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Link is a link target found in HTML (body or attachment), with the text
+// the reader saw for it, for checks of where a message sends people.
+type Link struct {
+	// Where is "body" or an attachment index, as in Text.Where.
+	Where string
+	URL   string
+	Text  string
 }
 
 // Table is one sheet or table, cells as text.
@@ -111,6 +135,8 @@ type Message struct {
 	Texts []Text
 	// Attachments lists every file, top-level and extracted.
 	Attachments []*Attachment
+	// Links are the link targets of the HTML parts, in order.
+	Links []Link
 	// Tables are tabular data found in attachments (CSV/TSV, spreadsheets,
 	// document tables), one per sheet or table, first row usually the header.
 	Tables []Table
