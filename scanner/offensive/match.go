@@ -1,0 +1,156 @@
+package offensive
+
+import (
+	"github.com/mailward/mailward/scanner/textnorm"
+)
+
+// Hit is one matched term in one text. It holds no words: only what the
+// score and the summary need.
+type Hit struct {
+	Tier Tier
+	// Ambiguous is set for a word that is also a name or an ordinary word
+	// and was written plainly: it weighs little.
+	Ambiguous bool
+	// Disguised is set when the word was obfuscated (leetspeak, masking,
+	// separators, look-alike or invisible characters, repeated letters).
+	Disguised bool
+	// Quoted is set for words in '>' quoted lines or forwarded content.
+	Quoted bool
+	// Word is the index of the first word of the match in the text.
+	Word, Len int
+}
+
+// Matcher finds terms in text. It holds reusable buffers: one Matcher per
+// goroutine (the scanner keeps them in a sync.Pool).
+type Matcher struct {
+	lex     *Lexicon
+	tok     textnorm.Tokenizer
+	hits    []Hit
+	allow   [][2]int
+	spans   [][2]int
+	phrases bool // a phrase matched: its words' own hits are dropped
+}
+
+// NewMatcher returns a matcher over lex.
+func NewMatcher(lex *Lexicon) *Matcher { return &Matcher{lex: lex} }
+
+// Match returns the hits in text, in order. The slice is reused by the next
+// call. All terms are found in one pass over the words: each word is one
+// hash look-up that yields its own entry and the phrases it may start.
+func (m *Matcher) Match(text string) []Hit {
+	m.hits = m.hits[:0]
+	m.allow = m.allow[:0]
+	m.phrases = false
+	words := m.tok.Words(text)
+	for i, w := range words {
+		b := m.tok.Bytes(w)
+		if nd := m.lex.nodes[string(b)]; nd != nil && len(nd.phrases) > 0 {
+			for _, p := range nd.phrases {
+				if p.leetOnly && w.Flags&textnorm.Leet == 0 {
+					continue
+				}
+				if n, disguised, ok := m.phraseAt(words, i, p.rest); ok {
+					if p.allow {
+						m.allow = append(m.allow, [2]int{i, i + n})
+						continue
+					}
+					m.hits = append(m.hits, m.hit(p.entry, words[i:i+n], disguised, i, n))
+					m.phrases = true
+				}
+			}
+		}
+		if e, disguised, ok := m.lex.lookupWord(b, w.Flags); ok {
+			m.hits = append(m.hits, m.hit(e, words[i:i+1], disguised, i, 1))
+		}
+	}
+	if len(m.allow) > 0 || m.phrases {
+		m.dropCovered()
+	}
+	return m.hits
+}
+
+// phraseAt reports whether the words after i are rest, and the phrase's
+// length in words.
+func (m *Matcher) phraseAt(words []textnorm.Word, i int, rest []string) (n int, disguised, ok bool) {
+	if i+len(rest) >= len(words) {
+		return 0, false, false
+	}
+	for j, want := range rest {
+		w := words[i+1+j]
+		b := m.tok.Bytes(w)
+		if string(b) == want {
+			continue
+		}
+		if w.Flags&textnorm.Leet != 0 && leetEqual(b, want) {
+			continue
+		}
+		if w.Flags&textnorm.Masked != 0 && maskMatch(b, want) {
+			disguised = true
+			continue
+		}
+		if w.Flags&textnorm.Disguised != 0 && hasDouble(b) && squeeze(string(b)) == squeeze(want) {
+			disguised = true
+			continue
+		}
+		return 0, false, false
+	}
+	return len(rest) + 1, disguised, true
+}
+
+// leetEqual compares a leetspeak word with a term where the text's 'i' may
+// stand for the term's 'l' ("ki11" reads "kiii").
+func leetEqual(b []byte, want string) bool {
+	if len(b) != len(want) {
+		return false
+	}
+	for i := range b {
+		if b[i] != want[i] && !(b[i] == 'i' && want[i] == 'l') {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *Matcher) hit(e entry, ws []textnorm.Word, disguised bool, i, n int) Hit {
+	h := Hit{Tier: e.tier, Word: i, Len: n, Disguised: disguised}
+	for _, w := range ws {
+		if w.Flags&textnorm.Disguised != 0 {
+			h.Disguised = true
+		}
+		if w.Flags&textnorm.Quoted != 0 {
+			h.Quoted = true
+		}
+	}
+	h.Ambiguous = e.ambiguous && !h.Disguised
+	return h
+}
+
+// dropCovered removes hits that overlap an allow-listed phrase ("homo
+// sapiens", "spotted dick", "dead right"), and single-word hits inside a
+// matched phrase: "you retard" is one harassment phrase, not also a slur.
+func (m *Matcher) dropCovered() {
+	m.spans = m.spans[:0]
+	for _, h := range m.hits {
+		if h.Len > 1 && !overlaps(h, m.allow) {
+			m.spans = append(m.spans, [2]int{h.Word, h.Word + h.Len})
+		}
+	}
+	out := m.hits[:0]
+	for _, h := range m.hits {
+		if overlaps(h, m.allow) || h.Len == 1 && overlaps(h, m.spans) {
+			continue
+		}
+		out = append(out, h)
+	}
+	m.hits = out
+}
+
+// overlaps reports whether h overlaps any of the word spans.
+func overlaps(h Hit, spans [][2]int) bool {
+	for _, a := range spans {
+		if h.Word < a[1] && a[0] < h.Word+h.Len {
+			return true
+		}
+	}
+	return false
+}

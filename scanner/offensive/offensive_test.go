@@ -1,0 +1,272 @@
+package offensive
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/scanner"
+)
+
+func newScanner(t testing.TB, cfg config.Offensive, report ...string) *Scanner {
+	t.Helper()
+	s, err := New(cfg, report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func defaultLexicon(t testing.TB) *Lexicon {
+	t.Helper()
+	l, err := DefaultLists()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := Compile(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// TestObfuscationMatches: every trick of the issue still finds the term.
+func TestObfuscationMatches(t *testing.T) {
+	x := defaultLexicon(t)
+	tests := []struct {
+		name, text string
+		tier       Tier
+		disguised  bool
+	}{
+		{"plain", "what a load of shit", Strong, false},
+		{"case", "SHIT happens", Strong, false},
+		{"nfkc fullwidth", "ｆｕｃｋ this", Strong, true},
+		{"nfkc math", "𝐟𝐮𝐜𝐤", Strong, true},
+		{"cyrillic", "you are a сunt", Strong, true},
+		{"greek", "ρrick", Strong, true},
+		{"zero-width", "sh\u200bit", Strong, true},
+		{"bidi", "f\u202euck", Strong, true},
+		{"leet digits", "sh1t", Strong, true},
+		{"leet at", "@rsehole", Strong, true},
+		{"leet dollar", "bull$hit", Strong, true},
+		{"leet l as 1", "ki11 yourself", Threat, true},
+		{"mask star", "f*ck", Strong, true},
+		{"mask stars", "f**k", Strong, true},
+		{"mask slur", "n*gger", Slur, true},
+		{"separators dots", "f.u.c.k", Strong, true},
+		{"separators spaces", "s h i t", Strong, true},
+		{"separators dashes", "c-u-n-t", Strong, true},
+		{"repeated letters", "fuuuuuuck", Strong, true},
+		{"repeated letters 2", "shiiiiiiit", Strong, true},
+		{"html entity", "b&#105;tch", Strong, false},
+		{"html named entity", "f&uuml;ck", Strong, false},
+		{"suffix", "fucking", Strong, false},
+		{"slur", "he is a paki", Slur, false},
+		{"phrase threat", "I will kill you tomorrow", Threat, false},
+		{"phrase over lines", "kill\nyourself", Threat, false},
+		{"directed abuse", "fuck off", Threat, false},
+		{"ambiguous disguised", "d1ck", Strong, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hits := NewMatcher(x).Match(tc.text)
+			found := false
+			for _, h := range hits {
+				if h.Tier == tc.tier && !h.Ambiguous {
+					found = true
+					if h.Disguised != tc.disguised {
+						t.Errorf("%q: disguised=%v, want %v", tc.text, h.Disguised, tc.disguised)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%q: no %s hit in %+v", tc.text, tiers[tc.tier].key, hits)
+			}
+		})
+	}
+}
+
+// TestNoMatch: place names, ordinary words containing a term, medical and
+// sex-education vocabulary and allow-listed phrases never match.
+func TestNoMatch(t *testing.T) {
+	x := defaultLexicon(t)
+	for _, text := range []string{
+		// Scunthorpe problem
+		"Scunthorpe", "Penistone", "Middlesex", "Sussex", "Essex", "assessment", "class",
+		"Dickens", "cocktail", "Cockermouth", "Shitterton", "Clitheroe", "Arsenal", "passage",
+		"Hancock", "analysis", "therapist", "grape", "specialist", "shuttlecock", "Matsushita",
+		"butterscotch", "scrapbook", "Titchmarsh", "bassoon", "Lightwater", "cumulative",
+		"Sexton", "Dikshit", "niggardly", "spicy", "Wankel", "retardant", "Hmong", "woops",
+		"title", "pennis", "document", "Pakistan", "Pakistani", "Niger", "Nigeria",
+		"snigger", "raccoon", "cocoon", "homogeneous", "homophone", "shiitake", "arsenic",
+		// medical and sex education
+		"penis vagina vulva testicles scrotum breasts clitoris labia",
+		"sex sexual intercourse masturbation erection ejaculation orgasm puberty",
+		"anus rectum sperm semen menstruation period condom contraception",
+		"gay lesbian bisexual transgender homosexual queer",
+		"spastic paraplegia is a condition", "Dick Whittington panto", "Moby Dick",
+		"spotted dick and custard", "Homo sapiens evolved", "summa cum laude",
+		"a chink of light", "a chink in his armour", "our Maine Coon cat",
+		"faggots and peas for lunch", "Offa's Dyke path", "blue tits nesting",
+		"you're dead right", "magna cum laude",
+		// numbers and addresses
+		"the A55 at junction 5", "B1TCH3 part no. 5", "dick@example.com",
+		"http://example.com/shit/fuck", "see www.fuck.example", "f***", "a**",
+	} {
+		for _, h := range NewMatcher(x).Match(text) {
+			if !h.Ambiguous {
+				t.Errorf("%q: unexpected %s hit %+v", text, tiers[h.Tier].key, h)
+			}
+		}
+	}
+}
+
+func scan(t *testing.T, s *Scanner, m *scanner.Message) []scanner.Finding {
+	t.Helper()
+	fs, err := s.Scan(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+func msg(body string, to ...string) *scanner.Message {
+	return &scanner.Message{
+		Envelope: scanner.Envelope{Direction: scanner.Internal, To: to, From: "a@trust.example"},
+		Texts:    []scanner.Text{{Where: "body", Kind: scanner.KindPlain, Content: body}},
+	}
+}
+
+func TestScoring(t *testing.T) {
+	s := newScanner(t, config.Offensive{}, "IT-Support@trust.example")
+	tests := []struct {
+		name, body string
+		want       bool
+		summary    string
+	}{
+		{"one slur", "he's a retard", true, "1 slur in body"},
+		{"one threat", "I know where you live", true, "1 threat or harassment phrase in body"},
+		{"directed abuse", "fuck off and leave me alone", true, "1 threat or harassment phrase in body"},
+		{"two strong", "this shit is bollocks, fucking useless", true, "2 strong profanities, 1 mild profanity in body"},
+		{"one strong is not enough", "oh shit, I forgot the register", false, ""},
+		{"mild never alone", "damn damn damn bloody crap crap crap hell bugger sod off", false, ""},
+		{"ambiguous never alone", "Dick said the cock crowed; a dyke is an intrusion; great tits and a shag", false, ""},
+		{"quoted counts less", "I am reporting this.\n> you retard\n> you bitch", false, ""},
+		{"forwarded counts less", "See below.\n---------- Forwarded message ---------\nFrom: x\nyou retard, piece of shit", false, ""},
+		{"sender's own words count", "you retard\n> thanks for the report", true, "1 threat or harassment phrase in body"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := scan(t, s, msg(tc.body, "parent@example.com"))
+			if (len(fs) > 0) != tc.want {
+				t.Fatalf("findings %+v, want finding=%v", fs, tc.want)
+			}
+			if !tc.want {
+				return
+			}
+			f := fs[0]
+			if f.Category != scanner.OffensiveLanguage || f.Scanner != Name || f.Score < 0.5 || f.Score > 1 {
+				t.Errorf("bad finding %+v", f)
+			}
+			if f.Summary != tc.summary {
+				t.Errorf("summary %q, want %q", f.Summary, tc.summary)
+			}
+		})
+	}
+}
+
+// TestSeverityOrder: more severe and more words score higher.
+func TestSeverityOrder(t *testing.T) {
+	s := newScanner(t, config.Offensive{})
+	score := func(body string) float64 {
+		fs := scan(t, s, msg(body))
+		if len(fs) == 0 {
+			return 0
+		}
+		return fs[0].Score
+	}
+	two, three := score("shit shit"), score("shit shit shit")
+	slur, slurs := score("paki"), score("paki, nigger and a spastic")
+	if !(two < three && three < slurs && slur < slurs) {
+		t.Errorf("scores not ordered: two strong %.2f, three strong %.2f, one slur %.2f, three slurs %.2f", two, three, slur, slurs)
+	}
+}
+
+func TestReportAddresses(t *testing.T) {
+	s := newScanner(t, config.Offensive{}, "it-support@trust.example", "dsl@trust.example")
+	abuse := "you fucking retard, I will kill you"
+	if fs := scan(t, s, msg(abuse, "IT-Support@Trust.Example")); len(fs) != 0 {
+		t.Errorf("report to IT flagged: %+v", fs)
+	}
+	if fs := scan(t, s, msg(abuse, "it-support@trust.example", "<dsl@trust.example>")); len(fs) != 0 {
+		t.Errorf("report to two report addresses flagged: %+v", fs)
+	}
+	if fs := scan(t, s, msg(abuse, "it-support@trust.example", "head@trust.example")); len(fs) == 0 {
+		t.Errorf("one non-report recipient must keep the finding")
+	}
+	if fs := scan(t, s, msg(abuse)); len(fs) == 0 {
+		t.Errorf("no recipients must keep the finding")
+	}
+}
+
+func TestSummaryHasNoWords(t *testing.T) {
+	s := newScanner(t, config.Offensive{})
+	m := msg("you fucking nigger, kill yourself")
+	m.Texts = append(m.Texts,
+		scanner.Text{Where: "subject", Kind: scanner.KindSubject, Content: "cunt"},
+		scanner.Text{Where: "2", Kind: scanner.KindAttachment, Content: "retard retard",
+			Attachment: &scanner.Attachment{Index: 2, FileName: "retard.docx", SniffedType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}})
+	fs := scan(t, s, m)
+	if len(fs) != 1 {
+		t.Fatalf("findings %+v", fs)
+	}
+	sum := strings.ToLower(fs[0].Summary)
+	for _, w := range []string{"fuck", "nigger", "kill", "cunt", "retard"} {
+		if strings.Contains(sum, w) {
+			t.Errorf("summary %q names a word", fs[0].Summary)
+		}
+	}
+	want := "2 threat or harassment phrases, 3 slurs, 1 strong profanity in body, subject and attachment 2 (docx)"
+	if fs[0].Summary != want {
+		t.Errorf("summary %q, want %q", fs[0].Summary, want)
+	}
+}
+
+func TestConfigTerms(t *testing.T) {
+	s := newScanner(t, config.Offensive{
+		ExtraTerms:   map[string][]string{"slur": {"gronk{,s}"}},
+		RemoveTerms:  []string{"retard{,s,ed}"},
+		AllowPhrases: []string{"kill you with kindness"},
+	})
+	if fs := scan(t, s, msg("you gronks")); len(fs) == 0 {
+		t.Errorf("extra slur not matched")
+	}
+	if fs := scan(t, s, msg("a retarded idea")); len(fs) != 0 {
+		t.Errorf("removed term still matched: %+v", fs)
+	}
+	if fs := scan(t, s, msg("i will kill you with kindness")); len(fs) != 0 {
+		t.Errorf("allow phrase ignored: %+v", fs)
+	}
+	if _, err := New(config.Offensive{ExtraTerms: map[string][]string{"nasty": {"x"}}}, nil); err == nil {
+		t.Errorf("unknown tier accepted")
+	}
+}
+
+func TestBodyAlternativesNotDoubled(t *testing.T) {
+	s := newScanner(t, config.Offensive{})
+	m := msg("oh shit")
+	m.Texts = append(m.Texts, scanner.Text{Where: "body", Kind: scanner.KindHTML, Content: "oh shit"})
+	if fs := scan(t, s, m); len(fs) != 0 {
+		t.Errorf("plain and HTML copies of one word counted twice: %+v", fs)
+	}
+}
+
+func TestContextCancelled(t *testing.T) {
+	s := newScanner(t, config.Offensive{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Scan(ctx, msg("hello")); err == nil {
+		t.Errorf("cancelled scan returned no error")
+	}
+}

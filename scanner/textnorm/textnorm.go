@@ -1,0 +1,487 @@
+// Package textnorm turns message text into normalised words for the content
+// detectors (offensive language, chain mail), undoing the usual tricks people
+// use to slip words past a filter.
+//
+// A word is read after: HTML entities are decoded; Unicode NFKC folds
+// full-width, mathematical and circled letters; zero-width, bidi and other
+// invisible characters and combining marks are removed; letters are
+// lowercased, diacritics stripped and Cyrillic/Greek look-alikes mapped to the
+// Latin letter they imitate; leetspeak inside a word is read as letters
+// ("sh1t", "@ss"); interior masks are kept as '*' ("f*ck"); runs of three or
+// more of one letter are shortened to two ("fuuuuck" -> "fuuck", and the
+// matcher tries the fully squeezed form); and three or more single letters
+// split by separators are joined ("f.u.c.k", "f u c k").
+//
+// Words are whole words: "Scunthorpe" is one word and never contains another,
+// which is what keeps place names and ordinary words out of the findings.
+//
+// Each word carries its line's quote depth and whether it comes after a reply
+// or forward marker, so detectors can weigh a sender's own words above quoted
+// ones.
+package textnorm
+
+import (
+	"html"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Flags describe how a word was read.
+type Flags uint16
+
+// Word flags.
+const (
+	// Leet: digits or symbols were read as letters.
+	Leet Flags = 1 << iota
+	// Masked: the word holds '*' for masked letters.
+	Masked
+	// Joined: single letters split by separators were joined.
+	Joined
+	// Obfuscated: look-alike or invisible characters were mapped or removed.
+	Obfuscated
+	// Repeated: a letter repeated three or more times was shortened.
+	Repeated
+	// Number: the word is digits only.
+	Number
+	// Quoted: the line is quoted with '>' or follows a reply/forward marker.
+	Quoted
+	// Header: the line looks like a forwarded header ("From: ...").
+	Header
+	// LineStart: the first word of its line.
+	LineStart
+)
+
+// Disguised are the flags that show someone disguised a word on purpose.
+const Disguised = Leet | Masked | Joined | Obfuscated | Repeated
+
+// Word is one normalised word; its bytes are Tokenizer.Bytes(w).
+type Word struct {
+	Start, End int32
+	Flags      Flags
+	// Depth is the '>' quote depth of the word's line.
+	Depth uint8
+}
+
+// Tokenizer splits text into normalised words. It reuses its buffers between
+// calls, so one Tokenizer serves many texts but only one goroutine.
+type Tokenizer struct {
+	buf   []byte
+	words []Word
+	raw   []rawChar
+	// per line
+	depth     uint8
+	lineFlags Flags
+	lineStart bool
+	// single-letter run for joining "f.u.c.k"
+	run      int
+	runEnd   int
+	wordFrom int // source offset where the current word began
+	// text state
+	forwarded bool
+}
+
+type rawChar struct {
+	r   rune
+	cls uint8
+	obf bool
+}
+
+// maxJoinGap is the longest run of separators between single letters that
+// still joins them ("f . u . c . k").
+const maxJoinGap = 3
+
+// Bytes returns the normalised bytes of w; valid until the next Words call.
+func (z *Tokenizer) Bytes(w Word) []byte { return z.buf[w.Start:w.End] }
+
+// String returns the normalised text of w.
+func (z *Tokenizer) String(w Word) string { return string(z.buf[w.Start:w.End]) }
+
+// Words returns the normalised words of s. The slice and the bytes behind it
+// are reused by the next call.
+func (z *Tokenizer) Words(s string) []Word {
+	z.buf = z.buf[:0]
+	z.words = z.words[:0]
+	z.forwarded = false
+	if strings.IndexByte(s, '&') >= 0 {
+		s = html.UnescapeString(s)
+	}
+	for len(s) > 0 {
+		line := s
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			line, s = s[:i], s[i+1:]
+		} else {
+			s = ""
+		}
+		z.line(line, s)
+	}
+	return z.words
+}
+
+// Normalize returns the words of s joined by single spaces: the form in which
+// term lists, allow-list phrases and chain-letter patterns are written.
+func Normalize(s string) string {
+	var z Tokenizer
+	ws := z.Words(s)
+	var b strings.Builder
+	for i, w := range ws {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.Write(z.Bytes(w))
+	}
+	return b.String()
+}
+
+// line tokenizes one line; rest is the text after it, for markers that need
+// to look ahead (an Outlook "From:" block).
+func (z *Tokenizer) line(line, rest string) {
+	line = strings.TrimSuffix(line, "\r")
+	// Quote depth: leading '>' possibly separated by spaces.
+	i, depth := 0, 0
+	for i < len(line) {
+		switch line[i] {
+		case ' ', '\t':
+			i++
+			continue
+		case '>':
+			depth++
+			i++
+			continue
+		}
+		break
+	}
+	if depth > 255 {
+		depth = 255
+	}
+	z.depth = uint8(depth)
+	body := line[i:]
+	z.lineFlags = 0
+	if IsForwardMarker(body, rest) {
+		z.forwarded = true
+	}
+	if z.forwarded || depth > 0 {
+		z.lineFlags |= Quoted
+	}
+	if IsHeaderLine(body) {
+		z.lineFlags |= Header
+	}
+	z.lineStart = true
+	z.run = 0
+	z.raw = z.raw[:0]
+	skip := false // inside a URL or an e-mail address
+	for i < len(line) {
+		c := line[i]
+		if c < utf8.RuneSelf {
+			if skip {
+				skip = c != ' ' && c != '\t'
+			} else {
+				skip = z.char(line, i, rune(asciiLower[c]), asciiClass[c], false)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(line[i:])
+		if skip {
+			// Unicode spaces end a URL too.
+			skip = !unicode.IsSpace(r)
+			i += size
+			continue
+		}
+		// NFKC, one character at a time: its compatibility decomposition
+		// (full-width, mathematical, circled letters, ligatures; accents
+		// come apart and their marks are dropped). A compatibility
+		// character in a word is a disguise.
+		if d := norm.NFKD.PropertiesString(line[i:]).Decomposition(); len(d) > 0 {
+			compat := string(d) != string(norm.NFD.PropertiesString(line[i:]).Decomposition())
+			for len(d) > 0 && !skip {
+				dr, dn := utf8.DecodeRune(d)
+				d = d[dn:]
+				cls, out, obf := classify(dr)
+				if dr < utf8.RuneSelf {
+					cls, out = asciiClass[dr], rune(asciiLower[dr])
+				}
+				// Marks split off an accented letter are no disguise.
+				skip = z.char(line, i, out, cls, compat || obf && cls == clsLetter)
+			}
+		} else {
+			cls, out, obf := classify(r)
+			skip = z.char(line, i, out, cls, obf)
+		}
+		i += size
+	}
+	z.endWord(len(line))
+	z.flushRun(0)
+}
+
+// char adds one character of class cls at source offset i of line. It
+// returns true when the rest of the line up to a space is a URL or an e-mail
+// address, which is skipped.
+func (z *Tokenizer) char(line string, i int, r rune, cls uint8, obf bool) (skip bool) {
+	switch cls {
+	case clsDrop:
+		if len(z.raw) > 0 && obf {
+			z.raw[len(z.raw)-1].obf = true
+		}
+	case clsSep:
+		if r == ':' && strings.HasPrefix(line[i+1:], "//") ||
+			r == '.' && len(z.raw) == 3 && z.raw[0].r == 'w' && z.raw[1].r == 'w' && z.raw[2].r == 'w' {
+			z.raw = z.raw[:0]
+			return true
+		}
+		z.endWord(i)
+	case clsSym:
+		if r == '@' && len(z.raw) > 0 && isAddress(line[i+1:]) {
+			z.raw = z.raw[:0]
+			return true
+		}
+		fallthrough
+	default:
+		if len(z.raw) == 0 {
+			z.wordFrom = i
+		}
+		z.raw = append(z.raw, rawChar{r: r, cls: cls, obf: obf})
+	}
+	return false
+}
+
+// isAddress reports whether the text after an '@' is a domain: a dot
+// followed by a letter before the next space.
+func isAddress(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t':
+			return false
+		case c == '.' && i+1 < len(s) && asciiClass[s[i+1]&0x7f] == clsLetter && i > 0:
+			return true
+		}
+	}
+	return false
+}
+
+// endWord finishes the word collected in z.raw, which ended at source
+// offset at.
+func (z *Tokenizer) endWord(at int) {
+	raw := z.raw
+	z.raw = z.raw[:0]
+	from := z.wordFrom
+	// Trim characters that are punctuation at a word's edges: "**bold**",
+	// "#tag", "wow!!", "it's'". '@' and '$' may start a word ("@ss", "$hit").
+	for len(raw) > 0 {
+		c := raw[0]
+		if c.cls == clsMask || c.cls == clsJoin || c.cls == clsSym && c.r != '@' && c.r != '$' {
+			raw = raw[1:]
+			from++
+			continue
+		}
+		break
+	}
+	for len(raw) > 0 {
+		c := raw[len(raw)-1]
+		if c.cls == clsMask || c.cls == clsJoin || c.cls == clsSym && c.r != '$' {
+			raw = raw[:len(raw)-1]
+			continue
+		}
+		break
+	}
+	// English contractions lose their ending rather than joining into
+	// another word: "who're" is not "whore", "she'll" is not "shell".
+	for k := len(raw) - 2; k > 0 && k >= len(raw)-3; k-- {
+		if raw[k].cls == clsJoin {
+			if isContraction(raw[k+1:]) {
+				raw = raw[:k]
+			}
+			break
+		}
+	}
+	if len(raw) == 0 {
+		return
+	}
+	var letters, digits, syms, masks int
+	var obf bool
+	for _, c := range raw {
+		switch c.cls {
+		case clsLetter:
+			letters++
+		case clsDigit:
+			digits++
+		case clsSym:
+			syms++
+		case clsMask:
+			masks++
+		}
+		obf = obf || c.obf
+	}
+	var flags Flags
+	leetOK := false
+	switch {
+	case letters == 0:
+		if digits == 0 || syms+masks > 0 {
+			z.breakRun()
+			return
+		}
+		flags = Number
+	case digits+syms > 0:
+		// Leetspeak needs enough real letters to be a word, so that
+		// road and part numbers ("A55", "B52") stay what they are.
+		// Otherwise they are kept as written and match no term.
+		leetOK = letters >= 2 || digits == 0
+	}
+	if masks > 0 {
+		if letters < 2 {
+			z.breakRun()
+			return
+		}
+		flags |= Masked
+	}
+	if obf {
+		flags |= Obfuscated
+	}
+	start := len(z.buf)
+	var prev rune
+	n := 0
+	for _, c := range raw {
+		r := c.r
+		// Repeats are counted on what was written: "ki11" is not a run.
+		if c.r == prev {
+			n++
+		} else {
+			prev, n = c.r, 1
+		}
+		switch c.cls {
+		case clsJoin:
+			continue
+		case clsMask:
+			r = '*'
+		case clsDigit, clsSym:
+			if leetOK && leet[r] != 0 {
+				r = rune(leet[r])
+				flags |= Leet
+			}
+		}
+		if n >= 3 && flags&Number == 0 {
+			flags |= Repeated
+			continue
+		}
+		z.buf = utf8.AppendRune(z.buf, r)
+	}
+	flags |= z.lineFlags
+	if z.lineStart {
+		flags |= LineStart
+		z.lineStart = false
+	}
+	w := Word{Start: int32(start), End: int32(len(z.buf)), Flags: flags, Depth: z.depth}
+	// Single letters go into the run that may join them ("f.u.c.k").
+	if flags&(Number|Masked) == 0 && utf8.RuneCount(z.buf[start:]) == 1 {
+		if z.run > 0 && from-z.runEnd > maxJoinGap {
+			z.flushRun(0)
+		}
+		z.words = append(z.words, w)
+		z.run++
+		z.runEnd = at
+		return
+	}
+	z.words = append(z.words, w)
+	z.flushRun(1)
+}
+
+// isContraction reports whether the letters after an apostrophe are an
+// English contraction's ending: 's 't 're 'll 've 'd 'm.
+func isContraction(suffix []rawChar) bool {
+	var b [2]rune
+	for i, c := range suffix {
+		if c.cls != clsLetter {
+			return false
+		}
+		b[i] = c.r
+	}
+	switch string(b[:len(suffix)]) {
+	case "s", "t", "d", "m", "re", "ll", "ve":
+		return true
+	}
+	return false
+}
+
+// breakRun ends a run of single letters at a dropped word.
+func (z *Tokenizer) breakRun() { z.flushRun(0) }
+
+// flushRun joins the run of single-letter words that ends before the last
+// skip words, when it has at least three letters. Their bytes are adjacent
+// in buf, so joining is a merge of their spans.
+func (z *Tokenizer) flushRun(skip int) {
+	n := z.run
+	z.run = 0
+	if n < 3 {
+		return
+	}
+	ws := z.words
+	end := len(ws) - skip
+	first := end - n
+	if first < 0 || end < 1 {
+		return
+	}
+	joined := Word{Start: ws[first].Start, End: ws[end-1].End, Depth: ws[first].Depth}
+	for _, w := range ws[first:end] {
+		joined.Flags |= w.Flags
+	}
+	joined.Flags |= Joined
+	tail := append([]Word(nil), ws[end:]...)
+	z.words = append(append(ws[:first], joined), tail...)
+}
+
+// IsForwardMarker reports whether a line (quote markers removed) starts a
+// forwarded or quoted message: "-----Original Message-----", "Begin
+// forwarded message:", "On Mon, 1 Jan 2026, Ann wrote:", or an Outlook
+// "From:" line followed by "Sent:"/"Date:" and "Subject:" lines in rest.
+func IsForwardMarker(line, rest string) bool {
+	t := strings.TrimSpace(line)
+	if len(t) < 6 || len(t) > 300 {
+		return false
+	}
+	l := strings.ToLower(t)
+	switch {
+	case strings.HasPrefix(l, "---") || strings.HasPrefix(l, "___") || strings.HasPrefix(l, "==="):
+		return strings.Contains(l, "original message") || strings.Contains(l, "forwarded message") ||
+			strings.Contains(l, "forwarded by") || strings.Contains(l, "message transféré")
+	case strings.HasPrefix(l, "begin forwarded message"):
+		return true
+	case strings.HasSuffix(l, "wrote:") || strings.HasSuffix(l, "writes:"):
+		return true
+	case strings.HasPrefix(l, "from:"):
+		// Outlook's forward/reply header block.
+		n := 0
+		for i := 0; i < 6 && len(rest) > 0; i++ {
+			var next string
+			if j := strings.IndexByte(rest, '\n'); j >= 0 {
+				next, rest = rest[:j], rest[j+1:]
+			} else {
+				next, rest = rest, ""
+			}
+			next = strings.ToLower(strings.TrimLeft(next, " \t>"))
+			if strings.HasPrefix(next, "sent:") || strings.HasPrefix(next, "date:") || strings.HasPrefix(next, "subject:") {
+				n++
+			}
+		}
+		return n >= 2
+	}
+	return false
+}
+
+// headerNames are the header lines a forwarded message repeats in the body.
+var headerNames = []string{"from:", "sent:", "to:", "cc:", "date:", "subject:", "reply-to:"}
+
+// IsHeaderLine reports whether a body line looks like a forwarded header.
+func IsHeaderLine(line string) bool {
+	t := strings.TrimLeft(line, " \t*")
+	if len(t) < 3 {
+		return false
+	}
+	for _, h := range headerNames {
+		if len(t) >= len(h) && strings.EqualFold(t[:len(h)], h) {
+			return true
+		}
+	}
+	return false
+}
