@@ -41,42 +41,11 @@ func SentEncrypted(m *scanner.Message) (bool, string) {
 	return false, ""
 }
 
-// encSet holds the paths of encrypted items so that anything unpacked from
-// under them (if extraction ever does) is skipped too.
-type encSet map[string]bool
-
-func encryptedPaths(m *scanner.Message) encSet {
-	e := encSet{}
-	for _, a := range m.Attachments {
-		if encryptedItem(a) {
-			e[a.Path] = true
-		}
-	}
-	return e
-}
-
-func (e encSet) covers(a *scanner.Attachment) bool {
-	if len(e) == 0 {
-		return false
-	}
-	if encryptedItem(a) {
-		return true
-	}
-	for p := a.Path; p != "" && p != "."; {
-		if e[p] {
-			return true
-		}
-		np := path.Dir(p)
-		if np == p {
-			break
-		}
-		p = np
-	}
-	return false
-}
-
 // encryptedItem reports a password-protected or encrypted item: flagged by
-// extraction, or an S/MIME or PGP container by type, name or content.
+// extraction, or an S/MIME or PGP container by type, name or content. Its
+// content is skipped. Items unpacked from under it were readable, so they
+// are judged: the plain entries of a zip whose other entries are
+// encrypted travel unprotected.
 func encryptedItem(a *scanner.Attachment) bool {
 	if a.Encrypted {
 		return true

@@ -115,8 +115,7 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 		}
 		return p
 	}
-	enc := encryptedPaths(m)
-	skip := func(a *scanner.Attachment) bool { return a != nil && enc.covers(a) }
+	skip := func(a *scanner.Attachment) bool { return a != nil && encryptedItem(a) }
 
 	// Tables first: an attachment read as a table is not read again as text
 	// for identifiers, so nothing counts twice.

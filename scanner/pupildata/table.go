@@ -405,6 +405,11 @@ func textTables(text string) [][][]string {
 		if len(l) > 600 || !headingHint(l) {
 			continue
 		}
+		if rows, next := verticalTable(lines, i); rows != nil {
+			out = append(out, rows)
+			i = next - 1
+			continue
+		}
 		for _, split := range splitters {
 			h := split(l)
 			if len(h) < 2 {
@@ -437,6 +442,46 @@ func textTables(text string) [][][]string {
 		}
 	}
 	return out
+}
+
+// verticalTable reads a table flattened to one cell per line, as HTML
+// tables come out of text conversion: three or more heading lines in a row
+// (one of them a name or identifier), then the cells in groups of as many
+// lines, up to a blank line. It returns the rows and the line after them.
+func verticalTable(lines []string, i int) ([][]string, int) {
+	var hdr []string
+	j := i
+	for ; j < len(lines) && len(hdr) < 40; j++ {
+		h := strings.TrimSpace(lines[j])
+		if h == "" || classifyHeading(h) == colNone {
+			break
+		}
+		hdr = append(hdr, h)
+	}
+	if len(hdr) < 3 {
+		return nil, 0
+	}
+	if k, _ := findHeading([][]string{hdr}); k < 0 {
+		return nil, 0
+	}
+	rows := [][]string{hdr}
+	for j+len(hdr) <= len(lines) {
+		row := make([]string, len(hdr))
+		blank := false
+		for c := range row {
+			row[c] = strings.TrimSpace(lines[j+c])
+			if row[c] == "" {
+				blank = true
+				break
+			}
+		}
+		if blank {
+			break
+		}
+		rows = append(rows, row)
+		j += len(hdr)
+	}
+	return rows, j
 }
 
 var splitters = []func(string) []string{
