@@ -128,11 +128,21 @@ func (s *Server) buildNotice(kind, to string, data noticeData) ([]byte, error) {
 	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@%s>\r\n",
 		s.noticeFrom(), to, mime.QEncoding.Encode("utf-8", strings.TrimSpace(strings.ReplaceAll(subj.String(), "\n", " "))),
 		now.Format(time.RFC1123Z), randToken()[:24], s.cfg.Hostname)
-	b.WriteString("Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	qp.Write([]byte(strings.ReplaceAll(strings.ReplaceAll(body.String(), "\r\n", "\n"), "\n", "\r\n")))
-	qp.Close()
-	b.WriteString("\r\n")
+	b.WriteString("Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n")
+	text := strings.ReplaceAll(strings.ReplaceAll(body.String(), "\r\n", "\n"), "\n", "\r\n")
+	if plainASCII(text) {
+		// Readable as it stands (references are not broken across lines).
+		b.WriteString("Content-Transfer-Encoding: 7bit\r\n\r\n")
+		b.WriteString(text)
+	} else {
+		b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+		qp := quotedprintable.NewWriter(&b)
+		qp.Write([]byte(text))
+		qp.Close()
+	}
+	if !bytes.HasSuffix(b.Bytes(), []byte("\r\n")) {
+		b.WriteString("\r\n")
+	}
 	return b.Bytes(), nil
 }
 
@@ -252,4 +262,26 @@ func (s *Server) SendNotices(ctx context.Context) {
 	for _, id := range digested {
 		s.store.AppendAudit(ctx, quarantine.AuditEvent{Time: now, Who: "mailward", What: "notice", ID: id, Detail: "in recipients' digest"})
 	}
+}
+
+// plainASCII reports whether text can travel as 7bit: ASCII without NUL or
+// bare CR, lines under 900 bytes.
+func plainASCII(text string) bool {
+	for _, line := range strings.Split(text, "\r\n") {
+		if len(line) > 900 {
+			return false
+		}
+		for i := 0; i < len(line); i++ {
+			if c := line[i]; c >= 0x80 || c == 0 || c == '\r' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// NotifyDeleted sends the deletion notice a deleted message's sender is owed
+// (for deletions outside the page, such as `mailward quarantine delete`).
+func (s *Server) NotifyDeleted(ctx context.Context, rec *quarantine.Record, reason string) {
+	s.senderNotice(ctx, rec, "deleted", reason)
 }

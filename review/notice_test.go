@@ -1,0 +1,106 @@
+package review
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailward/mailward/config"
+)
+
+var secretMsg = []byte("From: staff@a.trust.example\r\nTo: x@other.example\r\nSubject: SECRET-SUBJECT pupil list\r\n\r\nSECRET-BODY\r\n")
+
+// TestNotices: outbound holds tell the sender (once, from the null sender,
+// naming the category and never the content); inbound holds go into one
+// daily digest per recipient; deletion and expiry tell the sender; outside
+// senders of inbound mail are not told (backscatter).
+func TestNotices(t *testing.T) {
+	next := newSink(t)
+	e := newEnv(t, func(c *config.Config) {
+		c.NextHop.Inbound = "smtp://" + next.addr
+		c.NextHop.Outbound = "smtp://" + next.addr
+		c.Review.Notices.Templates = map[string]config.NoticeTemplate{
+			"deleted": {Subject: "Deleted: {{.ID}}"},
+		}
+	})
+	e.now = time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC) // before the 07:00 digest
+	out := e.put(secretMsg, "outbound", "staff@a.trust.example", []string{"x@other.example"}, "pupil_data")
+	in1 := e.put(secretMsg, "inbound", "spam@outside.example", []string{"t1@a.trust.example", "t2@a.trust.example"}, "chain_mail")
+	in2 := e.put(secretMsg, "inbound", "spam2@outside.example", []string{"t1@a.trust.example"}, "malware")
+	ctx := t.Context()
+
+	e.srv.SendNotices(ctx)
+	got := next.messages()
+	if len(got) != 1 {
+		t.Fatalf("after first run: %d notices", len(got))
+	}
+	n := got[0]
+	body := string(n.data)
+	if n.from != "" || len(n.to) != 1 || n.to[0] != "staff@a.trust.example" {
+		t.Errorf("hold notice envelope %q -> %v", n.from, n.to)
+	}
+	for _, want := range []string{"Auto-Submitted: auto-generated", "pupil data", out, "From: postmaster@a.trust.example"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("hold notice lacks %q:\n%s", want, body)
+		}
+	}
+	e.srv.SendNotices(ctx)
+	if len(next.messages()) != 1 {
+		t.Fatal("hold notice sent twice")
+	}
+
+	// The digest hour passes: one digest per recipient.
+	e.now = e.now.Add(2 * time.Hour)
+	e.srv.SendNotices(ctx)
+	e.srv.SendNotices(ctx)
+	got = next.messages()[1:]
+	if len(got) != 2 {
+		t.Fatalf("%d digests, want 2", len(got))
+	}
+	byTo := map[string]string{}
+	for _, m := range got {
+		byTo[m.to[0]] = string(m.data)
+	}
+	if d := byTo["t1@a.trust.example"]; !strings.Contains(d, in1) || !strings.Contains(d, in2) || !strings.Contains(d, "2 message(s)") {
+		t.Errorf("t1 digest:\n%s", d)
+	}
+	if d := byTo["t2@a.trust.example"]; !strings.Contains(d, in1) || strings.Contains(d, in2) {
+		t.Errorf("t2 digest:\n%s", d)
+	}
+
+	// Deletion tells the outbound sender, with the configured subject.
+	admin := e.login("admin")
+	if c := admin.post("/messages/"+out+"/delete", url.Values{"reason": {"policy"}}).StatusCode; c != 303 {
+		t.Fatal(c)
+	}
+	// Deleting inbound mail tells nobody outside.
+	admin.post("/messages/"+in1+"/delete", nil)
+	got = next.messages()[3:]
+	if len(got) != 1 || got[0].to[0] != "staff@a.trust.example" || !strings.Contains(string(got[0].data), "Subject: Deleted: "+out) {
+		t.Fatalf("deletion notices: %+v", got)
+	}
+
+	// Expiry tells the sender of outbound mail.
+	exp := e.put(secretMsg, "outbound", "staff@b.trust.example", []string{"x@other.example"}, "offensive_language")
+	e.now = e.now.AddDate(0, 0, 31)
+	if res, err := e.srv.Purge(ctx); err != nil || len(res.Expired) != 2 {
+		t.Fatalf("purge: %+v %v", res, err) // exp and in2
+	}
+	got = next.messages()[4:]
+	var expiry []string
+	for _, m := range got {
+		if strings.Contains(string(m.data), "retention period") {
+			expiry = append(expiry, m.to[0])
+		}
+	}
+	if len(expiry) != 1 || expiry[0] != "staff@b.trust.example" || !strings.Contains(strings.Join(expiry, ""), "b.trust") {
+		t.Errorf("expiry notices to %v", expiry)
+	}
+	_ = exp
+	for i, m := range next.messages() {
+		if strings.Contains(string(m.data), "SECRET") {
+			t.Errorf("notice %d carries content:\n%s", i, m.data)
+		}
+	}
+}
