@@ -287,4 +287,3 @@ func cliUser() string {
 	}
 	return "cli:" + name
 }
-
