@@ -12,8 +12,8 @@ import (
 //	tracker:
 //	  sender_messages_per_hour: 200        # over it: 451 4.7.1 and an alert to IT
 //	  sender_recipients_per_hour: 1000
-//	  client_messages_per_hour: 500        # per client IP; trusted clients are exempt
-//	  client_recipients_per_hour: 2000
+//	  client_messages_per_hour: 1000       # per client IP; trusted clients are exempt
+//	  client_recipients_per_hour: 5000
 //	  overrides:                           # first match wins
 //	    - sender: [newsletter@trust.example]
 //	      messages_per_hour: 2000
@@ -33,7 +33,7 @@ type Tracker struct {
 	// ClientMessagesPerHour and ClientRecipientsPerHour limit each untrusted
 	// client address. Trusted clients (the trust's own mail server) are
 	// exempt: throttled as one sender, it would hold up the whole trust.
-	// Defaults 500 and 2000.
+	// Defaults 1000 and 5000: a big provider sends from few addresses.
 	ClientMessagesPerHour   int `yaml:"client_messages_per_hour"`
 	ClientRecipientsPerHour int `yaml:"client_recipients_per_hour"`
 	// Overrides raise or lower the sender limits for some senders or groups.
@@ -72,8 +72,8 @@ const (
 func (t *Tracker) applyDefaults() {
 	setInt(&t.SenderMessagesPerHour, 200)
 	setInt(&t.SenderRecipientsPerHour, 1000)
-	setInt(&t.ClientMessagesPerHour, 500)
-	setInt(&t.ClientRecipientsPerHour, 2000)
+	setInt(&t.ClientMessagesPerHour, 1000)
+	setInt(&t.ClientRecipientsPerHour, 5000)
 	setInt(&t.ChainSpreadSenders, 5)
 	setDur(&t.ChainSpreadWindow, 24*time.Hour)
 	setDur(&t.Timeout, 500*time.Millisecond)

@@ -20,6 +20,8 @@ type Pipeline struct {
 	close  []func() error
 	// extract bounds content extraction (config extract:); zero is the default.
 	extract scanner.ParseLimits
+	// track is the rate tracker, directory and alerts (track.go).
+	track *tracking
 }
 
 // Verdict is the pipeline's whole answer for one message.
@@ -32,6 +34,10 @@ type Verdict struct {
 // New assembles the scanners and rules a config asks for.
 func New(cfg *config.Config) (*Pipeline, error) {
 	p := &Pipeline{Rules: rules.New(cfg.Rules, cfg.Scan.OnError)}
+	if err := p.newTracking(cfg); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
 	scanners, err := p.buildScanners(cfg)
 	if err != nil {
 		p.Close()
@@ -61,7 +67,8 @@ func (p *Pipeline) Scan(ctx context.Context, raw []byte, env scanner.Envelope) V
 		m.Limits = append(m.Limits, "message could not be parsed")
 	}
 	res := p.Runner.Run(ctx, m)
-	return Verdict{Message: m, Result: res, Decision: p.Rules.Decide(env, res)}
+	res = p.spread(ctx, m, res) // chain-mail spread across senders (read-only)
+	return Verdict{Message: m, Result: res, Decision: p.decide(ctx, env, res)}
 }
 
 // Categories returns the distinct categories of findings, sorted.

@@ -2,28 +2,408 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
 
+	"github.com/mailward/mailward/alert"
+	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/directory"
+	"github.com/mailward/mailward/metrics"
+	"github.com/mailward/mailward/rules"
 	"github.com/mailward/mailward/scanner"
+	"github.com/mailward/mailward/tracker"
 )
 
 // ErrRateLimited is returned by Admit when a sender or client is over its
 // rate limit; the SMTP session answers 451 4.7.1.
 var ErrRateLimited = errors.New("rate limit exceeded")
 
-// Admit is called once per transaction when the DATA has arrived and before
-// scanning, with the envelope (all accepted recipients). It counts the
-// message against the sender's and client's rates and returns ErrRateLimited
-// when over a limit. Tracker trouble (Redis down) fails open: logged and
-// counted, never an error here.
+// ScannerTracker names the tracker in findings it adds (chain-mail spread).
+const ScannerTracker = "tracker"
+
+// tracking is the pipeline's shared state: the rate tracker, the staff
+// directory and the alert notifier (issue 7).
 //
-// The rate tracker (issue 7) implements this; until then nothing is limited.
-func (p *Pipeline) Admit(ctx context.Context, env scanner.Envelope, now time.Time) error {
+// Only Admit and Record write to the tracker, and only `mailward serve`
+// calls them; Scan reads (spread, counts) and never writes, so `mailward
+// scan` leaves no trace in a shared Redis.
+type tracking struct {
+	tr       tracker.Tracker
+	dir      directory.Source
+	notifier *alert.Notifier
+	cfg      config.Tracker
+	domains  []string
+	// fingerprint names a message's body for the spread check; "" skips it.
+	// chainmail.Fingerprint replaces bodyFingerprint once it lands.
+	fingerprint func(*scanner.Message) string
+	log         *slog.Logger
+	now         func() time.Time
+}
+
+// newTracking opens the tracker (Redis when redis.url is set, otherwise
+// in-process), the directory, and the notifier. A Redis that is down at
+// start is not an error: it fails open like one that goes down later.
+func (p *Pipeline) newTracking(cfg *config.Config) error {
+	loc := cfg.Tracker.Location()
+	t := &tracking{cfg: cfg.Tracker, fingerprint: bodyFingerprint, log: slog.Default(), now: time.Now}
+	if cfg.Redis.URL != "" {
+		r, err := tracker.Dial(cfg.Redis.URL, cfg.Tracker.Timeout.D(), loc)
+		if err != nil {
+			return err
+		}
+		t.tr = r
+	} else {
+		t.tr = tracker.NewMemory(loc)
+	}
+	p.close = append(p.close, t.tr.Close)
+	if cfg.Directory.File != "" {
+		d, err := directory.Open(cfg.Directory.File, cfg.Directory.Reload.D())
+		if err != nil {
+			return err
+		}
+		t.dir = d
+	}
+	for _, d := range cfg.Domains {
+		if n, err := config.NormalizeDomain(strings.TrimPrefix(d, "*.")); err == nil {
+			if strings.HasPrefix(d, "*.") {
+				n = "*." + n
+			}
+			t.domains = append(t.domains, n)
+		}
+	}
+	t.notifier = alert.New(cfg, t.tr, t.dir)
+	p.Rules.SetMonitor(cfg.RulesMonitor)
+	p.track = t
 	return nil
 }
 
+// Notifier returns the alert notifier. `serve` runs its Run loop (digests
+// go out from there) and gives ConfirmedViolation to the review page as
+// review.Hooks.OnConfirm. `scan` must do neither.
+func (p *Pipeline) Notifier() *alert.Notifier {
+	if p.track == nil {
+		return nil
+	}
+	return p.track.notifier
+}
+
+// Tracker returns the rate tracker (for health checks and tests).
+func (p *Pipeline) Tracker() tracker.Tracker {
+	if p.track == nil {
+		return nil
+	}
+	return p.track.tr
+}
+
+// trackerError logs and counts a tracker failure; the caller fails open.
+func (t *tracking) trackerError(op string, err error) {
+	metrics.Error("tracker")
+	t.log.Warn("tracker unavailable: failing open", "op", op, "err", err)
+}
+
+// Admit is called once per transaction when the DATA has arrived and before
+// scanning, with the envelope (all accepted recipients). It counts the
+// message against the sender's and client's rates and returns ErrRateLimited
+// when over a limit. Untrusted clients are limited per address as well;
+// trusted clients (the trust's own server) are not, or the whole trust
+// would be throttled as one sender. Tracker trouble (Redis down) fails open
+// by default: logged and counted, never an error here; with
+// tracker.on_error: tempfail it returns ErrRateLimited instead.
+func (p *Pipeline) Admit(ctx context.Context, env scanner.Envelope, now time.Time) error {
+	t := p.track
+	if t == nil {
+		return nil
+	}
+	hour := time.Hour
+	var err error
+	check := func(subject string, msgs, rcpts int) *tracker.Over {
+		if err != nil {
+			return nil
+		}
+		var over *tracker.Over
+		over, err = t.tr.Take(ctx, subject, []tracker.Limit{
+			{Name: "messages", Max: msgs, Window: hour, Cost: 1},
+			{Name: "recipients", Max: rcpts, Window: hour, Cost: len(env.To)},
+		}, now)
+		return over
+	}
+	var over *tracker.Over
+	var subject string
+	if env.From != "" {
+		msgs, rcpts := t.senderLimits(env.From)
+		subject = "sender:" + directory.Normalize(env.From)
+		over = check(subject, msgs, rcpts)
+	}
+	if over == nil && !env.Trusted && env.Client.IsValid() {
+		subject = "client:" + env.Client.Unmap().String()
+		over = check(subject, t.cfg.ClientMessagesPerHour, t.cfg.ClientRecipientsPerHour)
+	}
+	if err != nil {
+		t.trackerError("admit", err)
+		if t.cfg.OnError == config.TrackerTempfail {
+			return fmt.Errorf("%w: tracker unavailable and tracker.on_error is tempfail", ErrRateLimited)
+		}
+		return nil
+	}
+	if over == nil {
+		return nil
+	}
+	t.log.Warn("rate limit", "subject", subject, "from", env.From, "client", env.Client.String(),
+		"limit", over.Limit.Name, "count", over.Count, "max", over.Limit.Max)
+	it := alert.Item{Time: now, Sender: env.From, Recipients: len(env.To), Direction: string(env.Direction),
+		Note: fmt.Sprintf("%s over %d %s per hour; client %s", strings.SplitN(subject, ":", 2)[0], over.Limit.Max, over.Limit.Name, env.Client)}
+	if err := t.notifier.RateLimited(ctx, it, subject, now); err != nil {
+		t.trackerError("alert", err)
+	}
+	return fmt.Errorf("%w: %s", ErrRateLimited, over)
+}
+
+// senderLimits applies the first tracker.overrides entry naming the sender
+// or one of its groups.
+func (t *tracking) senderLimits(from string) (msgs, rcpts int) {
+	msgs, rcpts = t.cfg.SenderMessagesPerHour, t.cfg.SenderRecipientsPerHour
+	from = directory.Normalize(from)
+	var groups []string
+	for _, o := range t.cfg.Overrides {
+		hit := slices.ContainsFunc(o.Sender, func(s string) bool { return directory.Normalize(s) == from })
+		if !hit && len(o.Group) > 0 {
+			if groups == nil {
+				groups = t.groups(from)
+			}
+			hit = slices.ContainsFunc(o.Group, func(g string) bool {
+				return slices.ContainsFunc(groups, func(h string) bool { return strings.EqualFold(g, h) })
+			})
+		}
+		if hit {
+			if o.MessagesPerHour > 0 {
+				msgs = o.MessagesPerHour
+			}
+			if o.RecipientsPerHour > 0 {
+				rcpts = o.RecipientsPerHour
+			}
+			return msgs, rcpts
+		}
+	}
+	return msgs, rcpts
+}
+
+// groups lists an address's directory role and groups plus "internal" or
+// "external" (by the config's domains).
+func (t *tracking) groups(addr string) []string {
+	g := []string{config.GroupExternal}
+	if t.internal(addr) {
+		g[0] = config.GroupInternal
+	}
+	if t.dir != nil {
+		if p, ok := t.dir.Lookup(addr); ok {
+			if p.Role != "" {
+				g = append(g, p.Role)
+			}
+			g = append(g, p.Groups...)
+		}
+	}
+	return g
+}
+
+func (t *tracking) internal(addr string) bool {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return false
+	}
+	d, err := config.NormalizeDomain(strings.Trim(addr[at+1:], "<> "))
+	if err != nil {
+		return false
+	}
+	for _, x := range t.domains {
+		if x == d {
+			return true
+		}
+		if w, ok := strings.CutPrefix(x, "*."); ok && strings.HasSuffix(d, "."+w) {
+			return true
+		}
+	}
+	return false
+}
+
+// spreadSender is who counts as a distinct sender of a body: the envelope
+// sender, or for bounces the client address.
+func spreadSender(env scanner.Envelope) string {
+	if env.From != "" {
+		return directory.Normalize(env.From)
+	}
+	return "client:" + env.Client.String()
+}
+
+// spread is the chain-mail spread check, between the scanners and the
+// rules: when tracker.chain_spread_senders distinct senders sent this body
+// within tracker.chain_spread_window, the message is chain_mail whatever its
+// wording. It only reads; Record counts the sender.
+func (p *Pipeline) spread(ctx context.Context, m *scanner.Message, res scanner.Result) scanner.Result {
+	t := p.track
+	if t == nil || t.fingerprint == nil || m == nil {
+		return res
+	}
+	fp := t.fingerprint(m)
+	if fp == "" {
+		return res
+	}
+	window := t.cfg.ChainSpreadWindow.D()
+	n, err := t.tr.Spread(ctx, fp, spreadSender(m.Envelope), window, t.now())
+	if err != nil {
+		t.trackerError("spread", err)
+		return res
+	}
+	if n < t.cfg.ChainSpreadSenders {
+		return res
+	}
+	f := scanner.Finding{Category: scanner.ChainMail, Scanner: ScannerTracker, Score: 0.9,
+		Summary: fmt.Sprintf("same body sent by %d distinct senders within %s", n, window)}
+	out := res
+	out.Findings = append(slices.Clone(res.Findings), f)
+	slices.SortStableFunc(out.Findings, func(a, b scanner.Finding) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// decide gathers the facts the rules ask for (groups, the sender's holds
+// and confirmed violations) and lets the rules decide. Tracker trouble
+// leaves the counts unknown: rules on counts then do not match.
+func (p *Pipeline) decide(ctx context.Context, env scanner.Envelope, res scanner.Result) rules.Decision {
+	t := p.track
+	if t == nil {
+		return p.Rules.Decide(env, res)
+	}
+	var facts rules.Facts
+	if p.Rules.NeedsGroups() {
+		facts.SenderGroups = t.groups(env.From)
+		for _, r := range env.To {
+			for _, g := range t.groups(r) {
+				if !slices.Contains(facts.RecipientGroups, g) {
+					facts.RecipientGroups = append(facts.RecipientGroups, g)
+				}
+			}
+		}
+	}
+	if p.Rules.NeedsCounts() && env.From != "" {
+		now := t.now()
+		h, err1 := t.tr.Counts(ctx, tracker.Held, directory.Normalize(env.From), now)
+		v, err2 := t.tr.Counts(ctx, tracker.Confirmed, directory.Normalize(env.From), now)
+		if err := errors.Join(err1, err2); err != nil {
+			t.trackerError("counts", err)
+		} else {
+			facts.CountsKnown = true
+			facts.Holds = rules.Counts{Today: h.Today, Month: h.Month}
+			facts.Violations = rules.Counts{Today: v.Today, Month: v.Month}
+		}
+	}
+	return p.Rules.DecideFacts(env, res, facts)
+}
+
 // Record is called after the action was carried out (the client has its
-// answer), so that violations can be counted and alerts sent.
+// answer), so that violations can be counted and alerts sent: it records
+// the sender as a sender of this body (chain-mail spread), counts a hold
+// against the sender, tells IT and the DPO of holds per alerts.hold_notify,
+// and a rule's notify targets. Tracker trouble is logged, never returned.
 func (p *Pipeline) Record(ctx context.Context, v Verdict, quarantineID string, now time.Time) {
+	t := p.track
+	if t == nil || v.Message == nil {
+		return
+	}
+	env := v.Message.Envelope
+	d := v.Decision
+	if d.Action == rules.Tempfail {
+		return // the sender retries; the retry is recorded
+	}
+	if t.fingerprint != nil {
+		if fp := t.fingerprint(v.Message); fp != "" {
+			if _, err := t.tr.AddSpread(ctx, fp, spreadSender(env), t.cfg.ChainSpreadWindow.D(), now); err != nil {
+				t.trackerError("addspread", err)
+			}
+		}
+	}
+	held := d.Action == rules.Quarantine && quarantineID != ""
+	if held && env.From != "" {
+		if _, err := t.tr.Incr(ctx, tracker.Held, directory.Normalize(env.From), now); err != nil {
+			t.trackerError("incr", err)
+		}
+	}
+	it := alert.Item{Time: now, Sender: env.From, Recipients: len(env.To), Direction: string(env.Direction),
+		Categories: Categories(v.Result.Findings), Rule: d.Rule, Action: string(d.Action), QuarantineID: quarantineID}
+	if held {
+		if err := t.notifier.Held(ctx, it, now); err != nil {
+			t.trackerError("alert", err)
+		}
+	}
+	if len(d.Notify) > 0 {
+		key := quarantineID
+		if key == "" {
+			key = fmt.Sprintf("%s:%s:%d", d.Rule, directory.Normalize(env.From), now.UnixNano())
+		}
+		if err := t.notifier.RuleMatched(ctx, d.Notify, it, key, now); err != nil {
+			t.trackerError("alert", err)
+		}
+	}
+	if d.Monitor {
+		t.log.Info("monitor mode: rule would have acted", "rule", d.Rule, "would", string(d.WouldBe),
+			"action", string(d.Action), "from", env.From, "direction", string(env.Direction))
+	}
+}
+
+// minFingerprintLetters is the least text a body needs to be fingerprinted:
+// short replies ("Thanks, see you at 3") are sent by many people and are not
+// chain letters.
+const minFingerprintLetters = 200
+
+// bodyFingerprint names a body by its words, ignoring what forwarding
+// changes: case, punctuation, white space, quote markers, forwarded-header
+// lines (From:/Sent:/To:/Subject:) and signatures. It returns "" for short
+// bodies. The chain-mail detector's Fingerprint replaces it when wired.
+func bodyFingerprint(m *scanner.Message) string {
+	var words []string
+	letters := 0
+	for _, line := range strings.Split(m.Body(), "\n") {
+		line = strings.TrimLeft(strings.TrimSpace(line), "> ")
+		if line == "--" {
+			break
+		}
+		low := strings.ToLower(line)
+		if isForwardHeader(low) {
+			continue
+		}
+		for _, w := range strings.FieldsFunc(low, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			words = append(words, w)
+			letters += len(w)
+		}
+	}
+	if letters < minFingerprintLetters {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(strings.Join(words, " ")))
+	return hex.EncodeToString(sum[:16])
+}
+
+func isForwardHeader(low string) bool {
+	for _, p := range []string{"from:", "sent:", "to:", "cc:", "subject:", "date:", "-----original message", "---------- forwarded message", "begin forwarded message", "on "} {
+		if strings.HasPrefix(low, p) {
+			if p == "on " && !strings.HasSuffix(low, "wrote:") {
+				continue
+			}
+			return true
+		}
+	}
+	return false
 }
