@@ -123,3 +123,30 @@ rules:
 		t.Fatalf("defaults: %+v %+v", c.Tracker, c.Alerts)
 	}
 }
+
+func TestDirectoryLDAPConfig(t *testing.T) {
+	_, err := Parse([]byte(`
+directory:
+  ldap:
+    url: http://dc1
+    bind_dn: cn=x
+    filter: "(mail=%s)"
+`))
+	for _, w := range []string{"directory.ldap.url: want ldap://", "directory.ldap.base_dn: required", "directory.ldap.bind_password_file: required", "directory.ldap.filter"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v lacks %q", err, w)
+		}
+	}
+	c, err := Parse([]byte(`
+directory:
+  ldap: {url: "ldap://dc1.trust.example", base_dn: "dc=trust,dc=example"}
+rules:
+  - {name: pupils, from_group: [pupil], action: quarantine}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Directory.LDAP.Timeout.D().Seconds() != 3 || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "in clear") {
+		t.Fatalf("%+v %v", c.Directory.LDAP, c.Warnings)
+	}
+}

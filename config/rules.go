@@ -135,8 +135,8 @@ func validateRules(v *validator, rules []Rule) {
 			for j, g := range groups {
 				if g == "" {
 					v.errorf(fmt.Sprintf("%s.%s.%d", key, field, j), "empty group")
-				} else if g != GroupInternal && g != GroupExternal && v.c.Directory.File == "" {
-					v.errorf(fmt.Sprintf("%s.%s.%d", key, field, j), "group %q comes from the directory: set directory.file (only internal and external need none)", g)
+				} else if g != GroupInternal && g != GroupExternal && !v.c.Directory.Configured() {
+					v.errorf(fmt.Sprintf("%s.%s.%d", key, field, j), "group %q comes from the directory: set directory.file or directory.ldap (only internal and external need none)", g)
 				}
 			}
 		}
@@ -176,8 +176,8 @@ func validateRules(v *validator, rules []Rule) {
 		}
 		validateTargets(v, key+".notify", r.Notify)
 		for _, t := range r.Notify {
-			if t == TargetLineManager && v.c.Directory.File == "" {
-				v.warnf(key+".notify", "line_manager comes from the directory and none is set (directory.file): IT is told instead")
+			if t == TargetLineManager && !v.c.Directory.Configured() {
+				v.warnf(key+".notify", "line_manager comes from the directory and none is set (directory.file or directory.ldap): IT is told instead")
 			}
 		}
 	}

@@ -125,8 +125,8 @@ func (t *Tracker) validate(v *validator) {
 				v.errorf(fmt.Sprintf("%s.sender.%d", key, j), "want an address, got %q", s)
 			}
 		}
-		if len(o.Group) > 0 && v.c.Directory.File == "" {
-			v.errorf(key+".group", "groups come from the directory: set directory.file")
+		if len(o.Group) > 0 && !v.c.Directory.Configured() {
+			v.errorf(key+".group", "groups come from the directory: set directory.file or directory.ldap")
 		}
 		if o.MessagesPerHour < 0 || o.RecipientsPerHour < 0 {
 			v.errorf(key, "limits must not be negative")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -63,13 +64,11 @@ func (p *Pipeline) newTracking(cfg *config.Config) error {
 		t.tr = tracker.NewMemory(loc)
 	}
 	p.close = append(p.close, t.tr.Close)
-	if cfg.Directory.File != "" {
-		d, err := directory.Open(cfg.Directory.File, cfg.Directory.Reload.D())
-		if err != nil {
-			return err
-		}
-		t.dir = d
+	dir, err := openDirectory(cfg.Directory)
+	if err != nil {
+		return err
 	}
+	t.dir = dir
 	for _, d := range cfg.Domains {
 		if n, err := config.NormalizeDomain(strings.TrimPrefix(d, "*.")); err == nil {
 			if strings.HasPrefix(d, "*.") {
@@ -82,6 +81,38 @@ func (p *Pipeline) newTracking(cfg *config.Config) error {
 	p.Rules.SetMonitor(cfg.RulesMonitor)
 	p.track = t
 	return nil
+}
+
+// openDirectory opens the configured sources: the file, then LDAP. It
+// returns nil (not a typed nil) when there is none.
+func openDirectory(c config.Directory) (directory.Source, error) {
+	var chain directory.Chain
+	if c.File != "" {
+		d, err := directory.Open(c.File, c.Reload.D())
+		if err != nil {
+			return nil, err
+		}
+		chain = append(chain, d)
+	}
+	if l := c.LDAP; l.URL != "" {
+		o := directory.LDAPOptions{URL: l.URL, StartTLS: l.StartTLS, BindDN: l.BindDN, BaseDN: l.BaseDN,
+			Filter: l.Filter, RoleAttribute: l.RoleAttribute, Timeout: l.Timeout.D(), CacheTTL: l.CacheTTL.D()}
+		if l.BindPasswordFile != "" {
+			pw, err := os.ReadFile(l.BindPasswordFile)
+			if err != nil {
+				return nil, fmt.Errorf("directory ldap: %w", err)
+			}
+			o.BindPassword = strings.TrimRight(string(pw), "\r\n")
+		}
+		chain = append(chain, directory.NewLDAP(o))
+	}
+	switch len(chain) {
+	case 0:
+		return nil, nil
+	case 1:
+		return chain[0], nil
+	}
+	return chain, nil
 }
 
 // Notifier returns the alert notifier. `serve` runs its Run loop (digests

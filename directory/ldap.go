@@ -1,0 +1,229 @@
+package directory
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// LDAPOptions configure an LDAP or Active Directory source.
+type LDAPOptions struct {
+	// URL is ldap://host:389 or ldaps://host:636.
+	URL string
+	// StartTLS upgrades an ldap:// connection before binding.
+	StartTLS bool
+	// TLS verifies the server; nil uses the system roots.
+	TLS *tls.Config
+	// BindDN and BindPassword authenticate the search; empty binds anonymously.
+	BindDN       string
+	BindPassword string
+	// BaseDN is where people are searched (subtree).
+	BaseDN string
+	// Filter finds a person; {addr} is replaced by the escaped address.
+	// Default: (&(objectClass=person)(|(mail={addr})(proxyAddresses=smtp:{addr}))),
+	// which suits Active Directory and OpenLDAP's inetOrgPerson.
+	Filter string
+	// RoleAttribute holds the role (staff, pupil, ...). Default employeeType.
+	RoleAttribute string
+	// Timeout bounds connecting and each request. Default 3s.
+	Timeout time.Duration
+	// CacheTTL is how long an answer (found or not) is kept. Default 15m.
+	CacheTTL time.Duration
+}
+
+// DefaultLDAPFilter finds a person by mail or Active Directory proxy address.
+const DefaultLDAPFilter = "(&(objectClass=person)(|(mail={addr})(proxyAddresses=smtp:{addr})))"
+
+// LDAP is a Source that asks a directory server, Active Directory included:
+// the person's role from RoleAttribute, groups from memberOf (the CN of each
+// group), and the line manager from the manager attribute (a DN, resolved
+// to that person's mail). Answers are cached; while the server is down a
+// cached answer is served past its time, and an address never seen is
+// reported as unknown (so rules on groups do not match and alerts go to IT).
+type LDAP struct {
+	o   LDAPOptions
+	now func() time.Time
+	log *slog.Logger
+
+	mu    sync.Mutex
+	cache map[string]ldapEntry
+}
+
+type ldapEntry struct {
+	p     Person
+	ok    bool
+	until time.Time
+}
+
+var _ Source = (*LDAP)(nil)
+
+// ldapErrorTTL is how long a failed lookup is remembered, so that a dead
+// server costs one timeout per address per half minute, not one per message.
+const ldapErrorTTL = 30 * time.Second
+
+// NewLDAP returns an LDAP source; it connects on the first lookup.
+func NewLDAP(o LDAPOptions) *LDAP {
+	if o.Filter == "" {
+		o.Filter = DefaultLDAPFilter
+	}
+	if o.RoleAttribute == "" {
+		o.RoleAttribute = "employeeType"
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 3 * time.Second
+	}
+	if o.CacheTTL <= 0 {
+		o.CacheTTL = 15 * time.Minute
+	}
+	return &LDAP{o: o, now: time.Now, log: slog.Default(), cache: map[string]ldapEntry{}}
+}
+
+// Lookup implements Source.
+func (l *LDAP) Lookup(addr string) (Person, bool) {
+	addr = Normalize(addr)
+	now := l.now()
+	l.mu.Lock()
+	e, cached := l.cache[addr]
+	l.mu.Unlock()
+	if cached && now.Before(e.until) {
+		return e.p, e.ok
+	}
+	p, ok, err := l.query(addr)
+	if err != nil {
+		l.log.Warn("directory: LDAP lookup failed", "addr", addr, "err", err)
+		if cached {
+			// Serve the stale answer a while longer rather than forget.
+			e.until = now.Add(ldapErrorTTL)
+		} else {
+			e = ldapEntry{until: now.Add(ldapErrorTTL)}
+		}
+		l.mu.Lock()
+		l.cache[addr] = e
+		l.mu.Unlock()
+		return e.p, e.ok
+	}
+	l.mu.Lock()
+	l.cache[addr] = ldapEntry{p: p, ok: ok, until: now.Add(l.o.CacheTTL)}
+	if len(l.cache) > 100000 {
+		for k, v := range l.cache {
+			if !now.Before(v.until) {
+				delete(l.cache, k)
+			}
+		}
+	}
+	l.mu.Unlock()
+	return p, ok
+}
+
+func (l *LDAP) dial() (*ldap.Conn, error) {
+	c, err := ldap.DialURL(l.o.URL, ldap.DialWithDialer(&net.Dialer{Timeout: l.o.Timeout}), ldap.DialWithTLSConfig(l.o.TLS))
+	if err != nil {
+		return nil, fmt.Errorf("ldap dial: %w", err)
+	}
+	c.SetTimeout(l.o.Timeout)
+	if l.o.StartTLS {
+		cfg := l.o.TLS
+		if cfg == nil {
+			cfg = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		if cfg.ServerName == "" {
+			if h, _, err := net.SplitHostPort(strings.TrimPrefix(l.o.URL, "ldap://")); err == nil {
+				cfg = cfg.Clone()
+				cfg.ServerName = h
+			}
+		}
+		if err := c.StartTLS(cfg); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("ldap starttls: %w", err)
+		}
+	}
+	if l.o.BindDN != "" {
+		if err := c.Bind(l.o.BindDN, l.o.BindPassword); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("ldap bind: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// query asks the server for one address; found is false (with no error)
+// when no entry matches.
+func (l *LDAP) query(addr string) (Person, bool, error) {
+	c, err := l.dial()
+	if err != nil {
+		return Person{}, false, err
+	}
+	defer c.Close()
+	filter := strings.ReplaceAll(l.o.Filter, "{addr}", ldap.EscapeFilter(addr))
+	secs := int(l.o.Timeout / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	res, err := c.Search(ldap.NewSearchRequest(l.o.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
+		2, secs, false, filter, []string{"mail", "displayName", "cn", "manager", "memberOf", l.o.RoleAttribute}, nil))
+	if err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
+		return Person{}, false, fmt.Errorf("ldap search: %w", err)
+	}
+	if res == nil || len(res.Entries) == 0 {
+		return Person{}, false, nil
+	}
+	if len(res.Entries) > 1 {
+		return Person{}, false, fmt.Errorf("ldap search: %d entries for one address", len(res.Entries))
+	}
+	e := res.Entries[0]
+	p := Person{Address: addr, Name: e.GetAttributeValue("displayName"),
+		Role: strings.ToLower(e.GetAttributeValue(l.o.RoleAttribute))}
+	if p.Name == "" {
+		p.Name = e.GetAttributeValue("cn")
+	}
+	for _, g := range e.GetAttributeValues("memberOf") {
+		if cn := firstCN(g); cn != "" {
+			p.Groups = append(p.Groups, cn)
+		}
+	}
+	if mgr := e.GetAttributeValue("manager"); mgr != "" {
+		r, err := c.Search(ldap.NewSearchRequest(mgr, ldap.ScopeBaseObject, ldap.NeverDerefAliases,
+			1, secs, false, "(objectClass=*)", []string{"mail"}, nil))
+		if err != nil {
+			return Person{}, false, fmt.Errorf("ldap manager: %w", err)
+		}
+		if len(r.Entries) == 1 {
+			p.Manager = Normalize(r.Entries[0].GetAttributeValue("mail"))
+		}
+	}
+	return p, true, nil
+}
+
+// firstCN returns the value of a DN's first CN ("CN=Year 7 Tutors,OU=...").
+func firstCN(dn string) string {
+	d, err := ldap.ParseDN(dn)
+	if err != nil || len(d.RDNs) == 0 {
+		return ""
+	}
+	for _, a := range d.RDNs[0].Attributes {
+		if strings.EqualFold(a.Type, "cn") {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// Chain asks each source in turn and returns the first answer: the file
+// first (overrides, pupils not in AD), then LDAP.
+type Chain []Source
+
+// Lookup implements Source.
+func (c Chain) Lookup(addr string) (Person, bool) {
+	for _, s := range c {
+		if p, ok := s.Lookup(addr); ok {
+			return p, true
+		}
+	}
+	return Person{}, false
+}
