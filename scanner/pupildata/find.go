@@ -2,7 +2,6 @@ package pupildata
 
 import (
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -75,20 +74,12 @@ var (
 // on their own (with more confidence beside a keyword); ten-digit numbers and
 // NI numbers count only with their keyword within the window; dates of birth
 // count when of school age and within the window after a DOB keyword.
-func scanText(text string, o textOptions) [numKinds]count {
+func scanText(text string, ix *textIndex, o textOptions) [numKinds]count {
 	var out [numKinds]count
 	if len(text) < 8 {
 		return out
 	}
-	lower := asciiLower(text)
-	kw := [...][]int{
-		UPN:  wordPositions(lower, kwUPN),
-		ULN:  wordPositions(lower, kwULN),
-		NHS:  wordPositions(lower, kwNHS),
-		NINO: wordPositions(lower, kwNINO),
-		DOB:  wordPositions(lower, kwDOB),
-	}
-	isbn := wordPositions(lower, kwISBN)
+	kw, isbn := ix.kw, ix.isbn
 	near := func(k Kind, at int) bool { return nearAny(kw[k], at, o.window) }
 
 	n := len(text)
@@ -257,28 +248,6 @@ func ninoShape(s string) bool {
 	return len(s) == 8 || isUpper(s[8])
 }
 
-// wordPositions returns the sorted offsets in lower of every keyword that
-// stands as a whole word (not "uln" inside "vulnerable").
-func wordPositions(lower string, words []string) []int {
-	var pos []int
-	for _, w := range words {
-		for off := 0; ; {
-			k := strings.Index(lower[off:], w)
-			if k < 0 {
-				break
-			}
-			at := off + k
-			end := at + len(w)
-			if (at == 0 || !isAlnum(lower[at-1])) && (end == len(lower) || !isAlnum(lower[end])) {
-				pos = append(pos, at)
-			}
-			off = at + 1
-		}
-	}
-	sort.Ints(pos)
-	return pos
-}
-
 // nearAny reports whether a sorted position lies within window of at.
 func nearAny(pos []int, at, window int) bool {
 	if len(pos) == 0 {
@@ -286,18 +255,6 @@ func nearAny(pos []int, at, window int) bool {
 	}
 	k := sort.SearchInts(pos, at-window)
 	return k < len(pos) && pos[k] <= at+window
-}
-
-func asciiLower(s string) string {
-	b := make([]byte, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b[i] = c
-	}
-	return string(b)
 }
 
 func isAlnum(c byte) bool {

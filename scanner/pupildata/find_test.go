@@ -51,7 +51,7 @@ func TestScanText(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := scanText(tc.text, testOptions())
+			c := scanText(tc.text, indexText(tc.text), testOptions())
 			got := want{c[UPN].valid, c[ULN].valid, c[NHS].valid, c[NINO].valid, c[DOB].valid}
 			if got != tc.want {
 				t.Errorf("scanText(%q) = %+v, want %+v", tc.text, got, tc.want)
@@ -67,7 +67,7 @@ func TestKilledByChecksumFailures(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		text += "A12345678901" + string(rune('0'+i%10)) + " "
 	}
-	c := scanText(text, testOptions())
+	c := scanText(text, indexText(text), testOptions())
 	if c[UPN].candidates != 20 {
 		t.Fatalf("candidates = %d, want 20", c[UPN].candidates)
 	}

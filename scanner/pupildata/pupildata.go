@@ -160,13 +160,14 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 			// Read as a table already; a document's prose (a DOCX with a
 			// table) is still read for special-category content.
 			if !spreadsheet(t.Attachment) {
-				p.special.merge(scanSpecial(t.Content, asciiLower(t.Content)))
+				p.special.merge(scanSpecial(t.Content, indexText(t.Content)))
 			}
 			continue
 		}
-		p.special.merge(scanSpecial(t.Content, asciiLower(t.Content)))
-		c := scanText(t.Content, o)
-		for _, rows := range textTables(t.Content) {
+		ix := indexText(t.Content)
+		p.special.merge(scanSpecial(t.Content, ix))
+		c := scanText(t.Content, ix, o)
+		for _, rows := range textTables(t.Content, ix.hints) {
 			tv := evalTable(rows, "", o, d.cfg.MinTableRows)
 			// A pasted table's identifiers and dates were also seen by the
 			// text scan (those near their keyword): keep the larger count.

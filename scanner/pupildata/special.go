@@ -2,7 +2,6 @@ package pupildata
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -127,9 +126,10 @@ func (s specialEvidence) ngroups() int {
 	return n
 }
 
-// score: a named child with two special areas (or two safeguarding terms, one
-// strong), or three named children with one area, 0.7, more with strong safeguarding terms or a third area; written
-// to the child's parent, well under the reporting threshold.
+// score: a named child with two special areas (or two safeguarding terms,
+// one strong), or three pupils named beside their year or form with one
+// area, 0.7; more with strong safeguarding terms or a third area. Written to
+// the child's parent, well under the reporting threshold.
 func (s specialEvidence) score() float64 {
 	g := s.ngroups()
 	switch {
@@ -179,15 +179,14 @@ func (s specialEvidence) labels() []string {
 	return out
 }
 
-// scanSpecial reads one text; lower is its ASCII-lowercased copy.
-func scanSpecial(text, lower string) specialEvidence {
+// scanSpecial reads one text with its keyword index.
+func scanSpecial(text string, ix *textIndex) specialEvidence {
 	var s specialEvidence
-	seen := map[string]bool{}
-	for _, t := range specialTerms {
-		if seen[t.word] || !containsWord(lower, t.word) {
+	for i, hit := range ix.terms {
+		if !hit {
 			continue
 		}
-		seen[t.word] = true
+		t := specialTerms[i]
 		s.groups[t.group] = true
 		s.terms++
 		if t.strong {
@@ -197,39 +196,11 @@ func scanSpecial(text, lower string) specialEvidence {
 	if s.terms == 0 {
 		return s
 	}
-	for _, p := range parentFraming {
-		if containsWord(lower, p) {
-			s.parent = true
-			break
-		}
-	}
-	school := append(yearGroupPositions(lower), wordPositions(lower, []string{"dob", "d.o.b"})...)
-	markers := append(wordPositions(lower, childMarkers), school...)
-	if len(markers) > 0 {
-		sort.Ints(markers)
-		s.named = namedNear(text, markers, 80, 50)
-	}
-	if len(school) > 0 {
-		sort.Ints(school)
-		s.inSchool = namedNear(text, school, 40, 50)
+	s.parent = ix.parent
+	if len(ix.markers) > 0 {
+		s.named, s.inSchool = namedNear(text, ix.markers, ix.school, 50)
 	}
 	return s
-}
-
-// containsWord reports whether w occurs in lower as a whole word.
-func containsWord(lower, w string) bool {
-	for off := 0; ; {
-		k := strings.Index(lower[off:], w)
-		if k < 0 {
-			return false
-		}
-		at := off + k
-		end := at + len(w)
-		if (at == 0 || !isAlnum(lower[at-1])) && (end == len(lower) || !isAlnum(lower[end])) {
-			return true
-		}
-		off = at + 1
-	}
 }
 
 // yearGroupPositions finds "year 8", "yr 10", "y7" and form groups "(8B)".
@@ -272,11 +243,13 @@ func yearGroupPositions(lower string) []int {
 	return pos
 }
 
-// namedNear counts the different "Forename Surname" pairs within window of
-// a marker, up to limit. A pair preceded by a title (Mrs Smith) is an adult;
-// pairs with known non-name words ("Social Care", "Year Group") are skipped.
-func namedNear(text string, markers []int, window, limit int) int {
+// namedNear counts the different "Forename Surname" pairs within 80
+// characters of a marker, and those within 40 of a school marker, up to
+// limit. A pair preceded by a title (Mrs Smith) is an adult; pairs with known
+// non-name words ("Social Care", "Year Group") are skipped.
+func namedNear(text string, markers, school []int, limit int) (named, inSchool int) {
 	seen := map[string]bool{}
+	seenSchool := map[string]bool{}
 	prevWord := ""
 	for i := 0; i < len(text) && len(seen) < limit; {
 		if !isUpper(text[i]) || (i > 0 && isAlnum(text[i-1])) {
@@ -305,15 +278,18 @@ func namedNear(text string, markers []int, window, limit int) int {
 			if k := capWordEnd(text, j+1); k > 0 {
 				w2 := text[j+1 : k]
 				if !notNames[strings.ToLower(w1)] && !notNames[strings.ToLower(w2)] &&
-					!titles[strings.TrimSuffix(prevWord, ".")] && nearAny(markers, i, window) {
+					!titles[strings.TrimSuffix(prevWord, ".")] && nearAny(markers, i, 80) {
 					seen[text[i:k]] = true
+					if nearAny(school, i, 40) {
+						seenSchool[text[i:k]] = true
+					}
 				}
 			}
 		}
 		prevWord = strings.ToLower(w1)
 		i = j
 	}
-	return len(seen)
+	return len(seen), len(seenSchool)
 }
 
 var titles = map[string]bool{"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true, "prof": true, "sir": true, "dame": true, "rev": true}

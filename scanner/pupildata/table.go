@@ -266,7 +266,7 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 					}
 				}
 			case colNHS:
-				d := strings.NewReplacer(" ", "", "-", "").Replace(cell)
+				d := digitsOnly.Replace(cell)
 				if !placeholderDigits(d) && len(d) == 10 {
 					t.counts[NHS].candidates++
 					if ok = ValidNHS(d); ok {
@@ -355,6 +355,8 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 	return t
 }
 
+var digitsOnly = strings.NewReplacer(" ", "", "-", "")
+
 // countUPNCell counts a cell that is a UPN candidate.
 func countUPNCell(c *[numKinds]count, cell string, labelled bool) bool {
 	if len(cell) != 13 || !upnShape(cell) {
@@ -397,16 +399,28 @@ func findHeading(rows [][]string) (int, []col) {
 // textTables finds tables pasted into text: a heading line that findHeading
 // accepts, split on tabs, '|', ',' , ';' or runs of two or more spaces, and
 // the lines below it split the same way, up to a blank line.
-func textTables(text string) [][][]string {
+func textTables(text string, hints []int) [][][]string {
 	var out [][][]string
+	if len(hints) == 0 {
+		return nil
+	}
 	lines := strings.Split(text, "\n")
+	off, h := 0, 0
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
-		if len(l) > 600 || !headingHint(l) {
-			continue
+		start := off
+		off += len(l) + 1
+		for h < len(hints) && hints[h] < start {
+			h++
+		}
+		if len(l) > 600 || h == len(hints) || hints[h] >= start+len(l) {
+			continue // no heading word on this line
 		}
 		if rows, next := verticalTable(lines, i); rows != nil {
 			out = append(out, rows)
+			for k := i + 1; k < next; k++ {
+				off += len(lines[k]) + 1
+			}
 			i = next - 1
 			continue
 		}
@@ -437,6 +451,9 @@ func textTables(text string) [][][]string {
 				tbl = append(tbl, r)
 			}
 			out = append(out, tbl)
+			for k := i + 1; k < j; k++ {
+				off += len(lines[k]) + 1
+			}
 			i = j - 1
 			break
 		}
@@ -532,13 +549,6 @@ func isRule(l string) bool {
 	return l != "" && strings.Trim(l, "-|+=: \t") == ""
 }
 
-// headingHint is a cheap filter before splitting a line as a heading.
-func headingHint(l string) bool {
-	ll := asciiLower(l)
-	for _, w := range []string{"name", "upn", "uln", "dob", "birth", "forename", "surname", "pupil", "student", "nhs"} {
-		if strings.Contains(ll, w) {
-			return true
-		}
-	}
-	return false
-}
+// headingHints are words one of which a heading line holds, found as
+// parts of words too ("surname" holds "name").
+var headingHints = []string{"name", "upn", "uln", "dob", "birth", "forename", "surname", "pupil", "student", "nhs"}
