@@ -21,6 +21,9 @@ import (
 
 var sharedRedis string
 
+// TestRedisURL is the Redis of this test run, for the external e2e test.
+var TestRedisURL string
+
 func TestMain(m *testing.M) {
 	sharedRedis = os.Getenv("REDIS_URL")
 	var srv *redistest.Server
@@ -35,6 +38,7 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
+	TestRedisURL = sharedRedis
 	code := m.Run()
 	if srv != nil {
 		srv.Stop()
