@@ -44,7 +44,6 @@ type smtpTxn struct {
 	from     string
 	mailOpts *smtp.MailOptions
 	rcpts    []rcpt
-	done     bool
 }
 
 type rcpt struct {
@@ -140,7 +139,13 @@ func (t *smtpTxn) reopen(ctx context.Context) error {
 }
 
 func (t *smtpTxn) Data(ctx context.Context, msg []byte) (err error) {
-	defer t.finish()
+	defer func() {
+		if err != nil {
+			// The hop may be wedged mid-reply: do not wait for a QUIT.
+			t.close()
+		}
+		t.finish()
+	}()
 	if !t.alive(ctx) {
 		if err := t.reopen(ctx); err != nil {
 			return err
@@ -155,9 +160,8 @@ func (t *smtpTxn) Data(ctx context.Context, msg []byte) (err error) {
 		return err
 	}
 	if _, err := w.Write(msg); err != nil {
-		// Never send the dot after a failed write: close the connection so
-		// the hop discards what it has.
-		t.close()
+		// Never send the dot after a failed write: closing the connection
+		// makes the hop discard what it has.
 		return fmt.Errorf("next hop %s: data: %w", t.hop.addr, err)
 	}
 	if err := w.Close(); err != nil {
@@ -167,23 +171,23 @@ func (t *smtpTxn) Data(ctx context.Context, msg []byte) (err error) {
 		}
 		return fmt.Errorf("next hop %s: end of data: %w", t.hop.addr, err)
 	}
-	t.done = true
 	return nil
 }
 
+// Abort ends the transaction without delaying the caller: RSET and QUIT
+// run in the background, bounded by a short deadline.
 func (t *smtpTxn) Abort() {
-	if t.c != nil && t.conn != nil {
-		t.conn.SetDeadline(time.Now().Add(5 * time.Second))
-		t.c.Reset()
-	}
-	t.finish()
+	go func() {
+		if t.c != nil && t.conn != nil {
+			t.conn.SetDeadline(time.Now().Add(5 * time.Second))
+			t.c.Reset()
+		}
+		t.finish()
+	}()
 }
 
-// finish quits politely after a transaction and frees the session slot.
+// finish quits politely if the session is still open and frees the slot.
 func (t *smtpTxn) finish() {
-	if t.c == nil && t.conn == nil && t.hop == nil {
-		return
-	}
 	if t.c != nil && t.conn != nil {
 		t.conn.SetDeadline(time.Now().Add(5 * time.Second))
 		t.c.Quit()

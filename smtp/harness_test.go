@@ -33,7 +33,13 @@ type relay struct {
 
 // startRelay runs mailward for trust.example with 127.0.0.1 trusted, the
 // given extra YAML appended to the config, and real sinks as next hops.
-func startRelay(t *testing.T, extraYAML string, scanners ...scanner.Scanner) *relay {
+func startRelay(t testing.TB, extraYAML string, scanners ...scanner.Scanner) *relay {
+	t.Helper()
+	return startRelayCfg(t, extraYAML, nil, scanners...)
+}
+
+// startRelayCfg is startRelay with a change to the parsed config.
+func startRelayCfg(t testing.TB, extraYAML string, mod func(*config.Config), scanners ...scanner.Scanner) *relay {
 	t.Helper()
 	r := &relay{in: newSink(t), out: newSink(t), qdir: t.TempDir()}
 	yaml := fmt.Sprintf(`domains: [trust.example, "*.schools.example"]
@@ -48,11 +54,13 @@ quarantine:
   dir: %s
 limits:
   max_recipients: 5
-  next_hop_timeout: 5s
 %s`, r.in.addr, r.out.addr, r.qdir, extraYAML)
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatalf("config: %v", err)
+	}
+	if mod != nil {
+		mod(cfg)
 	}
 	r.cfg = cfg
 	r.pipe, err = pipeline.New(cfg)

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
@@ -160,15 +161,55 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	}
 }
 
+// slotConn is a client connection: it frees its slot on Close, extends the
+// read deadline on every network read during DATA, and can close itself
+// right after the reply that ends a broken DATA.
 type slotConn struct {
 	net.Conn
 	slots chan struct{}
 	once  sync.Once
+
+	mu   sync.Mutex
+	idle time.Duration // non-zero during DATA
+	end  time.Time     // the cap on the whole DATA
+
+	closeAfterWrite atomic.Bool
 }
 
 func (c *slotConn) Close() error {
 	c.once.Do(func() { <-c.slots })
 	return c.Conn.Close()
+}
+
+// dataDeadlines turns DATA deadlines on (idle > 0) or off. go-smtp's own
+// read timeout covers commands only, and a Read of its DATA reader spans
+// many network reads, so the idle deadline is extended here, per read.
+func (c *slotConn) dataDeadlines(idle time.Duration, end time.Time) {
+	c.mu.Lock()
+	c.idle, c.end = idle, end
+	c.mu.Unlock()
+}
+
+func (c *slotConn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	idle, end := c.idle, c.end
+	c.mu.Unlock()
+	if idle > 0 {
+		dl := time.Now().Add(idle)
+		if dl.After(end) {
+			dl = end
+		}
+		c.Conn.SetReadDeadline(dl)
+	}
+	return c.Conn.Read(p)
+}
+
+func (c *slotConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if c.closeAfterWrite.Load() {
+		c.Close()
+	}
+	return n, err
 }
 
 // slogWriter routes go-smtp's own error log lines to slog.

@@ -22,6 +22,7 @@ import (
 type session struct {
 	srv     *Server
 	conn    *gosmtp.Conn
+	sc      *slotConn // the plain connection under any TLS
 	client  netip.Addr
 	trusted bool
 
@@ -39,7 +40,8 @@ func (s *Server) newSession(c *gosmtp.Conn) (gosmtp.Session, error) {
 	if ap, err := netip.ParseAddrPort(c.Conn().RemoteAddr().String()); err == nil {
 		client = ap.Addr().Unmap()
 	}
-	return &session{srv: s, conn: c, client: client, trusted: s.trust.Trusted(client)}, nil
+	sc, _ := c.Conn().(*slotConn)
+	return &session{srv: s, conn: c, sc: sc, client: client, trusted: s.trust.Trusted(client)}, nil
 }
 
 func (ss *session) Mail(from string, opts *gosmtp.MailOptions) error {
@@ -135,28 +137,20 @@ func (ss *session) Data(r io.Reader) (reterr error) {
 }
 
 // readData reads DATA with an idle deadline extended while bytes arrive and
-// an overall cap; go-smtp's own read timeout only covers commands.
+// an overall cap. When either runs out, the connection is closed right after
+// the reply: what the client sends next would otherwise be read as commands.
 func (ss *session) readData(r io.Reader) ([]byte, error) {
 	lim := ss.srv.cfg.Limits
-	dr := &deadlineReader{r: r, conn: ss.conn.Conn(), idle: lim.DataIdleTimeout.D(), end: ss.srv.now().Add(lim.DataTimeout.D())}
-	defer ss.conn.Conn().SetReadDeadline(time.Now().Add(lim.CommandTimeout.D()))
-	var buf bytes.Buffer
-	_, err := io.Copy(&buf, dr)
-	return buf.Bytes(), err
-}
-
-type deadlineReader struct {
-	r    io.Reader
-	conn net.Conn
-	idle time.Duration
-	end  time.Time
-}
-
-func (d *deadlineReader) Read(p []byte) (int, error) {
-	dl := time.Now().Add(d.idle)
-	if dl.After(d.end) {
-		dl = d.end
+	if ss.sc != nil {
+		ss.sc.dataDeadlines(lim.DataIdleTimeout.D(), ss.srv.now().Add(lim.DataTimeout.D()))
+		defer ss.sc.dataDeadlines(0, time.Time{})
 	}
-	d.conn.SetReadDeadline(dl)
-	return d.r.Read(p)
+	var buf bytes.Buffer
+	_, err := io.Copy(&buf, r)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() && ss.sc != nil {
+		ss.sc.closeAfterWrite.Store(true)
+		ss.sc.SetReadDeadline(time.Now()) // go-smtp's drain of the rest returns at once
+	}
+	return buf.Bytes(), err
 }

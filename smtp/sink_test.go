@@ -15,7 +15,7 @@ import (
 // sink is a real go-smtp server used as the next hop in tests. It records
 // every message it accepted, byte for byte.
 type sink struct {
-	t    *testing.T
+	t    testing.TB
 	addr string
 	srv  *gosmtp.Server
 
@@ -36,7 +36,7 @@ type sunk struct {
 	data []byte
 }
 
-func newSink(t *testing.T) *sink {
+func newSink(t testing.TB) *sink {
 	t.Helper()
 	s := &sink{t: t, refuseRcpt: map[string]*gosmtp.SMTPError{}}
 	srv := gosmtp.NewServer(gosmtp.BackendFunc(func(c *gosmtp.Conn) (gosmtp.Session, error) {
