@@ -39,6 +39,8 @@ const (
 	KindRule      = "rule"       // a rule with notify matched
 	KindRateLimit = "rate_limit" // a sender or client went over its rate
 	KindConfirmed = "confirmed"  // a reviewer confirmed a violation
+	// KindSuspectedIllegal: a reviewer marked a message suspected illegal.
+	KindSuspectedIllegal = "suspected_illegal"
 )
 
 // Item is one event in a digest. It holds no content by construction: there

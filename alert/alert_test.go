@@ -24,6 +24,7 @@ import (
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/directory"
 	"github.com/mailward/mailward/quarantine"
+	"github.com/mailward/mailward/review"
 	"github.com/mailward/mailward/scanner"
 	"github.com/mailward/mailward/tracker"
 	"github.com/mailward/mailward/tracker/redistest"
@@ -408,6 +409,29 @@ func TestTwoInstancesSendOnce(t *testing.T) {
 	if strings.Count(text, "Sending rate exceeded") != 1 {
 		t.Fatalf("rate alert told twice:\n%s", text)
 	}
+}
+
+// The notifier's methods fit the review page's hooks.
+var _ = review.Hooks{OnConfirm: (*Notifier)(nil).ConfirmedViolation, OnSuspectedIllegal: (*Notifier)(nil).SuspectedIllegal}
+
+func TestSuspectedIllegalAtOnce(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t, tracker.NewMemory(nil), "")
+	e.n.Now = func() time.Time { return t0 }
+	rec := heldRecord("dddddddddddddddddddd", "j.smith@trust.example", 1)
+	e.n.SuspectedIllegal(ctx, rec, "ann")
+	e.n.SuspectedIllegal(ctx, rec, "bob") // marked twice: told once
+	e.n.Flush(ctx, t0.Add(time.Minute))
+	got := e.internal.all()
+	if len(got) != 1 || got[0].to[0] != "it-support@trust.example" || len(e.external.all()) != 1 {
+		t.Fatalf("internal %d external %d", len(got), len(e.external.all()))
+	}
+	subject, text := body(t, got[0].data)
+	if !strings.Contains(subject, "urgent attention") || !strings.Contains(text, "do not view it again") ||
+		!strings.Contains(text, "/messages/dddddddddddddddddddd") {
+		t.Fatalf("%s\n%s", subject, text)
+	}
+	noContent(t, got[0].data)
 }
 
 func TestNoManagerTellsIT(t *testing.T) {

@@ -121,6 +121,8 @@ var kindTitle = map[string]string{
 	KindRule:      "Policy rule matched",
 	KindRateLimit: "Sending rate exceeded",
 	KindConfirmed: "Confirmed policy violation",
+	// Deliberately plain: the subject line must not alarm or describe.
+	KindSuspectedIllegal: "Message marked for urgent attention",
 }
 
 // Summary is the one-line account of a batch, used as the subject and the
@@ -133,7 +135,7 @@ func Summary(items []Item) string {
 		senders[it.Sender] = true
 	}
 	var parts []string
-	for _, k := range []string{KindConfirmed, KindHold, KindRule, KindRateLimit} {
+	for _, k := range []string{KindSuspectedIllegal, KindConfirmed, KindHold, KindRule, KindRateLimit} {
 		if c := counts[k]; c > 0 {
 			parts = append(parts, fmt.Sprintf("%d × %s", c, strings.ToLower(kindTitle[k])))
 		}

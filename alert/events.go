@@ -137,6 +137,25 @@ func (n *Notifier) confirmed(ctx context.Context, rec *quarantine.Record, review
 	return first2
 }
 
+// SuspectedIllegal is the review page's OnSuspectedIllegal hook: a reviewer
+// marked a held message suspected illegal. alerts.suspected_illegal_notify
+// (IT, the network manager, and the DPO by default) are told at once. The
+// alert says only that, who sent it and where the record is: the content is
+// hidden from everyone and must not be viewed again.
+func (n *Notifier) SuspectedIllegal(ctx context.Context, rec *quarantine.Record, reviewer string) {
+	now := n.Now()
+	it := Item{Kind: KindSuspectedIllegal, Time: rec.Received, Sender: rec.From, Recipients: len(rec.To),
+		Direction: rec.Direction, Rule: rec.Rule, QuarantineID: rec.ID, Reviewer: reviewer,
+		Note: "content hidden from everyone; do not view it again, decide how to proceed (police, LADO)"}
+	if it.Time.IsZero() {
+		it.Time = now
+	}
+	if err := n.Notify(ctx, n.cfg.SuspectedIllegalNotify, it, "illegal:"+rec.ID, now); err != nil {
+		n.Log.Error("suspected-illegal alert not queued", "id", rec.ID, "err", err)
+	}
+	n.Log.Warn("message marked suspected illegal", "id", rec.ID, "reviewer", reviewer)
+}
+
 // Targets named in config, re-exported for callers that build their own.
 const (
 	LineManager = config.TargetLineManager

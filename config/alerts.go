@@ -21,6 +21,7 @@ import (
 //	    malware: [it, dpo]
 //	    pupil_data: [it, dpo]
 //	  rate_limit_notify: [it]
+//	  suspected_illegal_notify: [it, dpo]
 //	  escalation:                          # after a reviewer confirms a violation
 //	    - violations_today: 3
 //	      notify: [line_manager]
@@ -45,6 +46,10 @@ type Alerts struct {
 	HoldNotify map[string][]string `yaml:"hold_notify"`
 	// RateLimitNotify are told when a sender goes over its rate. Default [it].
 	RateLimitNotify []string `yaml:"rate_limit_notify"`
+	// SuspectedIllegalNotify are told at once when a reviewer marks a
+	// message suspected illegal (its content is then hidden from everyone).
+	// Default [it, dpo]: the network manager, as the policies ask.
+	SuspectedIllegalNotify []string `yaml:"suspected_illegal_notify"`
 	// Escalation steps apply after each confirmed violation; every step
 	// whose threshold is reached notifies its targets.
 	Escalation []Escalation `yaml:"escalation"`
@@ -85,6 +90,9 @@ func (x *Alerts) applyDefaults() {
 	}
 	if x.RateLimitNotify == nil {
 		x.RateLimitNotify = []string{TargetIT}
+	}
+	if x.SuspectedIllegalNotify == nil {
+		x.SuspectedIllegalNotify = []string{TargetIT, TargetDPO}
 	}
 	if x.Escalation == nil {
 		x.Escalation = []Escalation{
@@ -143,6 +151,7 @@ func (x *Alerts) validate(v *validator) {
 		validateTargets(v, "alerts.hold_notify."+cat, ts)
 	}
 	validateTargets(v, "alerts.rate_limit_notify", x.RateLimitNotify)
+	validateTargets(v, "alerts.suspected_illegal_notify", x.SuspectedIllegalNotify)
 	for i, e := range x.Escalation {
 		key := fmt.Sprintf("alerts.escalation.%d", i)
 		if (e.ViolationsToday > 0) == (e.ViolationsMonth > 0) || e.ViolationsToday < 0 || e.ViolationsMonth < 0 {
