@@ -3,6 +3,7 @@ package smtp
 import (
 	"bytes"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -147,4 +148,59 @@ func sanitizeHelo(h string) string {
 		h = h[:255]
 	}
 	return h
+}
+
+// prefixSubject puts prefix before the top-level Subject, or adds a Subject
+// when there is none.
+func prefixSubject(b []byte, prefix string) []byte {
+	end := headerEnd(b)
+	at := -1
+	headerFieldStarts(b[:end], func(off int) {
+		if at < 0 && hasFieldPrefix(b[off:], "Subject:") {
+			at = off + len("Subject:")
+		}
+	})
+	out := make([]byte, 0, len(b)+len(prefix)+12)
+	if at < 0 {
+		out = append(out, "Subject: "+strings.TrimSpace(prefix)+"\r\n"...)
+		return append(out, b...)
+	}
+	for at < end && (b[at] == ' ' || b[at] == '\t') {
+		at++
+	}
+	out = append(out, b[:at]...)
+	out = append(out, prefix...)
+	return append(out, b[at:]...)
+}
+
+// headerName accepts a configured field name made of RFC 5322 ftext.
+func headerName(k string) (string, bool) {
+	if k == "" || strings.HasPrefix(strings.ToLower(k), "x-mailward-untrusted") {
+		return "", false
+	}
+	for _, c := range k {
+		if c <= 32 || c >= 127 || c == ':' {
+			return "", false
+		}
+	}
+	return k, true
+}
+
+// headerValue keeps a configured value on one line.
+func headerValue(v string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' {
+			return ' '
+		}
+		return r
+	}, v)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

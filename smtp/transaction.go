@@ -10,6 +10,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 
 	"github.com/mailward/mailward/metrics"
+	"github.com/mailward/mailward/nexthop"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/rules"
@@ -66,6 +67,8 @@ func (t *transaction) act(ctx context.Context) *gosmtp.SMTPError {
 	switch t.action {
 	case rules.Deliver, rules.Tag:
 		return t.relay(ctx)
+	case rules.Redirect:
+		return t.redirect(ctx)
 	case rules.Quarantine:
 		return t.hold(ctx, t.verdict.Result.Findings)
 	case rules.Reject:
@@ -95,24 +98,58 @@ func (t *transaction) relay(ctx context.Context) *gosmtp.SMTPError {
 }
 
 // relayedBytes is the client's message with mailward's fields prepended:
-// Received always, the X-Mailward verdict only on inbound and internal mail
-// (outsiders learn nothing of the verdict), and incoming X-Mailward-* fields
-// renamed so they cannot pass for ours.
+// Received always, the X-Mailward verdict and a tag rule's headers only on
+// inbound and internal mail (outsiders learn nothing of the verdict), and
+// incoming X-Mailward-* fields renamed so they cannot pass for ours. A tag
+// rule's subject prefix applies to inbound mail only: it breaks DKIM.
 func (t *transaction) relayedBytes() []byte {
 	ss := t.ss
-	env := t.verdict.Message.Envelope
+	d := t.verdict.Decision
 	var hdr strings.Builder
-	hdr.WriteString(receivedHeader(ss.conn.Hostname(), ss.client.String(), ss.srv.cfg.Hostname, t.id, env.TLS, ss.rcpts, ss.srv.now()))
+	hdr.WriteString(receivedHeader(ss.conn.Hostname(), ss.client.String(), ss.srv.cfg.Hostname, t.id, t.verdict.Message.Envelope.TLS, ss.rcpts, ss.srv.now()))
 	if ss.dir != scanner.Outbound {
 		hdr.WriteString("X-Mailward-Action: " + string(t.action) + "\r\n")
 		if fs := t.verdict.Result.Findings; len(fs) > 0 {
 			hdr.WriteString("X-Mailward-Findings: " + pipeline.FindingsHeader(fs) + "\r\n")
 		}
+		if t.action == rules.Tag {
+			for _, k := range sortedKeys(d.Headers) {
+				if name, ok := headerName(k); ok {
+					hdr.WriteString(name + ": " + headerValue(d.Headers[k]) + "\r\n")
+				}
+			}
+		}
 	}
 	body := renameOurHeaders(t.raw)
+	if t.action == rules.Tag && d.SubjectPrefix != "" && ss.dir == scanner.Inbound {
+		body = prefixSubject(body, headerValue(d.SubjectPrefix))
+	}
 	out := make([]byte, 0, hdr.Len()+len(body))
 	out = append(out, hdr.String()...)
 	return append(out, body...)
+}
+
+// redirect sends the message to the rule's review mailbox instead of its
+// recipients: the downstream transaction is aborted and a new one runs; the
+// client hears that transaction's answer.
+func (t *transaction) redirect(ctx context.Context) *gosmtp.SMTPError {
+	ss := t.ss
+	to := t.verdict.Decision.RedirectTo
+	if ss.txn != nil {
+		ss.txn.Abort()
+		ss.txn = nil
+	}
+	hop := ss.srv.outbound
+	if IsOurDomain(ss.srv.cfg.Domains, to) {
+		hop = ss.srv.inbound
+	}
+	if err := nexthop.SendVia(ctx, hop, ss.from, []string{to}, t.relayedBytes()); err != nil {
+		ss.srv.log.Warn("redirect failed", "queue_id", t.id, "err", err)
+		metrics.Error("next_hop")
+		return hopReply(err, errHopFailed)
+	}
+	t.answered = true
+	return okQueued(t.id)
 }
 
 // hold stores the message in the quarantine and answers 250 only once it
