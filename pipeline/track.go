@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -46,6 +47,9 @@ type tracking struct {
 	fingerprint func(*scanner.Message) string
 	log         *slog.Logger
 	now         func() time.Time
+	// lastLog and suppressed throttle trackerError's log lines.
+	lastLog    atomic.Int64
+	suppressed atomic.Int64
 }
 
 // newTracking opens the tracker (Redis when redis.url is set, otherwise
@@ -133,11 +137,23 @@ func (p *Pipeline) Tracker() tracker.Tracker {
 	return p.track.tr
 }
 
-// trackerError logs and counts a tracker failure; the caller fails open.
+// trackerError counts a tracker failure and logs it, at most once per
+// trackerLogEvery (a Redis outage must not flood the log with a line per
+// message); the caller fails open.
 func (t *tracking) trackerError(op string, err error) {
 	metrics.Error("tracker")
-	t.log.Warn("tracker unavailable: failing open", "op", op, "err", err)
+	n := t.suppressed.Add(1)
+	now := time.Now().UnixNano()
+	last := t.lastLog.Load()
+	if now-last < int64(trackerLogEvery) || !t.lastLog.CompareAndSwap(last, now) {
+		return
+	}
+	t.suppressed.Store(0)
+	t.log.Warn("tracker unavailable: failing open", "op", op, "err", err, "failures", n)
 }
+
+// trackerLogEvery spaces out tracker failure log lines.
+const trackerLogEvery = 10 * time.Second
 
 // Admit is called once per transaction when the DATA has arrived and before
 // scanning, with the envelope (all accepted recipients). It counts the

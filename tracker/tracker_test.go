@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"sync"
 	"testing"
@@ -453,4 +454,37 @@ func TestRedisDownOrSlow(t *testing.T) {
 	// Down: the process is gone.
 	srv.Stop()
 	expectFast("stopped")
+}
+
+// TestDialForms: one server, Sentinel and Cluster URLs all make a client,
+// and with nothing listening every form fails fast instead of hanging.
+func TestDialForms(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := l.Addr().String()
+	l.Close()
+	for _, u := range []string{
+		"redis://" + dead + "/0",
+		"redis://" + dead + "?master_name=mymaster&addr=" + dead,
+		"redis://" + dead + "?addr=" + dead,
+	} {
+		tr, err := tracker.Dial(u, 200*time.Millisecond, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+		start := time.Now()
+		_, err = tr.Take(context.Background(), "s", []tracker.Limit{{Name: "m", Max: 1, Window: time.Hour, Cost: 1}}, t0)
+		if err == nil {
+			t.Errorf("%s: no error with nothing listening", u)
+		}
+		if took := time.Since(start); took > time.Second {
+			t.Errorf("%s: took %v", u, took)
+		}
+		tr.Close()
+	}
+	if _, err := tracker.Dial("redis://x?bogus=1", 0, nil); err == nil {
+		t.Error("unknown URL parameter accepted")
+	}
 }
