@@ -170,13 +170,27 @@ func tenDigits(out *[numKinds]count, d string, uln, nhs bool) {
 			out[ULN].conf += 0.85
 		}
 	}
-	if nhs {
+	if nhs && plausibleNHS(d) {
 		out[NHS].candidates++
 		if ValidNHS(d) {
 			out[NHS].valid++
 			out[NHS].conf += 0.85
 		}
 	}
+}
+
+// plausibleNHS reports whether a ten-digit number lies where health numbers
+// are issued: England and Wales use 400-499 and 600-799 million, Northern
+// Ireland 320-399 million and Scotland's CHI number starts with the date of
+// birth (DDMMYY). Numbers starting 0-3 must therefore start with a date.
+// This rejects most ISBN-10s, which pass the NHS check digit by construction.
+func plausibleNHS(d string) bool {
+	if d[0] >= '4' || d >= "3200000000" {
+		return true
+	}
+	day := int(d[0]-'0')*10 + int(d[1]-'0')
+	month := int(d[2]-'0')*10 + int(d[3]-'0')
+	return day >= 1 && day <= 31 && month >= 1 && month <= 12
 }
 
 // placeholderDigits reports dummy numbers: one digit repeated, or 0123456789.

@@ -149,6 +149,23 @@ func TestValidNINO(t *testing.T) {
 	}
 }
 
+func TestPlausibleNHS(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"9434765870", true}, {"4010232137", true}, {"3200000001", true}, // England, Wales, NI ranges
+		{"0101121234", true},                         // CHI: starts 01/01/12
+		{"0140177396", false}, {"0747544573", false}, // ISBN-10s: month 40, 47
+		{"3113991234", false}, // month 13
+	}
+	for _, tc := range tests {
+		if got := plausibleNHS(tc.in); got != tc.want {
+			t.Errorf("plausibleNHS(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestPostcodePhone(t *testing.T) {
 	for _, s := range []string{"SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "EC1A 1BB", "W1A 0AX", "gir 0aa", "LS11 5DN"} {
 		if !ValidPostcode(s) {

@@ -70,14 +70,19 @@ func init() {
 	keywordTrie = ahocorasick.NewTrieBuilder().AddStrings(words).Build()
 }
 
+// termHit is one special-category term at an offset.
+type termHit struct {
+	pos, term int // term indexes specialTerms
+}
+
 // textIndex is what one pass found in a text.
 type textIndex struct {
 	lower string
 	// kw holds the sorted offsets of the keywords of UPN, ULN, NHS, NINO, DOB.
 	kw   [DOB + 1][]int
 	isbn []int
-	// terms is set per specialTerms index.
-	terms []bool
+	// terms are the special-category terms found, in start order.
+	terms []termHit
 	// markers put a named person in a school as a child; school markers
 	// (year and form groups, DOB) are the stricter kind.
 	markers, school []int
@@ -97,7 +102,7 @@ func indexText(text string) *textIndex {
 		}
 		b[i] = c
 	}
-	ix := &textIndex{terms: make([]bool, len(specialTerms))}
+	ix := &textIndex{}
 	keywordTrie.Walk(b, func(end, n, pattern int64) bool {
 		at, stop := int(end-n+1), int(end+1)
 		for _, r := range keywordRoles[pattern] {
@@ -115,7 +120,7 @@ func indexText(text string) *textIndex {
 			case roleISBN:
 				ix.isbn = append(ix.isbn, at)
 			case roleTerm:
-				ix.terms[r.detail] = true
+				ix.terms = append(ix.terms, termHit{at, r.detail})
 			case roleMarker:
 				ix.markers = append(ix.markers, at)
 			case roleSchool:
@@ -136,6 +141,7 @@ func indexText(text string) *textIndex {
 	}
 	sort.Ints(ix.isbn)
 	sort.Ints(ix.hints)
+	sort.Slice(ix.terms, func(i, j int) bool { return ix.terms[i].pos < ix.terms[j].pos })
 	sort.Ints(ix.markers)
 	sort.Ints(ix.school)
 	return ix

@@ -2,6 +2,7 @@ package pupildata
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -179,28 +180,68 @@ func (s specialEvidence) labels() []string {
 	return out
 }
 
-// scanSpecial reads one text with its keyword index.
+// scanSpecial reads one text with its keyword index. Only terms in the same
+// paragraph as a named child count: a newsletter that praises a pupil in
+// one paragraph and mentions free school meals in another names no child's
+// special-category data.
 func scanSpecial(text string, ix *textIndex) specialEvidence {
 	var s specialEvidence
-	for i, hit := range ix.terms {
-		if !hit {
+	if len(ix.terms) == 0 || len(ix.markers) == 0 {
+		return s
+	}
+	s.parent = ix.parent
+	breaks := paragraphBreaks(text)
+	para := func(pos int) int { return sort.SearchInts(breaks, pos) }
+	withTerms := map[int]bool{}
+	for _, h := range ix.terms {
+		withTerms[para(h.pos)] = true
+	}
+	used := map[int]bool{} // paragraphs that name a child and hold terms
+	for _, n := range namedPairs(text, ix.markers, ix.school, 50) {
+		p := para(n.pos)
+		if !withTerms[p] {
 			continue
 		}
-		t := specialTerms[i]
+		used[p] = true
+		s.named++
+		if n.school {
+			s.inSchool++
+		}
+	}
+	seen := map[int]bool{}
+	for _, h := range ix.terms {
+		if !used[para(h.pos)] || seen[h.term] {
+			continue
+		}
+		seen[h.term] = true
+		t := specialTerms[h.term]
 		s.groups[t.group] = true
 		s.terms++
 		if t.strong {
 			s.strong++
 		}
 	}
-	if s.terms == 0 {
-		return s
-	}
-	s.parent = ix.parent
-	if len(ix.markers) > 0 {
-		s.named, s.inSchool = namedNear(text, ix.markers, ix.school, 50)
-	}
 	return s
+}
+
+// paragraphBreaks returns the sorted offsets of blank lines.
+func paragraphBreaks(text string) []int {
+	var out []int
+	for off := 0; ; {
+		k := strings.Index(text[off:], "\n")
+		if k < 0 {
+			return out
+		}
+		at := off + k + 1
+		j := at
+		for j < len(text) && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r') {
+			j++
+		}
+		if j < len(text) && text[j] == '\n' {
+			out = append(out, at)
+		}
+		off = at
+	}
 }
 
 // yearGroupPositions finds "year 8", "yr 10", "y7" and form groups "(8B)".
@@ -243,15 +284,21 @@ func yearGroupPositions(lower string) []int {
 	return pos
 }
 
-// namedNear counts the different "Forename Surname" pairs within 80
-// characters of a marker, and those within 40 of a school marker, up to
-// limit. A pair preceded by a title (Mrs Smith) is an adult; pairs with known
-// non-name words ("Social Care", "Year Group") are skipped.
-func namedNear(text string, markers, school []int, limit int) (named, inSchool int) {
+// namedPair is a "Forename Surname" near a marker.
+type namedPair struct {
+	pos    int
+	school bool // within 40 characters of a school marker
+}
+
+// namedPairs finds the different "Forename Surname" pairs within 80
+// characters of a marker, up to limit. A pair preceded by a title (Mrs
+// Smith) is an adult; pairs with known non-name words ("Social Care", "Year
+// Group") are skipped.
+func namedPairs(text string, markers, school []int, limit int) []namedPair {
+	var out []namedPair
 	seen := map[string]bool{}
-	seenSchool := map[string]bool{}
 	prevWord := ""
-	for i := 0; i < len(text) && len(seen) < limit; {
+	for i := 0; i < len(text) && len(out) < limit; {
 		if !isUpper(text[i]) || (i > 0 && isAlnum(text[i-1])) {
 			if isAlnum(text[i]) {
 				j := i
@@ -277,19 +324,45 @@ func namedNear(text string, markers, school []int, limit int) (named, inSchool i
 		if j+1 < len(text) && text[j] == ' ' && isUpper(text[j+1]) {
 			if k := capWordEnd(text, j+1); k > 0 {
 				w2 := text[j+1 : k]
-				if !notNames[strings.ToLower(w1)] && !notNames[strings.ToLower(w2)] &&
-					!titles[strings.TrimSuffix(prevWord, ".")] && nearAny(markers, i, 80) {
+				if !seen[text[i:k]] && !notNames[strings.ToLower(w1)] && !notNames[strings.ToLower(w2)] &&
+					!titles[strings.TrimSuffix(prevWord, ".")] && nearAny(markers, i, 80) && !adultRole(text, k) {
 					seen[text[i:k]] = true
-					if nearAny(school, i, 40) {
-						seenSchool[text[i:k]] = true
-					}
+					out = append(out, namedPair{i, nearAny(school, i, 40)})
 				}
 			}
 		}
 		prevWord = strings.ToLower(w1)
 		i = j
 	}
-	return len(seen), len(seenSchool)
+	return out
+}
+
+// adultWords said of a person right after their name make them an adult:
+// "Sarah Turner (Year 4 teacher)", "Jo Bloggs, SENCo".
+var adultWords = []string{"teacher", "teaching assistant", "ta", "senco", "head", "headteacher", "deputy",
+	"lead", "leader", "officer", "manager", "nurse", "social worker", "governor", "colleague", "staff",
+	"mum", "mother", "dad", "father", "parent", "carer", "grandparent", "tutor", "coach", "clerk", "admin",
+	"caretaker", "chair", "trustee", "director", "dsl", "ceo", "principal", "assistant", "practitioner"}
+
+// adultRole reports a role word within 30 characters after a name ending at end.
+func adultRole(text string, end int) bool {
+	stop := min(len(text), end+30)
+	window := strings.ToLower(text[end:stop])
+	for _, w := range adultWords {
+		for off := 0; ; {
+			k := strings.Index(window[off:], w)
+			if k < 0 {
+				break
+			}
+			at := off + k
+			e := at + len(w)
+			if (at == 0 || !isAlnum(window[at-1])) && (e == len(window) || !isAlnum(window[e])) {
+				return true
+			}
+			off = at + 1
+		}
+	}
+	return false
 }
 
 var titles = map[string]bool{"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true, "prof": true, "sir": true, "dame": true, "rev": true}

@@ -267,7 +267,7 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 				}
 			case colNHS:
 				d := digitsOnly.Replace(cell)
-				if !placeholderDigits(d) && len(d) == 10 {
+				if len(d) == 10 && !placeholderDigits(d) && plausibleNHS(d) {
 					t.counts[NHS].candidates++
 					if ok = ValidNHS(d); ok {
 						t.counts[NHS].valid++
