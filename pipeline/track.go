@@ -42,11 +42,12 @@ type tracking struct {
 	notifier *alert.Notifier
 	cfg      config.Tracker
 	domains  []string
-	// fingerprint names a message's body for the spread check; "" skips it.
-	// chainmail.Fingerprint replaces bodyFingerprint once it lands.
-	fingerprint func(*scanner.Message) string
-	log         *slog.Logger
-	now         func() time.Time
+	// fingerprints name a message's body for the spread check (several
+	// MinHash keys: the spread is the largest count over them); none skips
+	// it. chainmail.Fingerprints replaces bodyFingerprints once it lands.
+	fingerprints func(*scanner.Message) []string
+	log          *slog.Logger
+	now          func() time.Time
 	// lastLog and suppressed throttle trackerError's log lines.
 	lastLog    atomic.Int64
 	suppressed atomic.Int64
@@ -57,7 +58,7 @@ type tracking struct {
 // start is not an error: it fails open like one that goes down later.
 func (p *Pipeline) newTracking(cfg *config.Config) error {
 	loc := cfg.Tracker.Location()
-	t := &tracking{cfg: cfg.Tracker, fingerprint: bodyFingerprint, log: slog.Default(), now: time.Now}
+	t := &tracking{cfg: cfg.Tracker, fingerprints: bodyFingerprints, log: slog.Default(), now: time.Now}
 	if cfg.Redis.URL != "" {
 		r, err := tracker.Dial(cfg.Redis.URL, cfg.Tracker.Timeout.D(), loc)
 		if err != nil {
@@ -294,18 +295,18 @@ func spreadSender(env scanner.Envelope) string {
 // wording. It only reads; Record counts the sender.
 func (p *Pipeline) spread(ctx context.Context, m *scanner.Message, res scanner.Result) scanner.Result {
 	t := p.track
-	if t == nil || t.fingerprint == nil || m == nil {
-		return res
-	}
-	fp := t.fingerprint(m)
-	if fp == "" {
+	if t == nil || t.fingerprints == nil || m == nil {
 		return res
 	}
 	window := t.cfg.ChainSpreadWindow.D()
-	n, err := t.tr.Spread(ctx, fp, spreadSender(m.Envelope), window, t.now())
-	if err != nil {
-		t.trackerError("spread", err)
-		return res
+	n := 0
+	for _, fp := range t.fingerprints(m) {
+		c, err := t.tr.Spread(ctx, fp, spreadSender(m.Envelope), window, t.now())
+		if err != nil {
+			t.trackerError("spread", err)
+			return res
+		}
+		n = max(n, c)
 	}
 	if n < t.cfg.ChainSpreadSenders {
 		return res
@@ -375,10 +376,11 @@ func (p *Pipeline) Record(ctx context.Context, v Verdict, quarantineID string, n
 	if d.Action == rules.Tempfail {
 		return // the sender retries; the retry is recorded
 	}
-	if t.fingerprint != nil {
-		if fp := t.fingerprint(v.Message); fp != "" {
+	if t.fingerprints != nil {
+		for _, fp := range t.fingerprints(v.Message) {
 			if _, err := t.tr.AddSpread(ctx, fp, spreadSender(env), t.cfg.ChainSpreadWindow.D(), now); err != nil {
 				t.trackerError("addspread", err)
+				break
 			}
 		}
 	}
@@ -414,6 +416,14 @@ func (p *Pipeline) Record(ctx context.Context, v Verdict, quarantineID string, n
 // short replies ("Thanks, see you at 3") are sent by many people and are not
 // chain letters.
 const minFingerprintLetters = 200
+
+// bodyFingerprints is bodyFingerprint as a key list.
+func bodyFingerprints(m *scanner.Message) []string {
+	if fp := bodyFingerprint(m); fp != "" {
+		return []string{fp}
+	}
+	return nil
+}
 
 // bodyFingerprint names a body by its words, ignoring what forwarding
 // changes: case, punctuation, white space, quote markers, forwarded-header
