@@ -24,6 +24,7 @@ const (
 	roleSchool
 	roleParent
 	roleHint // a word that may head a table column, found inside words too
+	roleSchoolContext
 )
 
 var (
@@ -64,6 +65,9 @@ func init() {
 	for _, w := range parentFraming {
 		add(w, role{kind: roleParent})
 	}
+	for _, w := range schoolContext {
+		add(w, role{kind: roleSchoolContext})
+	}
 	for _, w := range headingHints {
 		add(w, role{kind: roleHint})
 	}
@@ -87,6 +91,9 @@ type textIndex struct {
 	// (year and form groups, DOB) are the stricter kind.
 	markers, school []int
 	parent          bool
+	// schoolContext is set when the text is about school life at all (a
+	// lesson, a form group, the DSL): a news story about a child is not.
+	schoolContext bool
 	// hints are the offsets of words that may head a table column.
 	hints []int
 }
@@ -127,6 +134,8 @@ func indexText(text string) *textIndex {
 				ix.school = append(ix.school, at)
 			case roleParent:
 				ix.parent = true
+			case roleSchoolContext:
+				ix.schoolContext = true
 			}
 		}
 		return true
@@ -134,6 +143,7 @@ func indexText(text string) *textIndex {
 	ix.lower = string(b)
 	yg := yearGroupPositions(ix.lower)
 	ix.school = append(ix.school, yg...)
+	ix.schoolContext = ix.schoolContext || len(yg) > 0
 	ix.markers = append(ix.markers, ix.school...)
 	// Walk reports matches by end offset; the searches need start order.
 	for k := range ix.kw {

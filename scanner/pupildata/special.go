@@ -59,7 +59,11 @@ var specialTerms = []term{
 	{"foster placement", grpSafeguarding, true}, {"domestic abuse", grpSafeguarding, true},
 	{"domestic violence", grpSafeguarding, true}, {"neglect", grpSafeguarding, false},
 	{"sexual abuse", grpSafeguarding, true}, {"physical abuse", grpSafeguarding, true},
-	{"bruising", grpSafeguarding, false}, {"bruises", grpSafeguarding, false}, {"cpoms", grpSafeguarding, true},
+	{"bruising", grpSafeguarding, false}, {"bruises", grpSafeguarding, false},
+	{"bruise", grpSafeguarding, false}, {"abuse", grpSafeguarding, false}, {"abused", grpSafeguarding, false},
+	{"assaulted", grpSafeguarding, false}, {"grooming", grpSafeguarding, true}, {"groomed", grpSafeguarding, true},
+	{"exploitation", grpSafeguarding, false}, {"missing from home", grpSafeguarding, true},
+	{"harmful sexual behaviour", grpSafeguarding, true}, {"cpoms", grpSafeguarding, true},
 	{"myconcern", grpSafeguarding, true}, {"designated safeguarding lead", grpSafeguarding, false},
 	{"fgm", grpSafeguarding, true}, {"county lines", grpSafeguarding, true},
 
@@ -72,14 +76,26 @@ var specialTerms = []term{
 // childMarkers are words that put a named person in a school as a child.
 var childMarkers = []string{
 	"pupil", "student", "child", "son", "daughter", "dob", "nursery", "reception", "aged", "boy", "girl",
-	"tutor group", "form group", "his class", "her class", "their class",
+	"tutor group", "form group", "his class", "her class", "their class", "form tutor", "class teacher",
+	"at school", "in school", "in class", "lesson", "at break", "at lunchtime", "playground",
+	"mum", "dad", "his mum", "her mum", "his dad", "her dad", "his mother", "her mother", "his father", "her father",
+}
+
+// schoolContext words say a text is about school life; special-category
+// content about a named child counts only in such a text.
+var schoolContext = []string{
+	"pupil", "pupils", "student", "students", "form group", "tutor group", "form tutor", "class teacher",
+	"in class", "lesson", "lessons", "at lunch", "at lunchtime", "at break", "playground", "dsl", "senco",
+	"cpoms", "myconcern", "teacher", "tutor", "head of year", "inclusion", "sen", "ehcp", "iep",
+	"nursery", "classroom", "detention", "teaching assistant",
 }
 
 // parentFraming marks a letter written to a parent about their own child.
 var parentFraming = []string{
 	"dear parent", "dear parents", "dear parent/carer", "dear parents/carers", "dear parent carer",
 	"your child", "your son", "your daughter", "dear mr", "dear mrs", "dear ms", "dear miss", "dear mx",
-	"dear dr",
+	"dear dr", "your son's", "your daughter's", "your child's", "hi mr", "hi mrs", "hi ms", "hi miss",
+	"hello mr", "hello mrs", "hello ms", "hello miss",
 }
 
 // notNames are capitalised words that start pairs which are not a person.
@@ -127,8 +143,8 @@ func (s specialEvidence) ngroups() int {
 	return n
 }
 
-// score: a named child with two special areas (or two safeguarding terms,
-// one strong), or three pupils named beside their year or form with one
+// score: a named child with two special areas (or two terms, one a strong
+// safeguarding term, or any three terms), or three pupils named beside their year or form with one
 // area, 0.7; more with strong safeguarding terms or a third area. Written to
 // the child's parent, well under the reporting threshold.
 func (s specialEvidence) score() float64 {
@@ -136,7 +152,7 @@ func (s specialEvidence) score() float64 {
 	switch {
 	case s.named == 0:
 		return 0
-	case g >= 2, s.strong >= 1 && s.terms >= 2:
+	case g >= 2, s.strong >= 1 && s.terms >= 2, s.terms >= 3:
 	case s.inSchool >= 3 && g >= 1: // a list of pupils with their needs
 	default:
 		return 0
@@ -186,7 +202,7 @@ func (s specialEvidence) labels() []string {
 // special-category data.
 func scanSpecial(text string, ix *textIndex) specialEvidence {
 	var s specialEvidence
-	if len(ix.terms) == 0 || len(ix.markers) == 0 {
+	if len(ix.terms) == 0 || len(ix.markers) == 0 || !ix.schoolContext {
 		return s
 	}
 	s.parent = ix.parent

@@ -190,6 +190,9 @@ type tableEvidence struct {
 	idCol    bool
 	misName  bool
 	pupilCol int
+	// contacts is set for a list of pupils with their families' contact
+	// details and nothing else.
+	contacts bool
 }
 
 // score rates a pupil table: a class list (names and form) 0.6, more with
@@ -210,6 +213,9 @@ func (t tableEvidence) score() float64 {
 	}
 	if t.misName {
 		s += 0.04
+	}
+	if t.contacts {
+		s += 0.1
 	}
 	return min(s, 0.99)
 }
@@ -237,6 +243,15 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 		}
 	}
 	var have [numCols]int // valid cells per column kind
+	pupilNamed := false
+	for i, c := range cols {
+		if c.identity() {
+			h := " " + normHeading(rows[hdr][i]) + " "
+			for _, w := range []string{" pupil ", " student ", " child ", " learner ", " pupils ", " students "} {
+				pupilNamed = pupilNamed || strings.Contains(h, w)
+			}
+		}
+	}
 	data := rows[hdr+1:]
 	for _, r := range data {
 		rowPupil := false
@@ -342,7 +357,12 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 			t.idCol = true
 		}
 	}
-	t.pupil = identity && t.pupilCol > 0 && t.rows >= minRows
+	// A list whose name column says "Pupil" or "Student" is a pupil list
+	// even with only contact details beside it (a parents' contact list).
+	t.pupil = identity && (t.pupilCol > 0 || pupilNamed) && t.rows >= minRows
+	if t.pupil && t.pupilCol == 0 && have[colPhone]+have[colEmail]+have[colPostcode]+have[colAddress] > 0 {
+		t.contacts = true
+	}
 	if t.pupil {
 		names := 0
 		for c := colSurname; c <= colName; c++ {
