@@ -120,6 +120,14 @@ type conv struct {
 // untrusted address on the same machine.
 func dial(t *testing.T, addr, from string) *conv {
 	t.Helper()
+	cv := dialRaw(t, addr, from)
+	cv.expect("220")
+	return cv
+}
+
+// dialRaw connects without reading the greeting.
+func dialRaw(t *testing.T, addr, from string) *conv {
+	t.Helper()
 	d := net.Dialer{Timeout: 5 * time.Second}
 	if from != "" {
 		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from)}
@@ -130,9 +138,7 @@ func dial(t *testing.T, addr, from string) *conv {
 	}
 	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(30 * time.Second))
-	cv := &conv{t: t, c: c, r: bufio.NewReader(c)}
-	cv.expect("220")
-	return cv
+	return &conv{t: t, c: c, r: bufio.NewReader(c)}
 }
 
 // reply reads one (possibly multi-line) reply and returns its last line.

@@ -28,6 +28,7 @@ var (
 	errPolicyTempfail = reply(451, gosmtp.EnhancedCode{4, 7, 0}, "Message deferred by policy, try again later")
 	errLoop           = reply(554, gosmtp.EnhancedCode{5, 4, 6}, "Mail loop detected: too many Received headers")
 	errDataTimeout    = reply(451, gosmtp.EnhancedCode{4, 4, 2}, "Timeout reading message data")
+	errNoProxyHeader  = reply(421, gosmtp.EnhancedCode{4, 7, 0}, "PROXY protocol header required from this address")
 	errTooLarge       = gosmtp.ErrDataTooLarge // 552 5.3.4
 	errLineTooLong    = reply(554, gosmtp.EnhancedCode{5, 6, 0}, "Message has a line longer than this server accepts")
 )

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
+	"github.com/pires/go-proxyproto"
 
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/nexthop"
@@ -34,6 +35,7 @@ type Server struct {
 	store    quarantine.Store
 	log      *slog.Logger
 	trust    trust
+	proxies  []netip.Prefix
 	domains  domainSet
 	inbound  nexthop.Hop
 	outbound nexthop.Hop
@@ -60,6 +62,13 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 		domains: newDomainSet(cfg.Domains), conns: make(chan struct{}, cfg.Limits.MaxConnections)}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	for _, n := range cfg.ProxyNetworks {
+		p, err := netip.ParsePrefix(n)
+		if err != nil {
+			return nil, fmt.Errorf("smtp: proxy_networks: %w", err)
+		}
+		s.proxies = append(s.proxies, p.Masked())
 	}
 	for _, n := range cfg.TrustedNetworks {
 		p, err := netip.ParsePrefix(n)
@@ -112,7 +121,20 @@ func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
 	s.listeners = append(s.listeners, l)
 	s.mu.Unlock()
+	if len(s.proxies) > 0 {
+		l = &proxyproto.Listener{Listener: l, Policy: s.proxyPolicy, ReadHeaderTimeout: 10 * time.Second}
+	}
 	return s.smtp.Serve(&limitListener{Listener: l, slots: s.conns, hostname: s.cfg.Hostname})
+}
+
+// proxyPolicy accepts a PROXY protocol header only from proxy_networks, and
+// requires one there: a load balancer's own address must never stand in for
+// the client's. Anyone else's PROXY line is just a bad command.
+func (s *Server) proxyPolicy(upstream net.Addr) (proxyproto.Policy, error) {
+	if ap, err := netip.ParseAddrPort(upstream.String()); err == nil && trust(s.proxies).Trusted(ap.Addr()) {
+		return proxyproto.REQUIRE, nil
+	}
+	return proxyproto.SKIP, nil
 }
 
 // ListenAndServe listens on the configured address.

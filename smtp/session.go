@@ -12,6 +12,7 @@ import (
 	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
+	"github.com/pires/go-proxyproto"
 
 	"github.com/mailward/mailward/nexthop"
 	"github.com/mailward/mailward/quarantine"
@@ -41,6 +42,16 @@ func (s *Server) newSession(c *gosmtp.Conn) (gosmtp.Session, error) {
 		client = ap.Addr().Unmap()
 	}
 	sc, _ := c.Conn().(*slotConn)
+	if sc != nil {
+		// go-proxyproto fails only the first read when a required header
+		// is missing; never let such a connection go on as the balancer.
+		if pc, ok := sc.Conn.(*proxyproto.Conn); ok && pc.ProxyHeader() == nil {
+			if p, _ := s.proxyPolicy(pc.Raw().RemoteAddr()); p == proxyproto.REQUIRE {
+				sc.closeAfterWrite.Store(true)
+				return nil, errNoProxyHeader
+			}
+		}
+	}
 	return &session{srv: s, conn: c, sc: sc, client: client, trusted: s.trust.Trusted(client)}, nil
 }
 
