@@ -3,6 +3,7 @@ package pupildata
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"mime"
 	"path"
 	"strings"
@@ -39,6 +40,26 @@ func SentEncrypted(m *scanner.Message) (bool, string) {
 		return true, "inline PGP"
 	}
 	return false, ""
+}
+
+// EncryptedItems names the encrypted or password-protected attachments of
+// a message by index and type ("attachment 1 (zip)"), never by file name,
+// for the message log's "sent encrypted" record. Their content was not
+// read and raised no finding.
+func EncryptedItems(m *scanner.Message) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range m.Attachments {
+		if !encryptedItem(a) {
+			continue
+		}
+		s := fmt.Sprintf("attachment %d (%s)", a.Index, typeLabel(m, a))
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // encryptedItem reports a password-protected or encrypted item: flagged by

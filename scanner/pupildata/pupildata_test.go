@@ -130,6 +130,9 @@ func TestEncryption(t *testing.T) {
 		if fs := scan(t, config.PupilData{}, m); len(fs) != 0 {
 			t.Errorf("findings %+v, want none", fs)
 		}
+		if got := EncryptedItems(m); len(got) != 1 || got[0] != "attachment 2 (xlsx)" {
+			t.Errorf("EncryptedItems = %q, want [attachment 2 (xlsx)]", got)
+		}
 	})
 	t.Run("plain entry beside an encrypted one in a zip is read", func(t *testing.T) {
 		m := exportMessage(outbound("a@gmail.com"), 20)
