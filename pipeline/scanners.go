@@ -4,7 +4,9 @@ import (
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/scanner"
 	"github.com/mailward/mailward/scanner/attachment"
+	"github.com/mailward/mailward/scanner/chainmail"
 	"github.com/mailward/mailward/scanner/clamav"
+	"github.com/mailward/mailward/scanner/offensive"
 	"github.com/mailward/mailward/scanner/pupildata"
 )
 
@@ -28,5 +30,10 @@ func (p *Pipeline) buildScanners(cfg *config.Config) ([]scanner.Scanner, error) 
 	if cfg.PupilData.IsEnabled() {
 		s = append(s, pupildata.New(cfg.PupilData))
 	}
+	off, err := offensive.New(cfg.Offensive, cfg.ReportAddresses)
+	if err != nil {
+		return nil, err
+	}
+	s = append(s, off, chainmail.New(cfg.ChainMail, cfg.ReportAddresses))
 	return s, nil
 }

@@ -293,7 +293,12 @@ func hasDouble(b []byte) bool {
 // needed undoing an obfuscation beyond what the normaliser already flagged
 // (masking or squeezing doubled letters).
 func (x *Lexicon) lookupWord(b []byte, flags textnorm.Flags) (e entry, disguised, ok bool) {
-	if nd := x.nodes[string(b)]; nd != nil && nd.word != nil && (!nd.word.leetOnly || flags&textnorm.Leet != 0) {
+	return x.lookupNode(x.nodes[string(b)], b, flags)
+}
+
+// lookupNode is lookupWord with the word's node already looked up.
+func (x *Lexicon) lookupNode(nd *node, b []byte, flags textnorm.Flags) (e entry, disguised, ok bool) {
+	if nd != nil && nd.word != nil && (!nd.word.leetOnly || flags&textnorm.Leet != 0) {
 		return *nd.word, false, !nd.word.allow
 	}
 	if flags&textnorm.Masked != 0 {

@@ -44,7 +44,8 @@ func (m *Matcher) Match(text string) []Hit {
 	words := m.tok.Words(text)
 	for i, w := range words {
 		b := m.tok.Bytes(w)
-		if nd := m.lex.nodes[string(b)]; nd != nil && len(nd.phrases) > 0 {
+		nd := m.lex.nodes[string(b)]
+		if nd != nil && len(nd.phrases) > 0 {
 			for _, p := range nd.phrases {
 				if p.leetOnly && w.Flags&textnorm.Leet == 0 {
 					continue
@@ -59,7 +60,10 @@ func (m *Matcher) Match(text string) []Hit {
 				}
 			}
 		}
-		if e, disguised, ok := m.lex.lookupWord(b, w.Flags); ok {
+		if nd == nil && w.Flags&textnorm.Disguised == 0 {
+			continue // the common case: an ordinary, undisguised word
+		}
+		if e, disguised, ok := m.lex.lookupNode(nd, b, w.Flags); ok {
 			m.hits = append(m.hits, m.hit(e, words[i:i+1], disguised, i, 1))
 		}
 	}

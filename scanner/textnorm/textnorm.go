@@ -52,6 +52,9 @@ const (
 	Header
 	// LineStart: the first word of its line.
 	LineStart
+	// Marker: the line starts a forwarded or quoted message ("-----Original
+	// Message-----", "On ... wrote:").
+	Marker
 )
 
 // Disguised are the flags that show someone disguised a word on purpose.
@@ -105,9 +108,6 @@ func (z *Tokenizer) Words(s string) []Word {
 	z.buf = z.buf[:0]
 	z.words = z.words[:0]
 	z.forwarded = false
-	if strings.IndexByte(s, '&') >= 0 {
-		s = html.UnescapeString(s)
-	}
 	for len(s) > 0 {
 		line := s
 		if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -139,6 +139,9 @@ func Normalize(s string) string {
 // to look ahead (an Outlook "From:" block).
 func (z *Tokenizer) line(line, rest string) {
 	line = strings.TrimSuffix(line, "\r")
+	if strings.IndexByte(line, '&') >= 0 {
+		line = html.UnescapeString(line)
+	}
 	// Quote depth: leading '>' possibly separated by spaces.
 	i, depth := 0, 0
 	for i < len(line) {
@@ -161,6 +164,7 @@ func (z *Tokenizer) line(line, rest string) {
 	z.lineFlags = 0
 	if IsForwardMarker(body, rest) {
 		z.forwarded = true
+		z.lineFlags |= Marker
 	}
 	if z.forwarded || depth > 0 {
 		z.lineFlags |= Quoted
@@ -175,6 +179,12 @@ func (z *Tokenizer) line(line, rest string) {
 	for i < len(line) {
 		c := line[i]
 		if c < utf8.RuneSelf {
+			if !skip && len(z.raw) == 0 && asciiClass[c] == clsLetter {
+				if j := z.asciiWord(line, i); j > i {
+					i = j
+					continue
+				}
+			}
 			if skip {
 				skip = c != ' ' && c != '\t'
 			} else {
@@ -367,6 +377,12 @@ func (z *Tokenizer) endWord(at int) {
 		}
 		z.buf = utf8.AppendRune(z.buf, r)
 	}
+	z.push(start, from, at, flags)
+}
+
+// push appends the word whose bytes start at buf[start:], which began at
+// source offset from and ended at at.
+func (z *Tokenizer) push(start, from, at int, flags Flags) {
 	flags |= z.lineFlags
 	if z.lineStart {
 		flags |= LineStart
@@ -374,7 +390,7 @@ func (z *Tokenizer) endWord(at int) {
 	}
 	w := Word{Start: int32(start), End: int32(len(z.buf)), Flags: flags, Depth: z.depth}
 	// Single letters go into the run that may join them ("f.u.c.k").
-	if flags&(Number|Masked) == 0 && utf8.RuneCount(z.buf[start:]) == 1 {
+	if flags&(Number|Masked) == 0 && (len(z.buf)-start == 1 || utf8.RuneCount(z.buf[start:]) == 1) {
 		if z.run > 0 && from-z.runEnd > maxJoinGap {
 			z.flushRun(0)
 		}
@@ -385,6 +401,37 @@ func (z *Tokenizer) endWord(at int) {
 	}
 	z.words = append(z.words, w)
 	z.flushRun(1)
+}
+
+// asciiWord is the fast path for the common word: ASCII letters followed by
+// a plain separator. It returns the end of the word, or i when the word
+// needs the full treatment (leetspeak, masks, apostrophes, repeats, URLs).
+func (z *Tokenizer) asciiWord(line string, i int) int {
+	start := len(z.buf)
+	j := i
+	for ; j < len(line); j++ {
+		c := line[j]
+		if c >= utf8.RuneSelf || asciiClass[c] != clsLetter {
+			break
+		}
+		l := asciiLower[c]
+		if n := len(z.buf); n-start >= 2 && z.buf[n-1] == l && z.buf[n-2] == l {
+			z.buf = z.buf[:start] // a run of three: shortened by endWord
+			return i
+		}
+		z.buf = append(z.buf, l)
+	}
+	if j < len(line) {
+		c := line[j]
+		if c >= utf8.RuneSelf || asciiClass[c] != clsSep ||
+			c == ':' && strings.HasPrefix(line[j+1:], "//") ||
+			c == '.' && j-i == 3 && string(z.buf[start:]) == "www" {
+			z.buf = z.buf[:start]
+			return i
+		}
+	}
+	z.push(start, i, j, 0)
+	return j
 }
 
 // isContraction reports whether the letters after an apostrophe are an
@@ -439,6 +486,14 @@ func IsForwardMarker(line, rest string) bool {
 	t := strings.TrimSpace(line)
 	if len(t) < 6 || len(t) > 300 {
 		return false
+	}
+	// Most lines start with none of the markers' first characters.
+	switch t[0] {
+	case '-', '_', '=', 'b', 'B', 'f', 'F':
+	default:
+		if t[len(t)-1] != ':' {
+			return false
+		}
 	}
 	l := strings.ToLower(t)
 	switch {

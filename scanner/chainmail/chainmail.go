@@ -1,0 +1,217 @@
+// Package chainmail is the chain_mail detector: chain letters, virus hoaxes,
+// prayer and money chains, and fake appeals that ask to be forwarded.
+//
+// No single phrase decides. The score comes from independent families of
+// weak signals in the wording (forward to N people, deadlines, luck and
+// misfortune, "this is not a hoax", virus warnings, prayer and money chains,
+// appeals paid per forward) and in the structure (stacked Fwd: subjects,
+// nested forwarded headers, deep quoting, long lists of earlier recipients).
+// A finding needs at least two families, at least one of them wording, so a
+// newsletter asking parents to share an event, one forwarded invitation, a
+// fundraising letter or IT's own warning about chain letters stays clean.
+//
+// The spread of one body across many senders is the tracker's job; this
+// package gives it Fingerprint, a fuzzy key of the normalised body.
+package chainmail
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/scanner"
+	"github.com/mailward/mailward/scanner/offensive"
+	"github.com/mailward/mailward/scanner/textnorm"
+)
+
+// Name is the scanner's name in findings.
+const Name = "chainmail"
+
+// minFamilies is how many families of evidence a finding needs.
+const minFamilies = 2
+
+// Scanner is the chain_mail detector.
+type Scanner struct {
+	cfg    config.ChainMail
+	report map[string]bool
+	extra  []string
+	allow  []string
+	toks   sync.Pool
+}
+
+var _ scanner.Scanner = (*Scanner)(nil)
+
+// New returns a chain mail detector. reportAddresses are the trust's report
+// mailboxes: a message sent only to them (staff asking IT "is this real?")
+// is not a finding.
+func New(cfg config.ChainMail, reportAddresses []string) *Scanner {
+	if cfg.MinScore == 0 {
+		cfg.MinScore = 0.5
+	}
+	if cfg.RecipientList == 0 {
+		cfg.RecipientList = 15
+	}
+	if cfg.MaxTextBytes == 0 {
+		cfg.MaxTextBytes = 256 << 10
+	}
+	s := &Scanner{cfg: cfg, report: offensive.ReportSet(reportAddresses)}
+	for _, p := range cfg.ExtraPhrases {
+		if n := textnorm.Normalize(p); n != "" {
+			s.extra = append(s.extra, n)
+		}
+	}
+	for _, p := range cfg.AllowPhrases {
+		if n := textnorm.Normalize(p); n != "" {
+			s.allow = append(s.allow, n)
+		}
+	}
+	s.toks.New = func() any { return new(textnorm.Tokenizer) }
+	return s
+}
+
+// Name implements scanner.Scanner.
+func (s *Scanner) Name() string { return Name }
+
+// Evidence is what the detector saw in one message: signal strengths per
+// family and the meta-discussion count. It holds no text.
+type Evidence struct {
+	Strength  [numFamilies]float64
+	Negatives int
+}
+
+// Families returns the names of the families seen, wording first.
+func (e *Evidence) Families() []string {
+	var out []string
+	for f, v := range e.Strength {
+		if v > 0 {
+			out = append(out, familyNames[f])
+		}
+	}
+	return out
+}
+
+// Score combines the families: noisy-or of their strengths, halved for each
+// sign of meta-discussion, and held below 0.5 unless at least two families,
+// one of them wording, agree.
+func (e *Evidence) Score() float64 {
+	keep, wordingN, n := 1.0, 0, 0
+	for f, v := range e.Strength {
+		if v <= 0 {
+			continue
+		}
+		keep *= 1 - v
+		n++
+		if family(f) < numWording {
+			wordingN++
+		}
+	}
+	if wordingN == 0 {
+		return 0
+	}
+	score := 1 - keep
+	for i := 0; i < e.Negatives; i++ {
+		score /= 2
+	}
+	if n < minFamilies {
+		score = math.Min(score, 0.45)
+	}
+	return score
+}
+
+// Examine gathers the evidence of a message.
+func (s *Scanner) Examine(m *scanner.Message) *Evidence {
+	e := &Evidence{}
+	z := s.toks.Get().(*textnorm.Tokenizer)
+	defer s.toks.Put(z)
+	budget := s.cfg.MaxTextBytes
+	var text strings.Builder
+	for _, t := range m.Texts {
+		if budget <= 0 {
+			break
+		}
+		switch t.Kind {
+		case scanner.KindSubject, scanner.KindPlain, scanner.KindHTML, scanner.KindAttachment:
+		default:
+			continue // hidden HTML text is not what people forward
+		}
+		c := t.Content
+		if len(c) > budget {
+			c = c[:budget]
+		}
+		budget -= len(c)
+		ws := z.Words(c)
+		text.Reset()
+		for i, w := range ws {
+			if i > 0 {
+				text.WriteByte(' ')
+			}
+			text.Write(z.Bytes(w))
+		}
+		norm := text.String()
+		for _, a := range s.allow {
+			if containsPhrase(norm, a) {
+				return &Evidence{}
+			}
+		}
+		wording(norm, s.extra, &e.Strength)
+		e.Negatives += negativeCount(norm)
+		if t.Kind == scanner.KindPlain || t.Kind == scanner.KindHTML {
+			markers, depth, addrs := structure(c)
+			set(&e.Strength, famNested, step(markers, 2, 0.2, 3, 0.3))
+			set(&e.Strength, famQuoteDepth, step(depth, 3, 0.15, 5, 0.25))
+			set(&e.Strength, famRecipients, step(len(addrs), s.cfg.RecipientList, 0.3, 3*s.cfg.RecipientList, 0.4))
+		}
+	}
+	subject := m.Subject
+	if subject == "" && m.Header != nil {
+		subject = m.Header.Get("Subject")
+	}
+	set(&e.Strength, famFwdSubject, step(fwdDepth(subject), 2, 0.2, 3, 0.3))
+	if e.Negatives > 2 {
+		e.Negatives = 2
+	}
+	return e
+}
+
+// step is low when n reaches a, high when it reaches b, else 0.
+func step(n, a int, low float64, b int, high float64) float64 {
+	switch {
+	case n >= b:
+		return high
+	case n >= a:
+		return low
+	}
+	return 0
+}
+
+func set(s *[numFamilies]float64, f family, v float64) {
+	if v > s[f] {
+		s[f] = v
+	}
+}
+
+// Scan implements scanner.Scanner.
+func (s *Scanner) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Finding, error) {
+	if offensive.ReportOnly(m.Envelope.To, s.report) {
+		return nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("chainmail: %w", err)
+	}
+	e := s.Examine(m)
+	score := e.Score()
+	if score < s.cfg.MinScore {
+		return nil, nil
+	}
+	fams := e.Families()
+	return []scanner.Finding{{
+		Category: scanner.ChainMail,
+		Scanner:  Name,
+		Score:    math.Round(score*100) / 100,
+		Summary:  fmt.Sprintf("%d chain-letter signs: %s", len(fams), strings.Join(fams, ", ")),
+		Where:    "body",
+	}}, nil
+}

@@ -1,0 +1,303 @@
+package chainmail
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/mailward/mailward/scanner/textnorm"
+)
+
+// A family is one kind of evidence. A chain letter shows several kinds; a
+// newsletter asking parents to share an event shows one at most. Each family
+// counts once per message, with the strength of its strongest pattern.
+type family int
+
+// Wording families.
+const (
+	famForwardN   family = iota // forward to N people
+	famForwardAll               // forward to everyone / as many as you can / keep it going
+	famDeadline                 // within N minutes/hours/days
+	famLuck                     // luck promised, misfortune threatened, broken chains
+	famNotHoax                  // "this is not a joke", "it really works"
+	famVirusHoax                // virus warnings that ask to be forwarded
+	famPrayer                   // prayer chains
+	famMoney                    // money chains, "Bill Gates will pay you"
+	famAppeal                   // fake appeals: "for every forward ... donates"
+	famLocal                    // chain_mail.extra_phrases from the config
+	numWording
+)
+
+// Structure families, counted after the wording ones.
+const (
+	famFwdSubject family = numWording + iota // stacked Fwd: in the subject
+	famNested                                // nested forwarded headers in the body
+	famQuoteDepth                            // deep '>' quoting
+	famRecipients                            // long list of earlier recipients
+	numFamilies
+)
+
+var familyNames = [numFamilies]string{
+	famForwardN: "forward to N people", famForwardAll: "forward to everyone", famDeadline: "deadline",
+	famLuck: "luck or misfortune", famNotHoax: "not a hoax", famVirusHoax: "virus warning",
+	famPrayer: "prayer chain", famMoney: "money chain", famAppeal: "appeal per forward",
+	famLocal: "local phrase", famFwdSubject: "stacked Fwd: subject", famNested: "nested forwarded headers",
+	famQuoteDepth: "deep quoting", famRecipients: "long recipient list",
+}
+
+// pattern is one regular expression over normalised text (lowercase words
+// and numbers separated by single spaces; contractions lose their ending, so
+// "don't" reads "don").
+type pattern struct {
+	fam      family
+	strength float64
+	re       *regexp.Regexp
+}
+
+const (
+	num    = `(\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a hundred|hundred)`
+	people = `(\w+ ){0,3}(people|friends|persons|others|contacts|women|men|girls|boys|guys|colleagues|mums|moms|mothers|loved ones|members|addresses)`
+	send   = `(forward|forwarded|forwarding|send|sent|pass|passed|share|copy|repost|resend|e mail|email|mail)`
+	it     = `(this|it|this message|this mail|this email|this e mail|this letter|this poem|this prayer|this on)`
+)
+
+func p(f family, s float64, re string) pattern {
+	return pattern{fam: f, strength: s, re: regexp.MustCompile(`\b(?:` + re + `)\b`)}
+}
+
+// patterns are the wording signals. Strengths are small on purpose: no
+// single phrase makes a finding.
+var patterns = []pattern{
+	p(famForwardN, 0.5, send+` (\w+ ){0,6}to (at least |atleast |a minimum of |only )?`+num+` `+people),
+	p(famForwardN, 0.5, `(forward|send|pass) (\w+ ){0,4}(on )?to `+num+` (\w+ ){0,3}(within|in the next|before)`),
+	p(famForwardN, 0.4, `(if you (do not|don|dont|fail to|refuse to) (forward|send|pass|share))`),
+	p(famForwardAll, 0.3, send+` (\w+ ){0,4}to (everyone|everybody|all) (you know|in your (address book|contacts|contact list)|your (friends|contacts))`),
+	p(famForwardAll, 0.3, send+` (\w+ ){0,4}to as many (people|friends|\w+) as (you can|possible)`),
+	p(famForwardAll, 0.3, `(keep (this|it|the chain) (going|alive|moving)|do not let (this|it|the chain) (die|stop))`),
+	p(famForwardAll, 0.3, `send (this|it) back to (me|the person who sent it|whoever sent it)`),
+	p(famForwardAll, 0.2, `(pass|send|forward) `+it+` on`),
+	p(famDeadline, 0.25, `(within|in the next|in less than|before) (the next )?`+num+` (minutes|minute|mins|hours|hour|hrs|days|day)`),
+	p(famDeadline, 0.2, `(within|in) the next (hour|day|few (minutes|hours|days))`),
+	p(famDeadline, 0.2, `(before|by) midnight`),
+	p(famDeadline, 0.2, `(minutes|hours|days) (of|after) (reading|receiving|opening) (this|it)`),
+	p(famLuck, 0.4, `(good|bad) luck (will|for)`),
+	p(famLuck, 0.4, `(years?|months?|days?|lifetime) of (bad|good) luck`),
+	p(famLuck, 0.4, `(break|broke|breaks|breaking|broken) (this|the) chain`),
+	p(famLuck, 0.35, `(your )?wish(es)? will (come true|be granted)`),
+	p(famLuck, 0.35, `(something|anything) (good|wonderful|amazing|bad|terrible|great) will happen`),
+	p(famLuck, 0.25, `(lost|lose|loses) (his|her|their|your) (job|house|home|wife|husband|life|money|fortune)`),
+	p(famLuck, 0.3, `(died|dies|was killed) (\w+ ){0,2}(days|weeks|hours) later`),
+	p(famLuck, 0.3, `(will|shall) (receive|get|have|bring you|come to you|be blessed with) (\w+ ){0,3}(luck|money|blessings?|miracles?|love|fortune)`),
+	p(famLuck, 0.3, `misfortune`),
+	p(famLuck, 0.25, `make a wish`),
+	p(famNotHoax, 0.35, `(this|it) is (not|no) (a )?(joke|hoax|chain letter|chain mail|scam|spam|urban legend|prank)`),
+	p(famNotHoax, 0.3, `(this|it) (is|was) (true|real|genuine|legit)`),
+	p(famNotHoax, 0.3, `it (really|actually) works`),
+	p(famNotHoax, 0.3, `(confirmed|verified) by (microsoft|aol|snopes|cnn|the bbc|bbc|the police|police|ibm|norton|mcafee|symantec)`),
+	p(famNotHoax, 0.25, `(do not|don|dont) (delete|ignore) (this|it)`),
+	p(famVirusHoax, 0.35, `(virus|worm|trojan) (\w+ ){0,12}(erase|erases|destroy|destroys|delete|deletes|wipe|wipes|damage|damages|eat|eats) (\w+ ){0,3}(hard drive|hard disk|hard disc|computer|c drive|zero sector|files)`),
+	p(famVirusHoax, 0.35, `if you (receive|get) an? (e mail|email|mail|message|file|card|invitation) (\w+ ){0,3}(titled|called|entitled|with the (subject|title)|named)`),
+	p(famVirusHoax, 0.3, `(worst|most destructive|most dangerous) virus`),
+	p(famVirusHoax, 0.3, `(there is )?no (cure|remedy|fix) (for it|for this|yet)`),
+	p(famVirusHoax, 0.2, `(microsoft|norton|mcafee|aol|ibm|symantec|cnn)( has| have)? (just )?(announced|confirmed|warned|reported)`),
+	p(famVirusHoax, 0.35, `(jdbgmgr|sulfnbk|teddy bear icon|zero sector|budweiser frogs|olympic torch|life is beautiful powerpoint|postcard from hallmark)`),
+	p(famPrayer, 0.4, `prayer (chain|circle chain)`),
+	p(famPrayer, 0.35, `(god|jesus|the lord|allah) will (bless|reward|answer)`),
+	p(famPrayer, 0.35, `if you (love|believe in|trust) (god|jesus|the lord|allah)`),
+	p(famPrayer, 0.35, `ashamed (of|to share) (god|jesus|him|your faith)`),
+	p(famPrayer, 0.3, `(angels?|guardian angel) (\w+ ){0,8}(forward|send|pass)`),
+	p(famMoney, 0.4, `send (\w+ ){0,2}\d+ (\w+ ){0,4}to (the (first|top) (name|person)|each (name|person))`),
+	p(famMoney, 0.4, `(remove|delete|cross off) the (top|first) name`),
+	p(famMoney, 0.4, `add your name (to|at) the (bottom|end)`),
+	p(famMoney, 0.4, `bill gates (\w+ ){0,10}(pay|share|money|fortune|dollars|beta|give)`),
+	p(famMoney, 0.35, `(microsoft|aol|disney|nokia|gap|coca cola|apple|tesco|asda|sainsbury|sainsburys) (\w+ ){0,4}(will (pay|give|send)|is giving|are giving)`),
+	p(famMoney, 0.35, `(will |are |is )?(track|tracking|trace|tracing) (this|the|your) (e mail|email|message|mail)`),
+	p(famAppeal, 0.4, `(donate|donates|give|gives|pay|pays|receive|receives|get|gets) (\w+ ){0,3}(\d+p|(\d+ )?(cents|pence|dollars|pounds|cent|penny)) (\w+ ){0,4}(every|each) (time|forward|email|e mail|person|share|one)`),
+	p(famAppeal, 0.4, `for (every|each) (forward|share|email|e mail|person who (forwards|shares|sends)|time (this|it) is (forwarded|sent|shared))`),
+	p(famAppeal, 0.3, `(little|young|\d+ year old) (girl|boy) (\w+ ){0,12}(cancer|leukemia|leukaemia|tumour|tumor|dying|brain)`),
+	p(famAppeal, 0.3, `missing (child|girl|boy|daughter|son) (\w+ ){0,20}(forward|pass (this|it) on|share)`),
+}
+
+// negatives are the words of IT warnings and meta-discussion about chain
+// letters; each one found halves the score, so a message that warns about a
+// chain letter (and may quote one) stays clean.
+var negatives = []*regexp.Regexp{
+	regexp.MustCompile(`\b(this|it|that|the message|the email|the e mail|these|they|which|messages?|letters?|e ?mails?|posts?) (is|are|was|were) (a |an |just a |just |an old |all |always )?(hoax|hoaxes|chain letters?|chain mails?|chain e ?mails?|scam|scams|fake|not real|not true|false|urban legend|phishing)\b`),
+	regexp.MustCompile(`\b((please|kindly|just) (do not|don|dont|never)|never|should not|must not) (forward|pass on|send on|reply to|circulate|share) (it|this|them|chain|such|these|the message|any)\b`),
+	regexp.MustCompile(`\b(snopes|hoax slayer|hoaxslayer|action fraud)\b`),
+	regexp.MustCompile(`\b(against|breach of|breaches|breaking) (the |our |trust |school )?(acceptable use|ict|e ?mail|it)? ?policy\b`),
+	regexp.MustCompile(`\breport (it|this|them|such \w+|these \w+|any \w+) to\b`),
+	regexp.MustCompile(`\bchain (letters?|mails?|e ?mails?|messages?) (is|are|can|waste|clog)\b`),
+	regexp.MustCompile(`\bnothing (bad )?will (happen|come of it)\b`),
+}
+
+// needs are words one of which every pattern of a family must contain: a
+// cheap test that skips the family's regular expressions for most text.
+var needs = [numWording][]string{
+	famForwardN:   {"forward", "send", "sent", "pass", "share", "copy", "repost", "mail"},
+	famForwardAll: {"forward", "send", "sent", "pass", "share", "copy", "repost", "mail", "keep", "let"},
+	famDeadline:   {"min", "hour", "hrs", "day"},
+	famLuck:       {"luck", "chain", "wish", "happen", "los", "die", "killed", "money", "bless", "miracle", "love", "fortune"},
+	famNotHoax:    {"joke", "hoax", "chain", "scam", "spam", "legend", "prank", "true", "real", "genuine", "legit", "works", "confirmed", "verified", "delete", "ignore"},
+	famVirusHoax:  {"virus", "worm", "trojan", "if you", "cure", "remedy", "fix", "announced", "confirmed", "warned", "reported", "jdbgmgr", "sulfnbk", "teddy", "zero sector", "budweiser", "olympic", "beautiful", "hallmark"},
+	famPrayer:     {"prayer", "god", "jesus", "lord", "allah", "ashamed", "angel"},
+	famMoney:      {"send", "remove", "delete", "cross off", "add your name", "gates", "microsoft", "aol", "disney", "nokia", "gap", "coca", "apple", "tesco", "asda", "sainsbury", "trac"},
+	famAppeal:     {"every", "each", "girl", "boy", "missing"},
+}
+
+// wording scores the normalised text's wording signals into strengths.
+func wording(text string, extra []string, s *[numFamilies]float64) {
+	var checked, present [numWording]bool
+	for _, pt := range patterns {
+		if s[pt.fam] >= pt.strength {
+			continue
+		}
+		if !checked[pt.fam] {
+			checked[pt.fam] = true
+			present[pt.fam] = containsAny(text, needs[pt.fam])
+		}
+		if present[pt.fam] && pt.re.MatchString(text) {
+			s[pt.fam] = pt.strength
+		}
+	}
+	for _, ph := range extra {
+		if containsPhrase(text, ph) {
+			s[famLocal] = 0.4
+			break
+		}
+	}
+}
+
+// negativeNeeds are, per negative, words one of which it must contain.
+var negativeNeeds = [][]string{
+	{"hoax", "chain", "scam", "fake", "not real", "not true", "false", "legend", "phishing"},
+	{"forward", "pass on", "send on", "reply to", "circulate", "share"},
+	{"snopes", "hoax", "action fraud"},
+	{"policy"},
+	{"report"},
+	{"chain"},
+	{"nothing"},
+}
+
+// negativeCount counts the meta-discussion signals in text.
+func negativeCount(text string) int {
+	n := 0
+	for i, re := range negatives {
+		if containsAny(text, negativeNeeds[i]) && re.MatchString(text) {
+			n++
+		}
+	}
+	return n
+}
+
+func containsAny(text string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsPhrase reports whether normalised text holds the normalised phrase
+// as whole words.
+func containsPhrase(text, phrase string) bool {
+	if phrase == "" {
+		return false
+	}
+	for i := 0; ; {
+		j := strings.Index(text[i:], phrase)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(phrase)
+		if (j == 0 || text[j-1] == ' ') && (end == len(text) || text[end] == ' ') {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+// fwdDepth counts stacked forward prefixes in a subject ("Fwd: FW: Fwd:");
+// reply prefixes between them are skipped.
+func fwdDepth(subject string) int {
+	n := 0
+	s := strings.TrimSpace(subject)
+	for len(s) > 0 {
+		s = strings.TrimLeft(s, "[( ")
+		found := false
+		for _, pre := range subjectPrefixes {
+			if len(s) >= len(pre) && strings.EqualFold(s[:len(pre)], pre) {
+				if !strings.HasPrefix(pre, "re") && pre != "aw:" && pre != "sv:" {
+					n++
+				}
+				s = strings.TrimLeft(strings.TrimSpace(s[len(pre):]), "])")
+				s = strings.TrimSpace(s)
+				found = true
+				break
+			}
+		}
+		if !found {
+			break
+		}
+	}
+	return n
+}
+
+// subjectPrefixes are forward prefixes in several languages, then replies.
+var subjectPrefixes = []string{"fwd:", "fw:", "tr:", "wg:", "rv:", "enc:", "doorst:", "vs:", "fwd :", "fw :", "re:", "re :", "aw:", "sv:"}
+
+// structure reads the body's forwarding structure: nested forward markers,
+// the deepest quoting, and the e-mail addresses it lists.
+func structure(body string) (markers, depth int, addrs map[string]bool) {
+	addrs = map[string]bool{}
+	rest := body
+	for len(rest) > 0 {
+		line := rest
+		if i := strings.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		d, i := 0, 0
+		for i < len(line) && (line[i] == '>' || line[i] == ' ' || line[i] == '\t') {
+			if line[i] == '>' {
+				d++
+			}
+			i++
+		}
+		if d > depth {
+			depth = d
+		}
+		// Forwarded headers only: "Ann wrote:" lines are a discussion.
+		if textnorm.IsForwardMarker(line[i:], rest) && !strings.HasSuffix(strings.TrimSpace(line), ":") ||
+			isForwardHeaderStart(line[i:], rest) {
+			markers++
+		}
+		if strings.IndexByte(line, '@') >= 0 {
+			for _, a := range addressRe.FindAllString(line, 200) {
+				addrs[strings.ToLower(a)] = true
+			}
+		}
+	}
+	return markers, depth, addrs
+}
+
+// isForwardHeaderStart reports an Outlook-style forwarded header block
+// ("From: ..." followed by "Sent:"/"Subject:"), or a "Begin forwarded
+// message:" line, which end in a colon but are forwards, not replies.
+func isForwardHeaderStart(line, rest string) bool {
+	t := strings.ToLower(strings.TrimSpace(line))
+	if strings.HasPrefix(t, "begin forwarded message") {
+		return true
+	}
+	return strings.HasPrefix(t, "from:") && textnorm.IsForwardMarker(line, rest)
+}
+
+var addressRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
+
+func init() {
+	if len(negativeNeeds) != len(negatives) {
+		panic("chainmail: negativeNeeds and negatives differ in length")
+	}
+}
