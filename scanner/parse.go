@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/textproto"
+	"strings"
 
 	"github.com/mailward/mailward/scanner/extract"
 )
@@ -36,6 +37,12 @@ func ParseWith(ctx context.Context, raw []byte, env Envelope, lim ParseLimits) (
 	r, err := extract.Extract(ctx, raw, lim)
 	if err != nil {
 		return nil, fmt.Errorf("parse message: %w", err)
+	}
+	for _, p := range r.Problems {
+		if strings.HasPrefix(p, "panic: ") {
+			// Counted so that tests and fuzzers fail on any recovered panic.
+			recordPanic("extract", p)
+		}
 	}
 	return fromResult(r, env, raw), nil
 }

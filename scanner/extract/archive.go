@@ -40,7 +40,9 @@ func (w *walker) zipItem(it *Item) {
 				continue
 			}
 			return &entry{
-				name: f.Name,
+				name:   f.Name,
+				size:   int64(min(f.UncompressedSize64, 1<<62)),
+				packed: int64(min(f.CompressedSize64, 1<<62)),
 				// Bit 0 of the general purpose flags: traditional or AES encryption.
 				encrypted: f.Flags&0x1 != 0,
 				open:      func() (io.Reader, error) { return f.Open() },
@@ -86,7 +88,7 @@ func (w *walker) tarItem(it *Item) {
 			if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
 				continue
 			}
-			return &entry{name: h.Name, open: func() (io.Reader, error) { return tr, nil }}, nil
+			return &entry{name: h.Name, size: h.Size, open: func() (io.Reader, error) { return tr, nil }}, nil
 		}
 	})
 }
@@ -114,7 +116,7 @@ func (w *walker) sevenZipItem(it *Item) {
 			if f.FileInfo().IsDir() {
 				continue
 			}
-			return &entry{name: f.Name, open: func() (io.Reader, error) {
+			return &entry{name: f.Name, size: int64(min(f.UncompressedSize, 1<<62)), open: func() (io.Reader, error) {
 				rc, err := f.Open()
 				if err != nil {
 					if sevenEncrypted(err) {
@@ -174,7 +176,11 @@ func (w *walker) rarItem(it *Item) {
 			if h.IsDir {
 				continue
 			}
-			return &entry{name: h.Name, encrypted: h.Encrypted, open: func() (io.Reader, error) { return rr, nil }}, nil
+			size := h.UnPackedSize
+			if h.UnKnownSize {
+				size = 0
+			}
+			return &entry{name: h.Name, size: size, encrypted: h.Encrypted, open: func() (io.Reader, error) { return rr, nil }}, nil
 		}
 	})
 }

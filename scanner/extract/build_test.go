@@ -31,6 +31,10 @@ type part struct {
 	inline      bool
 }
 
+// boundaries numbers the boundaries of nested test messages, which must
+// differ (a shared boundary would split the outer message).
+var boundaries int
+
 // mail builds a multipart/mixed message (or a single text part when there
 // are no parts) with CRLF line endings.
 func mail(subject, body string, parts ...part) []byte {
@@ -43,7 +47,8 @@ func mail(subject, body string, parts ...part) []byte {
 		b.WriteString(qp(body))
 		return b.Bytes()
 	}
-	bnd := fmt.Sprintf("=_mailward_%x", len(subject)*31+len(body)*7+len(parts))
+	boundaries++
+	bnd := fmt.Sprintf("=_mailward_%x_%d", len(subject)*31+len(body)*7+len(parts), boundaries)
 	fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\nThis is a multi-part message.\r\n", bnd)
 	fmt.Fprintf(&b, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n%s\r\n", bnd, qp(body))
 	for _, p := range parts {

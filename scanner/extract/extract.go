@@ -24,6 +24,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/textproto"
 	"runtime/debug"
 	"time"
@@ -212,13 +213,23 @@ func Extract(ctx context.Context, raw []byte, lim Limits) (res *Result, err erro
 		// of them must become a limit, not a crash.
 		if p := recover(); p != nil {
 			w.limit("message structure could not be extracted")
-			w.res.Problems = append(w.res.Problems, fmt.Sprintf("panic: %v\n%s", p, debug.Stack()))
+			w.res.Problems = append(w.res.Problems, fmt.Sprintf("panic: %v", p))
+			slog.Error("extraction panic", "panic", p, "stack", string(debug.Stack()))
 			res, err = w.res, nil
 		}
 	}()
+	if err := w.run(raw); err != nil {
+		return nil, err
+	}
+	return w.res, nil
+}
+
+// run extracts raw into w.res. It does not recover panics: Extract does,
+// and the fuzz tests call run so that a panic is a failure they report.
+func (w *walker) run(raw []byte) error {
 	root, err := parser.ReadParts(bytes.NewReader(raw))
 	if err != nil {
-		return nil, fmt.Errorf("extract: read message: %w", err)
+		return fmt.Errorf("extract: read message: %w", err)
 	}
 	w.res.Header = textproto.MIMEHeader(root.Header)
 	w.res.Subject = decodeHeader(root.Header.Get("Subject"))
@@ -226,7 +237,7 @@ func Extract(ctx context.Context, raw []byte, lim Limits) (res *Result, err erro
 		w.res.Texts = append(w.res.Texts, Text{Where: "subject", Kind: KindSubject, Content: w.res.Subject})
 	}
 	w.walkMessage(root, nil)
-	return w.res, nil
+	return nil
 }
 
 func newWalker(ctx context.Context, lim Limits) *walker {

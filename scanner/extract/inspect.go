@@ -203,15 +203,16 @@ func (w *walker) newBudget(it *Item) *budget {
 }
 
 // read reads r within the container budget b and the message's remaining
-// bytes. ok is false when a limit was hit (and recorded).
-func (w *walker) read(r io.Reader, it *Item, b *budget) ([]byte, bool) {
+// bytes. ok is false when a limit was hit (and recorded). hint is the size
+// the container declares for the member, or 0: a declared size over the
+// budget is refused before reading, and a lying one is cut at the budget.
+func (w *walker) read(r io.Reader, it *Item, b *budget, hint ...int64) ([]byte, bool) {
 	limit := b.left
 	byRatio := true
 	if rem := w.remaining(); rem < limit {
 		limit, byRatio = rem, false
 	}
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if int64(len(data)) > limit {
+	over := func() ([]byte, bool) {
 		if byRatio {
 			w.limit(fmt.Sprintf("compression ratio above %d in attachment %d", w.lim.MaxRatio, it.Index))
 		} else {
@@ -220,16 +221,34 @@ func (w *walker) read(r io.Reader, it *Item, b *budget) ([]byte, bool) {
 		w.stopped = true
 		return nil, false
 	}
-	b.left -= int64(len(data))
-	if err != nil && len(data) == 0 {
+	var buf bytes.Buffer
+	if len(hint) > 0 && hint[0] > 0 {
+		if hint[0] > b.left {
+			byRatio = true
+		}
+		if hint[0] > limit {
+			return over()
+		}
+		buf.Grow(int(hint[0]) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	if int64(buf.Len()) > limit {
+		return over()
+	}
+	b.left -= int64(buf.Len())
+	if err != nil && buf.Len() == 0 {
 		return nil, true
 	}
-	return data, true
+	return buf.Bytes(), true
 }
 
 // entry is one member of an archive.
 type entry struct {
-	name      string
+	name string
+	// size is the size the archive declares, 0 when unknown.
+	size int64
+	// packed is the member's compressed size where the archive says, or 0.
+	packed    int64
 	encrypted bool
 	open      func() (io.Reader, error)
 }
@@ -275,6 +294,11 @@ func (w *walker) unpack(it *Item, next func() (*entry, error)) {
 			it.addTrait(TraitEncryptedEntry)
 			continue
 		}
+		if e.packed > 0 && e.size > ratioFloor && e.size/e.packed > w.lim.MaxRatio {
+			w.limit(fmt.Sprintf("compression ratio above %d in attachment %d", w.lim.MaxRatio, it.Index))
+			w.stopped = true
+			return
+		}
 		r, err := e.open()
 		if err != nil {
 			if isPasswordErr(err) {
@@ -288,7 +312,7 @@ func (w *walker) unpack(it *Item, next func() (*entry, error)) {
 			}
 			continue
 		}
-		data, ok := w.read(r, it, b)
+		data, ok := w.read(r, it, b, e.size)
 		if c, isCloser := r.(io.Closer); isCloser {
 			c.Close()
 		}

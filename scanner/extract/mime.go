@@ -178,27 +178,39 @@ func (w *walker) decodeTransfer(p *enmime.Part) []byte {
 }
 
 // decodeBase64 skips anything outside the base64 alphabet (line breaks,
-// spaces, junk) and stops at the first padding, as mail clients do.
+// spaces, junk) and stops at the first padding, as mail clients do. It
+// decodes in small chunks so that no cleaned copy of a large part is made.
 func decodeBase64(raw []byte) []byte {
-	clean := make([]byte, 0, len(raw))
+	out := make([]byte, 0, len(raw)/4*3+3)
+	var chunk [4096]byte
+	n := 0
+	flush := func(final bool) {
+		m := n
+		if !final {
+			m = n / 4 * 4
+		} else if m%4 == 1 {
+			m-- // a lone trailing character carries no byte
+		}
+		d, _ := base64.RawStdEncoding.AppendDecode(out, chunk[:m])
+		out = d
+		copy(chunk[:], chunk[m:n])
+		n -= m
+	}
 	for _, c := range raw {
 		switch {
 		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
-			clean = append(clean, c)
+			chunk[n] = c
+			n++
+			if n == len(chunk) {
+				flush(false)
+			}
 		case c == '=':
-			goto done
+			flush(true)
+			return out
 		}
 	}
-done:
-	clean = clean[:len(clean)/4*4+func() int {
-		if r := len(clean) % 4; r > 1 {
-			return r
-		}
-		return 0
-	}()]
-	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
-	n, _ := base64.RawStdEncoding.Decode(out, clean)
-	return out[:n]
+	flush(true)
+	return out
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}

@@ -202,7 +202,7 @@ func (w *walker) readZip(f *zip.File, it *Item, b *budget) ([]byte, bool) {
 		return nil, true
 	}
 	defer rc.Close()
-	return w.read(rc, it, b)
+	return w.read(rc, it, b, int64(min(f.UncompressedSize64, 1<<62)))
 }
 
 // xmlText extracts the text of a WordprocessingML or DrawingML part:

@@ -1,0 +1,218 @@
+package attachment_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/zlib"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/pipeline"
+	"github.com/mailward/mailward/scanner"
+)
+
+// mixedCorpus is the fixture corpus plus up to 500 messages of the shared
+// ham corpus when present: what `mailward scan` sees on an ordinary day.
+func mixedCorpus(tb testing.TB) [][]byte {
+	var out [][]byte
+	files, _ := filepath.Glob(filepath.Join("..", "extract", "testdata", "mail", "*.eml"))
+	ham, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "corpora", "ham", "*", "*"))
+	sort.Strings(ham)
+	if len(ham) > 500 {
+		ham = ham[:500]
+	}
+	for _, f := range append(files, ham...) {
+		if b, err := os.ReadFile(f); err == nil {
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 {
+		tb.Fatal("no messages")
+	}
+	return out
+}
+
+func newPipeline(tb testing.TB) *pipeline.Pipeline {
+	cfg, err := config.Parse([]byte("domains: [trust.example]\n"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := pipeline.New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkScanMixed reports messages per second through the whole
+// pipeline (parse once, every configured scanner, rules), without clamd.
+func BenchmarkScanMixed(b *testing.B) {
+	msgs := mixedCorpus(b)
+	p := newPipeline(b)
+	defer p.Close()
+	env := scanner.Envelope{Direction: scanner.Inbound}
+	var n int
+	var size int64
+	for _, m := range msgs {
+		size += int64(len(m))
+	}
+	b.SetBytes(size)
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		for _, m := range msgs {
+			p.Scan(context.Background(), m, env)
+			n++
+		}
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "msgs/s")
+}
+
+var (
+	bigOnce sync.Once
+	bigMsg  []byte
+)
+
+// bigMessage is a 25 MB message of ordinary attachments: PDFs with text and
+// image streams, a CSV class list, a zip of documents and photos.
+func bigMessage() []byte {
+	bigOnce.Do(func() {
+		rng := rand.New(rand.NewSource(1))
+		random := func(n int) []byte {
+			b := make([]byte, n)
+			rng.Read(b)
+			return b
+		}
+		pdf := func(pages int, image []byte) []byte {
+			var b bytes.Buffer
+			b.WriteString("%PDF-1.7\n")
+			for i := 0; i < pages; i++ {
+				var c bytes.Buffer
+				zw := zlib.NewWriter(&c)
+				fmt.Fprintf(zw, "BT /F1 12 Tf 72 720 Td (Page %d of the governors' report on the budget and staffing) Tj ET", i)
+				zw.Close()
+				fmt.Fprintf(&b, "%d 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n", i+10, c.Len())
+				b.Write(c.Bytes())
+				b.WriteString("\nendstream\nendobj\n")
+			}
+			fmt.Fprintf(&b, "9 0 obj\n<< /Type /XObject /Subtype /Image /Filter /DCTDecode /Length %d >>\nstream\n", len(image))
+			b.Write(image)
+			b.WriteString("\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+			return b.Bytes()
+		}
+		var csv strings.Builder
+		for i := 0; csv.Len() < 2<<20; i++ {
+			fmt.Fprintf(&csv, "Pupil %d,Form %d,2015-0%d-1%d,Notes about attendance and reading age\r\n", i, i%30, i%9+1, i%9)
+		}
+		var z bytes.Buffer
+		zw := zip.NewWriter(&z)
+		for i := 0; i < 20; i++ {
+			w, _ := zw.Create(fmt.Sprintf("docs/photo%d.jpg", i))
+			w.Write(append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, random(200<<10)...))
+			w, _ = zw.Create(fmt.Sprintf("docs/letter%d.txt", i))
+			w.Write(bytes.Repeat([]byte("Dear parents, the trip is on Friday. "), 1000))
+		}
+		zw.Close()
+		parts := []struct {
+			name, ctype string
+			data        []byte
+		}{
+			{"report1.pdf", "application/pdf", pdf(300, random(4<<20))},
+			{"report2.pdf", "application/pdf", pdf(300, random(4<<20))},
+			{"classes.csv", "text/csv", []byte(csv.String())},
+			{"docs.zip", "application/zip", z.Bytes()},
+			{"photo.jpg", "image/jpeg", append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, random(4<<20)...)},
+		}
+		var b bytes.Buffer
+		b.WriteString("From: head@trust.example\r\nTo: governors@example.org\r\nSubject: Reports\r\nMIME-Version: 1.0\r\n" +
+			"Content-Type: multipart/mixed; boundary=big\r\n\r\n--big\r\nContent-Type: text/plain\r\n\r\nReports attached.\r\n")
+		for _, p := range parts {
+			fmt.Fprintf(&b, "--big\r\nContent-Type: %s\r\nContent-Disposition: attachment; filename=%q\r\nContent-Transfer-Encoding: base64\r\n\r\n", p.ctype, p.name)
+			enc := base64.StdEncoding.EncodeToString(p.data)
+			for len(enc) > 76 {
+				b.WriteString(enc[:76] + "\r\n")
+				enc = enc[76:]
+			}
+			b.WriteString(enc + "\r\n")
+		}
+		pad := 25<<20 - b.Len() - 200
+		if pad > 0 {
+			b.WriteString("--big\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"log.txt\"\r\n\r\n")
+			line := "12:00:01 backup completed without errors on the office server\r\n"
+			for i := 0; i+len(line) < pad; i += len(line) {
+				b.WriteString(line)
+			}
+		}
+		b.WriteString("\r\n--big--\r\n")
+		bigMsg = b.Bytes()
+	})
+	return bigMsg
+}
+
+// TestPeakMemory25MB scans a 25 MB message through the pipeline and checks
+// that the heap in use stays under four times the message size.
+func TestPeakMemory25MB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	raw := bigMessage()
+	p := newPipeline(t)
+	defer p.Close()
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak {
+				peak = ms.HeapInuse
+			}
+		}
+	}()
+	start := time.Now()
+	v := p.Scan(context.Background(), raw, scanner.Envelope{Direction: scanner.Outbound})
+	took := time.Since(start)
+	close(stop)
+	<-done
+	used := int64(peak) - int64(base.HeapInuse) + int64(len(raw)) // the message itself counts
+	t.Logf("25 MB message: %d items, %d findings, limits %v, %s, peak heap above baseline %d MB (%.1fx the message with it)",
+		len(v.Message.Attachments), len(v.Result.Findings), v.Message.Limits, took.Round(time.Millisecond), (int64(peak)-int64(base.HeapInuse))>>20, float64(used)/float64(len(raw)))
+	if len(v.Message.Limits) > 0 {
+		t.Errorf("ordinary 25 MB message hit limits: %v", v.Message.Limits)
+	}
+	if float64(used) > 4*float64(len(raw)) {
+		t.Errorf("peak memory %.1fx the message size, target under 4x", float64(used)/float64(len(raw)))
+	}
+}
+
+func BenchmarkScan25MB(b *testing.B) {
+	raw := bigMessage()
+	p := newPipeline(b)
+	defer p.Close()
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Scan(context.Background(), raw, scanner.Envelope{Direction: scanner.Outbound})
+	}
+}
