@@ -56,7 +56,7 @@ func FuzzScanText(f *testing.F) {
 				t.Fatalf("rows %d > %d", tv.rows, len(rows))
 			}
 		}
-		sp := scanSpecial(s, indexText(s))
+		sp := scanSpecial(s, indexText(s), 0)
 		if sc := sp.score(); sc < 0 || sc > 1 {
 			t.Fatalf("special score %v", sc)
 		}

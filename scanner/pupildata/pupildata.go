@@ -144,30 +144,47 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 		get(a).addTable(evalTable(rows, "", o, d.cfg.MinTableRows))
 	}
 
+	// The body is the plain part, or the HTML part when there is none (the
+	// HTML alternative repeats it). The subject is read with the body, as
+	// its heading: "Jack Smith 8B" there and "he disclosed" below.
 	plainBody := false
 	for _, t := range m.Texts {
-		plainBody = plainBody || t.Kind == scanner.KindPlain
+		plainBody = plainBody || t.Kind == scanner.KindPlain && t.Attachment == nil
 	}
-	for _, t := range m.Texts {
+	subject, bodyAt := "", -1
+	for i, t := range m.Texts {
+		switch {
+		case t.Attachment != nil:
+		case t.Kind == scanner.KindSubject:
+			subject = t.Content
+		case bodyAt < 0 && (t.Kind == scanner.KindPlain || t.Kind == scanner.KindHTML && !plainBody):
+			bodyAt = i
+		}
+	}
+	for i, t := range m.Texts {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("pupildata: %w", err)
 		}
-		if skip(t.Attachment) || (t.Kind == scanner.KindHTML && plainBody) {
-			continue // the HTML alternative repeats the plain body
+		if skip(t.Attachment) || t.Attachment == nil && (t.Kind == scanner.KindHTML && plainBody || t.Kind == scanner.KindSubject && bodyAt >= 0) {
+			continue
 		}
 		p := get(t.Attachment)
 		if t.Attachment != nil && tabled[t.Attachment] {
 			// Read as a table already; a document's prose (a DOCX with a
 			// table) is still read for special-category content.
 			if !spreadsheet(t.Attachment) {
-				p.special.merge(scanSpecial(t.Content, indexText(t.Content)))
+				p.special.merge(scanSpecial(t.Content, indexText(t.Content), 0))
 			}
 			continue
 		}
-		ix := indexText(t.Content)
-		p.special.merge(scanSpecial(t.Content, ix))
-		c := scanText(t.Content, ix, o)
-		for _, rows := range textTables(t.Content, ix.hints) {
+		content, head := t.Content, 0
+		if i == bodyAt && subject != "" {
+			content, head = subject+"\n"+t.Content, len(subject)
+		}
+		ix := indexText(content)
+		p.special.merge(scanSpecial(content, ix, head))
+		c := scanText(content, ix, o)
+		for _, rows := range textTables(content, ix.hints) {
 			tv := evalTable(rows, "", o, d.cfg.MinTableRows)
 			// A pasted table's identifiers and dates were also seen by the
 			// text scan (those near their keyword): keep the larger count.

@@ -212,6 +212,18 @@ func TestThresholds(t *testing.T) {
 	}
 }
 
+func TestSubjectNamesTheChild(t *testing.T) {
+	m := &scanner.Message{Envelope: outbound("a@gmail.com"), Header: textproto.MIMEHeader{}, Texts: []scanner.Text{
+		{Where: "subject", Kind: scanner.KindSubject, Content: "Chloe Patel 7B"},
+		{Where: "body", Kind: scanner.KindPlain, Content: "Hi,\n\nShe disclosed at break that she is scared to go home; social worker informed, strategy meeting tomorrow.\n"},
+		{Where: "body", Kind: scanner.KindHTML, Content: "Hi, She disclosed at break ..."},
+	}}
+	fs := scan(t, config.PupilData{}, m)
+	if len(fs) != 1 || fs[0].Where != "body" {
+		t.Errorf("findings %+v, want one in the body", fs)
+	}
+}
+
 func TestContextCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -199,8 +199,9 @@ func (s specialEvidence) labels() []string {
 // scanSpecial reads one text with its keyword index. Only terms in the same
 // paragraph as a named child count: a newsletter that praises a pupil in
 // one paragraph and mentions free school meals in another names no child's
-// special-category data.
-func scanSpecial(text string, ix *textIndex) specialEvidence {
+// special-category data. The first head bytes are a heading (the subject)
+// that belongs to every paragraph.
+func scanSpecial(text string, ix *textIndex, head int) specialEvidence {
 	var s specialEvidence
 	if len(ix.terms) == 0 || len(ix.markers) == 0 || !ix.schoolContext {
 		return s
@@ -215,7 +216,11 @@ func scanSpecial(text string, ix *textIndex) specialEvidence {
 	used := map[int]bool{} // paragraphs that name a child and hold terms
 	for _, n := range namedPairs(text, ix.markers, ix.school, 50) {
 		p := para(n.pos)
-		if !withTerms[p] {
+		if n.pos < head && len(withTerms) > 0 {
+			for q := range withTerms {
+				used[q] = true
+			}
+		} else if !withTerms[p] {
 			continue
 		}
 		used[p] = true
@@ -276,6 +281,17 @@ func yearGroupPositions(lower string) []int {
 			p = i + 3
 		case rest[0] == 'y':
 			p = i + 1
+		case isDigit(rest[0]):
+			// a bare form group: 7B, 10JW (not 5MB, 3D, 2PM)
+			n, q := digitsAt(lower, i, 2)
+			r := q
+			for r < len(lower) && r-q < 3 && lower[r] >= 'a' && lower[r] <= 'z' {
+				r++
+			}
+			if n >= 1 && n <= 13 && r > q && (r == len(lower) || !isAlnum(lower[r])) && !units[lower[q:r]] {
+				pos = append(pos, i)
+			}
+			continue
 		case rest[0] == '(':
 			// (8B), (10JW)
 			_, q := digitsAt(lower, i+1, 2)
@@ -298,6 +314,22 @@ func yearGroupPositions(lower string) []int {
 		}
 	}
 	return pos
+}
+
+// units are letters after a number that are not a form group.
+var units = map[string]bool{}
+
+func init() {
+	for _, u := range strings.Fields("a b c d e f g h i j k l m n o p q r s t u v w x y z " +
+		"mb gb kb tb pb am pm th st nd rd hz px mm cm km kg ml mg fps bit bn gw kw mw lb oz ft yd mph kph ghz mhz khz yo yr yrs hr hrs min") {
+		if len(u) > 1 {
+			units[u] = true
+		}
+	}
+	// Single letters are the commonest form groups ("7B"), except a few.
+	for _, u := range []string{"d", "k", "g", "x", "m", "s", "h", "v", "w", "p", "l", "t"} {
+		units[u] = true
+	}
 }
 
 // namedPair is a "Forename Surname" near a marker.

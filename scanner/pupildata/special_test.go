@@ -32,12 +32,16 @@ func TestSpecialCategory(t *testing.T) {
 			"Well done to Oliver Hughes in 4B for the chess final!\n\nMental health week: free school meals applications are open.", false},
 		{"news story without school context",
 			"A 15-year-old boy, Jack Reynolds, was assaulted, police said. His mother said he had been groomed and that social services knew of the abuse.", false},
+		{"bare form group",
+			"Notes: Jack Thompson 8C - EHCP, diagnosis of ADHD, medication at lunch.", true},
+		{"units are not form groups",
+			"Jack Thompson bought a 5MB disk; EHCP and ADHD diagnosis and medication in the 3D lesson plan.", false},
 		{"non-name capitalised pairs",
 			"Social Care and Early Help (Year 7 pupils): EHCP and medication policy.", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ev := scanSpecial(tc.text, indexText(tc.text))
+			ev := scanSpecial(tc.text, indexText(tc.text), 0)
 			if got := ev.score() >= 0.5; got != tc.want {
 				t.Errorf("score %.2f (%+v), want reported=%v", ev.score(), ev, tc.want)
 			}
@@ -105,6 +109,15 @@ func TestEvalTable(t *testing.T) {
 		rows := [][]string{{"Surname", "Forename", "Extension", "Mobile"}}
 		for i := 0; i < 10; i++ {
 			rows = append(rows, []string{"Turner", "Sarah", "201", "07700 900123"})
+		}
+		if tv := evalTable(rows, "", o, 3); tv.pupil {
+			t.Errorf("pupil table: %+v", tv)
+		}
+	})
+	t.Run("staff rota with year groups is not a pupil list", func(t *testing.T) {
+		rows := [][]string{{"Name", "Year Group", "Role"}}
+		for i := 0; i < 10; i++ {
+			rows = append(rows, []string{"Sarah Turner", "Year 4", "Class teacher"})
 		}
 		if tv := evalTable(rows, "", o, 3); tv.pupil {
 			t.Errorf("pupil table: %+v", tv)

@@ -39,6 +39,8 @@ const (
 	colPhone
 	colEmail
 	colContact
+	// staff: a role column makes a list of staff, not pupils
+	colRole
 	numCols
 )
 
@@ -103,6 +105,10 @@ var exactHeadings = map[string]col{
 	"email": colEmail, "e mail": colEmail, "email address": colEmail,
 	"parent": colContact, "carer": colContact, "contact": colContact, "primary contact": colContact,
 	"parent name": colContact, "contact name": colContact, "teacher": colContact, "staff": colContact,
+	"age": colYear, "age group": colYear, "dietary": colMedical, "dietary requirements": colMedical,
+	"role": colRole, "job title": colRole, "position": colRole, "department": colRole, "dept": colRole,
+	"subject": colRole, "subjects": colRole, "extension": colRole, "ext": colRole, "duty": colRole,
+	"staff code": colRole, "initials": colRole, "job role": colRole, "post": colRole,
 }
 
 // classifyHeading reads one heading cell.
@@ -149,6 +155,10 @@ func classifyHeading(h string) col {
 		return colPhone
 	case has("address"):
 		return colAddress
+	case has("ks1"), has("ks2"), has("ks3"), has("ks4"), has("sats"), has("target"), has("predicted"), has("cat4"):
+		return colAssessment
+	case has("role"), has("job"), has("department"):
+		return colRole
 	case has("year group"), has("reg group"), has("tutor group"), has("form group"):
 		if has("year") {
 			return colYear
@@ -360,6 +370,12 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 	// A list whose name column says "Pupil" or "Student" is a pupil list
 	// even with only contact details beside it (a parents' contact list).
 	t.pupil = identity && (t.pupilCol > 0 || pupilNamed) && t.rows >= minRows
+	// A role or department column makes a staff list: a year group or form
+	// beside it is what they teach. Identifiers, school-age dates of birth
+	// or special-category columns still make it pupil data.
+	if have[colRole] > 0 && !(t.idCol || t.dobCol || len(t.special) > 0) {
+		t.pupil = false
+	}
 	if t.pupil && t.pupilCol == 0 && have[colPhone]+have[colEmail]+have[colPostcode]+have[colAddress] > 0 {
 		t.contacts = true
 	}
