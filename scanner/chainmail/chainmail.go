@@ -94,21 +94,23 @@ func (e *Evidence) Families() []string {
 }
 
 // Score combines the families: noisy-or of their strengths, halved for each
-// sign of meta-discussion, and held below 0.5 unless at least two families,
-// one of them wording, agree.
+// sign of meta-discussion, and held below 0.5 unless at least two families
+// agree. Without chain-letter wording (a deadline alone is ordinary
+// business: "reply within 5 days") the score is 0: structure is support,
+// never evidence on its own.
 func (e *Evidence) Score() float64 {
-	keep, wordingN, n := 1.0, 0, 0
+	keep, core, n := 1.0, 0, 0
 	for f, v := range e.Strength {
 		if v <= 0 {
 			continue
 		}
 		keep *= 1 - v
 		n++
-		if family(f) < numWording {
-			wordingN++
+		if family(f) < numWording && family(f) != famDeadline {
+			core++
 		}
 	}
-	if wordingN == 0 {
+	if core == 0 {
 		return 0
 	}
 	score := 1 - keep

@@ -63,7 +63,12 @@ func (m *Matcher) Match(text string) []Hit {
 		if nd == nil && w.Flags&textnorm.Disguised == 0 {
 			continue // the common case: an ordinary, undisguised word
 		}
-		if e, disguised, ok := m.lex.lookupNode(nd, b, w.Flags); ok {
+		e, disguised, ok := m.lex.lookupNode(nd, b, w.Flags)
+		if !ok && w.Flags&textnorm.Joined != 0 && len(b) > 3 && (b[0] == 'a' || b[0] == 'i') {
+			// "a c.u.n.t": the article joined the spelled-out word.
+			e, disguised, ok = m.lex.lookupWord(b[1:], w.Flags)
+		}
+		if ok {
 			m.hits = append(m.hits, m.hit(e, words[i:i+1], disguised, i, 1))
 		}
 	}

@@ -270,3 +270,16 @@ func TestContextCancelled(t *testing.T) {
 		t.Errorf("cancelled scan returned no error")
 	}
 }
+
+func TestSpelledOutAfterArticle(t *testing.T) {
+	x := defaultLexicon(t)
+	for _, text := range []string{"you are a c.u.n.t", "what a f u c k i n g mess", "I s h i t you not"} {
+		found := false
+		for _, h := range NewMatcher(x).Match(text) {
+			found = found || h.Tier == Strong && h.Disguised
+		}
+		if !found {
+			t.Errorf("%q: spelled-out word after a one-letter word not found", text)
+		}
+	}
+}
