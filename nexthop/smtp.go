@@ -70,6 +70,13 @@ func (t *smtpTxn) open(ctx context.Context) error {
 		t.close()
 		return fmt.Errorf("next hop %s: ehlo: %w", t.hop.addr, err)
 	}
+	if t.mailOpts != nil && t.mailOpts.UTF8 {
+		if ok, _ := c.Extension("SMTPUTF8"); !ok {
+			t.close()
+			// RFC 6531 3.2: a relay whose next hop lacks SMTPUTF8 refuses.
+			return &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 6, 7}, Message: "Next hop does not support SMTPUTF8"}
+		}
+	}
 	if err := c.Mail(t.from, t.mailOptions()); err != nil {
 		t.close()
 		return fmt.Errorf("next hop %s: mail: %w", t.hop.addr, err)
@@ -86,9 +93,6 @@ func (t *smtpTxn) mailOptions() *smtp.MailOptions {
 	o := *t.mailOpts
 	o.Size = 0
 	o.Auth = nil
-	if ok, _ := t.c.Extension("SMTPUTF8"); !ok {
-		o.UTF8 = false
-	}
 	if ok, _ := t.c.Extension("8BITMIME"); !ok {
 		o.Body = ""
 	}

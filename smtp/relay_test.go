@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	gosmtp "github.com/emersion/go-smtp"
+
+	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/scanner"
 )
 
@@ -446,4 +449,19 @@ func TestQuarantineDiskError(t *testing.T) {
 	if len(r.in.messages()) != 0 {
 		t.Fatal("delivered")
 	}
+}
+
+// TestSMTPUTF8NextHopWithout: a client's SMTPUTF8 transaction is refused
+// (RFC 6531) when the next hop cannot carry it, instead of being sent on
+// without the parameter.
+func TestSMTPUTF8NextHopWithout(t *testing.T) {
+	plain := newSinkWith(t, func(s *gosmtp.Server) { s.EnableSMTPUTF8 = false })
+	r := startRelayCfg(t, "", func(c *config.Config) { c.NextHop.Inbound = "smtp://" + plain.addr })
+	cv := dial(t, r.addr, "127.0.0.2")
+	cv.ehlo()
+	cv.cmd("MAIL FROM:<jos\u00e9@elsewhere.example> SMTPUTF8", "250")
+	cv.cmd("RCPT TO:<head@trust.example>", "553 5.6.7")
+	cv.cmd("RSET", "250")
+	cv.cmd("MAIL FROM:<jose@elsewhere.example>", "250")
+	cv.cmd("RCPT TO:<head@trust.example>", "250")
 }

@@ -38,6 +38,12 @@ type sunk struct {
 
 func newSink(t testing.TB) *sink {
 	t.Helper()
+	return newSinkWith(t, nil)
+}
+
+// newSinkWith lets a test change the server before it starts serving.
+func newSinkWith(t testing.TB, mod func(*gosmtp.Server)) *sink {
+	t.Helper()
 	s := &sink{t: t, refuseRcpt: map[string]*gosmtp.SMTPError{}}
 	srv := gosmtp.NewServer(gosmtp.BackendFunc(func(c *gosmtp.Conn) (gosmtp.Session, error) {
 		s.mu.Lock()
@@ -51,6 +57,9 @@ func newSink(t testing.TB) *sink {
 	srv.ReadTimeout = 30 * time.Second
 	srv.WriteTimeout = 30 * time.Second
 	srv.EnableSMTPUTF8 = true
+	if mod != nil {
+		mod(srv)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
