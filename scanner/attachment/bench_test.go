@@ -27,7 +27,10 @@ import (
 func mixedCorpus(tb testing.TB) [][]byte {
 	var out [][]byte
 	files, _ := filepath.Glob(filepath.Join("..", "extract", "testdata", "mail", "*.eml"))
-	ham, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "corpora", "ham", "*", "*"))
+	var ham []string
+	if root := sharedCorpora(); root != "" {
+		ham, _ = filepath.Glob(filepath.Join(root, "ham", "*", "*"))
+	}
 	sort.Strings(ham)
 	if len(ham) > 500 {
 		ham = ham[:500]
@@ -41,6 +44,25 @@ func mixedCorpus(tb testing.TB) [][]byte {
 		tb.Fatal("no messages")
 	}
 	return out
+}
+
+// sharedCorpora is ../shared/corpora beside the module root, or "".
+func sharedCorpora() string {
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			c := filepath.Join(dir, "..", "shared", "corpora")
+			if _, err := os.Stat(c); err != nil {
+				return ""
+			}
+			return c
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
 }
 
 func newPipeline(tb testing.TB) *pipeline.Pipeline {
