@@ -2,11 +2,14 @@ package pupildata
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"math/rand"
 	"net/textproto"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/scanner"
@@ -96,4 +99,65 @@ func benchScan(b *testing.B, m *scanner.Message, n int) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkXLSX5MB compares the detector with the extraction before it on
+// the same 5 MB spreadsheet attachment (issue 4: the detector must not be
+// the slowest stage). The xlsx is built with excelize at setup.
+func BenchmarkXLSX5MB(b *testing.B) {
+	rows, _ := benchRows(5 << 20)
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i, r := range rows {
+		vals := make([]any, len(r))
+		for j, c := range r {
+			vals[j] = c
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := sw.SetRow(cell, vals); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	var eml strings.Builder
+	eml.WriteString("From: a@oakfield.sch.uk\r\nTo: b@gmail.com\r\nSubject: list\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nlist\r\n--b\r\n" +
+		"Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; name=list.xlsx\r\n" +
+		"Content-Disposition: attachment; filename=list.xlsx\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+	enc := base64.StdEncoding.EncodeToString(data)
+	for len(enc) > 76 {
+		eml.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	eml.WriteString(enc + "\r\n--b--\r\n")
+	raw := []byte(eml.String())
+	env := outbound("b@gmail.com")
+	b.Logf("xlsx %d bytes, message %d bytes", len(data), len(raw))
+
+	b.Run("extract", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for i := 0; i < b.N; i++ {
+			if _, err := scanner.Parse(raw, env); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	m, err := scanner.Parse(raw, env)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(m.Tables) == 0 {
+		b.Skip("extraction produced no table for the xlsx")
+	}
+	b.Run("pupildata", func(b *testing.B) { benchScan(b, m, len(raw)) })
 }
