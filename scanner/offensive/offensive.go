@@ -144,6 +144,12 @@ func (s *Scanner) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Findi
 			html = append(html, hits...)
 			continue
 		}
+		if tx.Attachment != nil && ShortType(tx.Attachment) == "eml" {
+			// A message forwarded as an attachment is forwarded content.
+			for i := range hits {
+				hits[i].Quoted = true
+			}
+		}
 		s.add(t, hits, textPlace(tx), tx.Kind == scanner.KindHidden)
 	}
 	body := plain

@@ -283,3 +283,37 @@ func TestSpelledOutAfterArticle(t *testing.T) {
 		}
 	}
 }
+
+func TestForwardedAsAttachmentCountsLess(t *testing.T) {
+	s := newScanner(t, config.Offensive{})
+	m := msg("Please see the attached message I was sent.")
+	m.Texts = append(m.Texts, scanner.Text{Where: "1", Kind: scanner.KindAttachment, Content: "you retard, I will kill you",
+		Attachment: &scanner.Attachment{Index: 1, SniffedType: "message/rfc822"}})
+	if fs := scan(t, s, m); len(fs) != 0 {
+		t.Errorf("forwarded .eml counted as the sender's words: %+v", fs)
+	}
+	m.Texts[1].Attachment = &scanner.Attachment{Index: 1, SniffedType: "application/pdf"}
+	if fs := scan(t, s, m); len(fs) != 1 || fs[0].Where != "1" {
+		t.Errorf("abuse in a PDF: %+v", fs)
+	}
+}
+
+// FuzzMatch: any text matches without panicking, and hits lie within the
+// text's words.
+func FuzzMatch(f *testing.F) {
+	for _, s := range []string{"f.u.c.k you", "a c.u.n.t", "ki11 yourself", "sh1t @ss f**k", "homo sapiens kill yourself",
+		"ѕһіт\u200b", "you're dead right", "f", "a b c d", "fuuuuuck", "n*gger", "*", "a **** b"} {
+		f.Add(s)
+	}
+	x := defaultLexicon(f)
+	f.Fuzz(func(t *testing.T, text string) {
+		m := NewMatcher(x)
+		hits := m.Match(text)
+		n := len(m.tok.Words(text))
+		for _, h := range hits {
+			if h.Word < 0 || h.Len < 1 || h.Word+h.Len > n || h.Tier < 0 || h.Tier >= numTiers {
+				t.Fatalf("bad hit %+v for %d words of %q", h, n, text)
+			}
+		}
+	})
+}
