@@ -86,7 +86,7 @@ func TestBadInput(t *testing.T) {
 		cv.expect("250")
 		m := r.in.messages()
 		if len(m) != 1 || !bytes.Contains(m[0].data, []byte("bare\r\nlf and nul \x00 here")) {
-			t.Fatalf("next hop got %q", m)
+			t.Fatalf("next hop got %+v", m)
 		}
 	})
 	t.Run("line over the limit in DATA", func(t *testing.T) {

@@ -3,6 +3,7 @@ package smtp
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"net/smtp"
 	"os"
@@ -162,7 +163,7 @@ func TestNextHopRefusalPassedBack(t *testing.T) {
 // TestNextHopDown: nothing listening means 451 at RCPT, never a 250.
 func TestNextHopDown(t *testing.T) {
 	r := startRelay(t, "")
-	r.in.srv.Close()
+	r.in.stop()
 	cv := dial(t, r.addr, "127.0.0.2")
 	cv.ehlo()
 	cv.cmd("MAIL FROM:<a@elsewhere.example>", "250")
@@ -464,4 +465,26 @@ func TestSMTPUTF8NextHopWithout(t *testing.T) {
 	cv.cmd("RSET", "250")
 	cv.cmd("MAIL FROM:<jose@elsewhere.example>", "250")
 	cv.cmd("RCPT TO:<head@trust.example>", "250")
+}
+
+// TestNextHopSTARTTLS: mailward uses STARTTLS when the next hop offers it.
+func TestNextHopSTARTTLS(t *testing.T) {
+	certFile, keyFile := writeCert(t)
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secure := newSinkWith(t, func(s *gosmtp.Server) { s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}} })
+	r := startRelayCfg(t, "", func(c *config.Config) { c.NextHop.Inbound = "smtp://" + secure.addr })
+	cv := dial(t, r.addr, "127.0.0.2")
+	cv.ehlo()
+	if got := cv.sendMessage("a@elsewhere.example", []string{"head@trust.example"}, "Subject: x\r\n\r\nhi\r\n"); !strings.HasPrefix(got, "250") {
+		t.Fatal(got)
+	}
+	if m := secure.messages(); len(m) != 1 || !m[0].tls {
+		t.Fatalf("not delivered over TLS: %+v", m)
+	}
+	if m := r.in.messages(); len(m) != 0 {
+		t.Fatal("wrong hop")
+	}
 }

@@ -18,6 +18,7 @@ type sink struct {
 	t    testing.TB
 	addr string
 	srv  *gosmtp.Server
+	l    net.Listener
 
 	mu       sync.Mutex
 	msgs     []sunk
@@ -31,6 +32,7 @@ type sink struct {
 }
 
 type sunk struct {
+	tls  bool // the message came over STARTTLS
 	from string
 	to   []string
 	data []byte
@@ -66,6 +68,7 @@ func newSinkWith(t testing.TB, mod func(*gosmtp.Server)) *sink {
 	}
 	s.addr = l.Addr().String()
 	s.srv = srv
+	s.l = l
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
 	return s
@@ -138,7 +141,15 @@ func (ss *sinkSession) Data(r io.Reader) error {
 		return derr
 	}
 	ss.s.mu.Lock()
-	ss.s.msgs = append(ss.s.msgs, sunk{from: ss.from, to: append([]string(nil), ss.to...), data: bytes.Clone(b)})
+	_, tls := ss.c.TLSConnectionState()
+	ss.s.msgs = append(ss.s.msgs, sunk{tls: tls, from: ss.from, to: append([]string(nil), ss.to...), data: bytes.Clone(b)})
 	ss.s.mu.Unlock()
 	return nil
+}
+
+// stop closes the listener itself: go-smtp's Close misses a listener whose
+// Serve goroutine has not started yet.
+func (s *sink) stop() {
+	s.l.Close()
+	s.srv.Close()
 }
