@@ -135,7 +135,8 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 		if tabled[a] || skip(a) || !delimitedText(a) {
 			continue
 		}
-		// Until extraction fills Message.Tables for CSV/TSV, read them here.
+		// Extraction normally fills Message.Tables for CSV/TSV; a CSV it
+		// left without a table (a limit, an odd type) is read here.
 		rows := parseDelimited(a.Data)
 		if len(rows) == 0 {
 			continue

@@ -246,3 +246,24 @@ func TestCSVFallbackWithoutTables(t *testing.T) {
 		t.Errorf("findings %+v, want 12 UPNs in attachment 1", fs)
 	}
 }
+
+func TestParseDelimited(t *testing.T) {
+	tests := []struct {
+		name       string
+		in         string
+		rows, cols int
+	}{
+		{"comma with BOM", "\xef\xbb\xbfUPN,Surname\r\nA,B\r\n", 2, 2},
+		{"semicolon (European Excel)", "UPN;Surname;DOB\nA;B;C\n", 2, 3},
+		{"tab", "UPN\tSurname\nA\tB\n", 2, 2},
+		{"quoted comma", "Name,DOB\n\"Smith, Jack\",01/02/2014\n", 2, 2},
+		{"broken quote keeps earlier rows", "Name,DOB\nJack,1\n\"Amy,2\nBen,3\n", 2, 2},
+		{"no separator", "just text\nmore text\n", 0, 0},
+	}
+	for _, tc := range tests {
+		rows := parseDelimited([]byte(tc.in))
+		if len(rows) < tc.rows || tc.rows == 0 && len(rows) != 0 || (len(rows) > 0 && len(rows[0]) != tc.cols) {
+			t.Errorf("%s: rows %q, want at least %d rows of %d cells", tc.name, rows, tc.rows, tc.cols)
+		}
+	}
+}
