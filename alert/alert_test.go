@@ -179,7 +179,7 @@ func redisURL(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	sharedRedis = os.Getenv("REDIS_URL")
+	sharedRedis = redistest.Shared(11)
 	var srv *redistest.Server
 	if sharedRedis == "" {
 		dir, _ := os.MkdirTemp("", "redis")

@@ -176,9 +176,11 @@ tracker:
 	}
 
 	// 2. Chain spread: the same neutral body from three colleagues.
-	letter := "Dear all,\nthis note has gone round the staff rooms of the county. Please pass it on to ten\n" +
-		"colleagues before Friday so that the circle is not broken. Everyone who kept it going\n" +
-		"had a lovely surprise within the week. It costs nothing to pass it on. " + u + "\n"
+	// (Different words from track_test.go's letter: the spread is shared.)
+	letter := "Dear all,\nthe photocopier on the first floor will be serviced on Wednesday morning, so please\n" +
+		"send large print jobs to the reprographics room before Tuesday evening. Toner and paper\n" +
+		"orders for next term go through the school office as usual, with the cost code on the form.\n"
+	letter = pipeline.Salt(letter, u)
 	for i, who := range []string{"a.one", "b.two", "c.three"} {
 		from := who + "-" + u + "@trust.example"
 		if err := send(from, []string{"all-staff@trust.example"}, "Subject: please read\n\n"+letter); err != nil {
@@ -202,7 +204,7 @@ tracker:
 		t.Fatalf("third chain copy not held as chain mail: %+v", got)
 	}
 	if len(held("a.one-"+u+"@trust.example")) != 0 || len(in.to("all-staff@trust.example")) != 2 {
-		t.Fatal("first copies should have been delivered")
+		t.Fatalf("first copies should have been delivered: %d held, %d delivered", len(held("a.one-"+u+"@trust.example")), len(in.to("all-staff@trust.example")))
 	}
 
 	// 3. Three violations by j.smith, confirmed by a reviewer.

@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,7 +10,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode"
 
 	"github.com/mailward/mailward/alert"
 	"github.com/mailward/mailward/config"
@@ -20,6 +17,7 @@ import (
 	"github.com/mailward/mailward/metrics"
 	"github.com/mailward/mailward/rules"
 	"github.com/mailward/mailward/scanner"
+	"github.com/mailward/mailward/scanner/chainmail"
 	"github.com/mailward/mailward/tracker"
 )
 
@@ -44,7 +42,7 @@ type tracking struct {
 	domains  []string
 	// fingerprints name a message's body for the spread check (several
 	// MinHash keys: the spread is the largest count over them); none skips
-	// it. chainmail.Fingerprints replaces bodyFingerprints once it lands.
+	// it. chainmail.Fingerprints: MinHash keys of the body's word shingles.
 	fingerprints func(*scanner.Message) []string
 	log          *slog.Logger
 	now          func() time.Time
@@ -58,7 +56,7 @@ type tracking struct {
 // start is not an error: it fails open like one that goes down later.
 func (p *Pipeline) newTracking(cfg *config.Config) error {
 	loc := cfg.Tracker.Location()
-	t := &tracking{cfg: cfg.Tracker, fingerprints: bodyFingerprints, log: slog.Default(), now: time.Now}
+	t := &tracking{cfg: cfg.Tracker, fingerprints: chainmail.Fingerprints, log: slog.Default(), now: time.Now}
 	if cfg.Redis.URL != "" {
 		r, err := tracker.Dial(cfg.Redis.URL, cfg.Tracker.Timeout.D(), loc)
 		if err != nil {
@@ -410,57 +408,4 @@ func (p *Pipeline) Record(ctx context.Context, v Verdict, quarantineID string, n
 		t.log.Info("monitor mode: rule would have acted", "rule", d.Rule, "would", string(d.WouldBe),
 			"action", string(d.Action), "from", env.From, "direction", string(env.Direction))
 	}
-}
-
-// minFingerprintLetters is the least text a body needs to be fingerprinted:
-// short replies ("Thanks, see you at 3") are sent by many people and are not
-// chain letters.
-const minFingerprintLetters = 200
-
-// bodyFingerprints is bodyFingerprint as a key list.
-func bodyFingerprints(m *scanner.Message) []string {
-	if fp := bodyFingerprint(m); fp != "" {
-		return []string{fp}
-	}
-	return nil
-}
-
-// bodyFingerprint names a body by its words, ignoring what forwarding
-// changes: case, punctuation, white space, quote markers, forwarded-header
-// lines (From:/Sent:/To:/Subject:) and signatures. It returns "" for short
-// bodies. The chain-mail detector's Fingerprint replaces it when wired.
-func bodyFingerprint(m *scanner.Message) string {
-	var words []string
-	letters := 0
-	for _, line := range strings.Split(m.Body(), "\n") {
-		line = strings.TrimLeft(strings.TrimSpace(line), "> ")
-		if line == "--" {
-			break
-		}
-		low := strings.ToLower(line)
-		if isForwardHeader(low) {
-			continue
-		}
-		for _, w := range strings.FieldsFunc(low, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-			words = append(words, w)
-			letters += len(w)
-		}
-	}
-	if letters < minFingerprintLetters {
-		return ""
-	}
-	sum := sha256.Sum256([]byte(strings.Join(words, " ")))
-	return hex.EncodeToString(sum[:16])
-}
-
-func isForwardHeader(low string) bool {
-	for _, p := range []string{"from:", "sent:", "to:", "cc:", "subject:", "date:", "-----original message", "---------- forwarded message", "begin forwarded message", "on "} {
-		if strings.HasPrefix(low, p) {
-			if p == "on " && !strings.HasSuffix(low, "wrote:") {
-				continue
-			}
-			return true
-		}
-	}
-	return false
 }

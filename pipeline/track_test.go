@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -25,7 +26,7 @@ var sharedRedis string
 var TestRedisURL string
 
 func TestMain(m *testing.M) {
-	sharedRedis = os.Getenv("REDIS_URL")
+	sharedRedis = redistest.Shared(12)
 	var srv *redistest.Server
 	if sharedRedis == "" {
 		dir, _ := os.MkdirTemp("", "redis")
@@ -48,6 +49,34 @@ func TestMain(m *testing.M) {
 
 // uniq keeps runs apart in a shared Redis.
 func uniq() string { return fmt.Sprintf("%x", time.Now().UnixNano()) }
+
+// Salt makes a text's words unique to one run, so that bodies from earlier
+// runs against a shared Redis (the spread window is a day) share no
+// fingerprint with this run's: every word gets the same letters-only suffix.
+func Salt(text, u string) string {
+	suffix := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return 'g' + (r - '0')
+		}
+		return r
+	}, u)
+	var b strings.Builder
+	for i, line := range strings.Split(text, "\n") {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		for j, w := range strings.Split(line, " ") {
+			if j > 0 {
+				b.WriteString(" ")
+			}
+			b.WriteString(w)
+			if len(w) > 3 && !strings.ContainsAny(w, ":@-") {
+				b.WriteString(suffix)
+			}
+		}
+	}
+	return b.String()
+}
 
 // sent captures alert mail instead of sending it through a next hop.
 type sent struct {
@@ -105,23 +134,26 @@ var (
 )
 
 func TestAdmitLimits(t *testing.T) {
-	pipelines(t, `
+	u := uniq()
+	people := filepath.Join(t.TempDir(), "people.csv")
+	os.WriteFile(people, []byte("address,role,groups\nhead-"+u+"@trust.example,staff,slt\n"), 0o600)
+	pipelines(t, fmt.Sprintf(`
 tracker:
   sender_messages_per_hour: 3
   sender_recipients_per_hour: 10
   client_messages_per_hour: 5
   client_recipients_per_hour: 100
   overrides:
-    - sender: [newsletter@trust.example]
+    - sender: [newsletter-%[1]s@trust.example]
       messages_per_hour: 100
     - group: [slt]
       messages_per_hour: 50
 directory:
-  file: ../directory/testdata/people.csv
-`, func(t *testing.T, p *Pipeline, out *sent) {
+  file: %[2]s
+`, u, people), func(t *testing.T, p *Pipeline, out *sent) {
 		ctx := context.Background()
 		now := time.Date(2026, 5, 5, 10, 30, 0, 0, time.UTC)
-		u := uniq()
+		u := u + t.Name()[len(t.Name())-1:] // memory and redis runs apart
 		admit := func(from string, client netip.Addr, trusted bool, rcpts int) error {
 			t.Helper()
 			to := make([]string, rcpts)
@@ -170,10 +202,10 @@ directory:
 		}
 		// Overrides by address and by directory group (head@ is in slt).
 		for i := 0; i < 6; i++ {
-			if err := admit("newsletter@trust.example", inside, true, 1); err != nil {
+			if err := admit("newsletter-"+u[:len(u)-1]+"@trust.example", inside, true, 1); err != nil {
 				t.Fatalf("override by sender: %v", err)
 			}
-			if err := admit("Head@trust.example", inside, true, 1); err != nil {
+			if err := admit("Head-"+u[:len(u)-1]+"@trust.example", inside, true, 1); err != nil {
 				t.Fatalf("override by group: %v", err)
 			}
 		}
@@ -236,14 +268,15 @@ func TestRedisDownFailsOpen(t *testing.T) {
 }
 
 // chainBody is a neutral-looking letter, forwarded: each sender's copy has
-// its own forwarding header, the words are the same.
+// its own forwarding header, the words are the same. Nothing in its wording
+// says chain letter; only its spread does.
 func chainBody(from string) string {
-	return "From: " + from + "\r\nTo: staff@trust.example\r\nSubject: Fwd: please read\r\n\r\n" +
+	return "From: " + from + "\r\nTo: staff@trust.example\r\nSubject: Fwd: car park\r\n\r\n" +
 		"---------- Forwarded message ---------\r\nFrom: " + from + "\r\nDate: Mon, 4 May 2026\r\n\r\n" +
-		"> Dear friends, this little note has travelled around the world nine times.\r\n" +
-		"> Please send it on to ten colleagues before Friday so that the circle is not broken.\r\n" +
-		"> Everyone who kept it going had a lovely surprise within the week, and one lady\r\n" +
-		"> who deleted it lost her car keys the same day. It costs you nothing to pass it on.\r\n"
+		"> The contractors will resurface the lower car park on Thursday and Friday next week.\r\n" +
+		"> Staff who normally park there are asked to use the field entrance on those days,\r\n" +
+		"> and to leave the spaces by the sports hall free for the minibus and for deliveries\r\n" +
+		"> to the kitchen. The upper car park is not affected and opens at the usual time.\r\n"
 }
 
 // TestChainSpread is the issue's case: three different senders sending the
@@ -254,7 +287,10 @@ func TestChainSpread(t *testing.T) {
 		ctx := context.Background()
 		u := uniq()
 		// Unique words per run keep shared-Redis runs apart.
-		body := func(from string) []byte { return []byte(chainBody(from) + "> ref " + u + "\r\n") }
+		body := func(from string) []byte {
+			head, text, _ := strings.Cut(chainBody(from), "\r\n\r\n")
+			return []byte(head + "\r\n\r\n" + Salt(text, u))
+		}
 		send := func(who string, record bool) Verdict {
 			t.Helper()
 			from := who + "@trust.example"
@@ -349,26 +385,5 @@ func TestRulesMonitor(t *testing.T) {
 	v := p.Scan(ctx, []byte(raw), env)
 	if v.Decision.Action != rules.Tag || !v.Decision.Monitor || v.Decision.WouldBe != rules.Quarantine {
 		t.Fatalf("%+v %+v", v.Decision, v.Result.Findings)
-	}
-}
-
-func TestBodyFingerprint(t *testing.T) {
-	msg := func(raw string) *scanner.Message {
-		m, err := scanner.Parse([]byte(raw), scanner.Envelope{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	a := bodyFingerprint(msg(chainBody("a@trust.example")))
-	b := bodyFingerprint(msg(strings.ReplaceAll(chainBody("b@other.example"), "> ", ">> ")))
-	if a == "" || a != b {
-		t.Fatalf("forwarded copies differ: %q %q", a, b)
-	}
-	if bodyFingerprint(msg("Subject: x\r\n\r\nThanks, see you at 3.\r\n")) != "" {
-		t.Fatal("short reply fingerprinted")
-	}
-	if c := bodyFingerprint(msg(strings.Replace(chainBody("a@trust.example"), "nine", "ten", 1))); c == a {
-		t.Fatal("different words, same fingerprint")
 	}
 }

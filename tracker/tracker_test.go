@@ -53,7 +53,7 @@ func redisURL(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	sharedURL = os.Getenv("REDIS_URL")
+	sharedURL = redistest.Shared(10)
 	var srv *redistest.Server
 	if sharedURL == "" {
 		dir, _ := os.MkdirTemp("", "redis")

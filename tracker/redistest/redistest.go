@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"testing"
@@ -19,6 +20,23 @@ import (
 
 // Binary is where the Debian redis-server package installs the server.
 const Binary = "/usr/bin/redis-server"
+
+// Shared returns $REDIS_URL moved to database db (a redis:// URL's path),
+// or "" when REDIS_URL is not set. Each package's tests use their own
+// database of a shared Redis, so that one package's digest flush never
+// claims another's queues while `go test ./...` runs them side by side.
+func Shared(db int) string {
+	u := os.Getenv("REDIS_URL")
+	if u == "" {
+		return ""
+	}
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "redis" && p.Scheme != "rediss") {
+		return u
+	}
+	p.Path = fmt.Sprintf("/%d", db)
+	return p.String()
+}
 
 // URL returns $REDIS_URL when set, otherwise the URL of a private server
 // started with Start.
