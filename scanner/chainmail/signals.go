@@ -2,6 +2,7 @@ package chainmail
 
 import (
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/mailward/mailward/scanner/textnorm"
@@ -146,17 +147,21 @@ var needs = [numWording][]string{
 
 // wording scores the normalised text's wording signals into strengths.
 func wording(text string, extra []string, s *[numFamilies]float64) {
-	var checked, present [numWording]bool
+	var wins [numWording][][2]int
+	var checked [numWording]bool
 	for _, pt := range patterns {
 		if s[pt.fam] >= pt.strength {
 			continue
 		}
 		if !checked[pt.fam] {
 			checked[pt.fam] = true
-			present[pt.fam] = containsAny(text, needs[pt.fam])
+			wins[pt.fam] = windows(text, needs[pt.fam])
 		}
-		if present[pt.fam] && pt.re.MatchString(text) {
-			s[pt.fam] = pt.strength
+		for _, w := range wins[pt.fam] {
+			if pt.re.MatchString(text[w[0]:w[1]]) {
+				s[pt.fam] = pt.strength
+				break
+			}
 		}
 	}
 	for _, ph := range extra {
@@ -165,6 +170,59 @@ func wording(text string, extra []string, s *[numFamilies]float64) {
 			break
 		}
 	}
+}
+
+// windowReach is how far a pattern's match can reach from the word it
+// needs: the longest pattern spans about 25 words.
+const windowReach = 400
+
+// windows returns the stretches of text around each occurrence of any of
+// words, merged and cut at spaces so no word is split. Patterns run on these
+// windows only, so a long message costs little more than a short one.
+func windows(text string, words []string) [][2]int {
+	var out [][2]int
+	for _, w := range words {
+		for i := 0; ; {
+			j := strings.Index(text[i:], w)
+			if j < 0 {
+				break
+			}
+			j += i
+			out = append(out, [2]int{j - windowReach, j + len(w) + windowReach})
+			i = j + len(w)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a][0] < out[b][0] })
+	merged := out[:1]
+	for _, w := range out[1:] {
+		last := &merged[len(merged)-1]
+		if w[0] <= last[1] {
+			last[1] = max(last[1], w[1])
+			continue
+		}
+		merged = append(merged, w)
+	}
+	for i := range merged {
+		a, b := merged[i][0], merged[i][1]
+		if a <= 0 {
+			a = 0
+		} else if k := strings.IndexByte(text[a:], ' '); k >= 0 {
+			a += k + 1
+		}
+		if b >= len(text) {
+			b = len(text)
+		} else if k := strings.LastIndexByte(text[:b], ' '); k >= a {
+			b = k
+		}
+		if a > b {
+			a = b
+		}
+		merged[i] = [2]int{a, b}
+	}
+	return merged
 }
 
 // negativeNeeds are, per negative, words one of which it must contain.

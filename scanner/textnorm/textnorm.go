@@ -353,6 +353,9 @@ func (z *Tokenizer) endWord(at int) {
 	var prev rune
 	n := 0
 	for _, c := range raw {
+		if c.cls == clsJoin {
+			continue
+		}
 		r := c.r
 		// Repeats are counted on what was written: "ki11" is not a run.
 		if c.r == prev {
@@ -361,8 +364,6 @@ func (z *Tokenizer) endWord(at int) {
 			prev, n = c.r, 1
 		}
 		switch c.cls {
-		case clsJoin:
-			continue
 		case clsMask:
 			r = '*'
 		case clsDigit, clsSym:
@@ -371,7 +372,7 @@ func (z *Tokenizer) endWord(at int) {
 				flags |= Leet
 			}
 		}
-		if n >= 3 && flags&Number == 0 {
+		if n >= 3 && flags&Number == 0 && c.cls != clsMask {
 			flags |= Repeated
 			continue
 		}
