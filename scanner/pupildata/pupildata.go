@@ -86,6 +86,10 @@ type place struct {
 	counts  [numKinds]count
 	tables  []tableEvidence
 	special specialEvidence
+	// parent is set when a text of the place is written to a parent
+	// ("Dear Mrs Smith", "your child"): one child's details are then normal
+	// school business.
+	parent bool
 }
 
 // Scan implements scanner.Scanner. It returns at most one finding per place
@@ -183,6 +187,7 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 			content, head = subject+"\n"+t.Content, len(subject)
 		}
 		ix := indexText(content)
+		p.parent = p.parent || ix.parent
 		p.special.merge(scanSpecial(content, ix, head))
 		c := scanText(content, ix, o)
 		for _, rows := range textTables(content, ix.hints) {
@@ -295,8 +300,8 @@ func (d *Detector) allowed(rcpt string) bool {
 //
 // Components: identifiers in bulk (at least min_identifiers validated
 // UPN/ULN/NHS/NI numbers: their mean confidence plus a little per
-// identifier); fewer identifiers beside dates of birth, a pupil table or
-// special-category content; dates of birth in bulk; a pupil table; and
+// identifier); fewer identifiers beside a pupil table, special-category
+// content or dates of birth (not in a letter to a parent); dates of birth in bulk; a pupil table; and
 // special-category content about a named child. The score is the strongest
 // component plus 0.04 for each other one present, at most 0.99.
 func (d *Detector) judge(p *place) (float64, string) {
@@ -314,7 +319,7 @@ func (d *Detector) judge(p *place) (float64, string) {
 		switch {
 		case strong >= d.cfg.MinIdentifiers:
 			comps = append(comps, mean+min(0.14, 0.01*float64(strong)))
-		case c[DOB].valid > 0 || len(p.tables) > 0 || p.special.ngroups() > 0:
+		case len(p.tables) > 0 || p.special.ngroups() > 0 || c[DOB].valid > 0 && !p.parent:
 			comps = append(comps, mean)
 		}
 	}

@@ -201,6 +201,14 @@ func TestThresholds(t *testing.T) {
 	if fs := scan(t, config.PupilData{}, small); len(fs) != 0 {
 		t.Errorf("two-row table: %+v, want none (min_table_rows 3)", fs)
 	}
+	// One child's UPN and DOB: to a parent normal business, elsewhere a finding.
+	one := "UPN " + upnFor(1) + ", DOB 12/03/2014."
+	if fs := scan(t, config.PupilData{}, body("Dear Mrs Smith,\nyour son's record: "+one)); len(fs) != 0 {
+		t.Errorf("one child's UPN and DOB to a parent: %+v, want none", fs)
+	}
+	if fs := scan(t, config.PupilData{}, body("Transfer record: Jack Smith, "+one)); len(fs) != 1 {
+		t.Errorf("one child's UPN and DOB to another address: %+v, want a finding", fs)
+	}
 	// One child and special-category detail in a letter to the parent.
 	letter := "Dear Mrs Smith,\n\nJack Smith (Year 7) has his EHCP review next week; please bring his medication and the diagnosis letter.\n"
 	if fs := scan(t, config.PupilData{}, body(letter)); len(fs) != 0 {
