@@ -35,6 +35,9 @@ type LDAPOptions struct {
 	Timeout time.Duration
 	// CacheTTL is how long an answer (found or not) is kept. Default 15m.
 	CacheTTL time.Duration
+	// Only, when set, limits lookups to the addresses it accepts (the
+	// trust's own domains): a parent's address is not worth a query.
+	Only func(addr string) bool
 }
 
 // DefaultLDAPFilter finds a person by mail or Active Directory proxy address.
@@ -53,6 +56,10 @@ type LDAP struct {
 
 	mu    sync.Mutex
 	cache map[string]ldapEntry
+	// downUntil: after a failure the server is not asked again for
+	// ldapErrorTTL, so a blackholed server costs one timeout per half
+	// minute, not one per address of every message.
+	downUntil time.Time
 }
 
 type ldapEntry struct {
@@ -87,16 +94,26 @@ func NewLDAP(o LDAPOptions) *LDAP {
 // Lookup implements Source.
 func (l *LDAP) Lookup(addr string) (Person, bool) {
 	addr = Normalize(addr)
+	if l.o.Only != nil && !l.o.Only(addr) {
+		return Person{}, false
+	}
 	now := l.now()
 	l.mu.Lock()
 	e, cached := l.cache[addr]
+	down := now.Before(l.downUntil)
 	l.mu.Unlock()
-	if cached && now.Before(e.until) {
+	if cached && (now.Before(e.until) || down) {
 		return e.p, e.ok
+	}
+	if down {
+		return Person{}, false
 	}
 	p, ok, err := l.query(addr)
 	if err != nil {
 		l.log.Warn("directory: LDAP lookup failed", "addr", addr, "err", err)
+		l.mu.Lock()
+		l.downUntil = now.Add(ldapErrorTTL)
+		l.mu.Unlock()
 		if cached {
 			// Serve the stale answer a while longer rather than forget.
 			e.until = now.Add(ldapErrorTTL)

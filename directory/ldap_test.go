@@ -149,6 +149,39 @@ func TestLDAP(t *testing.T) {
 	}
 }
 
+// TestLDAPBlackholed: a server that accepts and never answers costs one
+// timeout, then lookups answer at once until it is tried again.
+func TestLDAPBlackholed(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // hold it open, say nothing
+		}
+	}()
+	src := NewLDAP(LDAPOptions{URL: "ldap://" + l.Addr().String(), BaseDN: baseDN, Timeout: 300 * time.Millisecond,
+		Only: func(a string) bool { return a != "parent@example.com" }})
+	start := time.Now()
+	for i := 0; i < 20; i++ {
+		if _, ok := src.Lookup(fmt.Sprintf("user%d@trust.example", i)); ok {
+			t.Fatal("found")
+		}
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("20 lookups against a silent server took %v", took)
+	}
+	if _, ok := src.Lookup("parent@example.com"); ok {
+		t.Fatal("Only not applied")
+	}
+}
+
 func TestLDAPWrongPassword(t *testing.T) {
 	url := startSlapd(t)
 	l := NewLDAP(LDAPOptions{URL: url, BindDN: rootDN, BindPassword: "wrong", BaseDN: baseDN, Timeout: time.Second})

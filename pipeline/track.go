@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -67,11 +68,6 @@ func (p *Pipeline) newTracking(cfg *config.Config) error {
 		t.tr = tracker.NewMemory(loc)
 	}
 	p.close = append(p.close, t.tr.Close)
-	dir, err := openDirectory(cfg.Directory)
-	if err != nil {
-		return err
-	}
-	t.dir = dir
 	for _, d := range cfg.Domains {
 		if n, err := config.NormalizeDomain(strings.TrimPrefix(d, "*.")); err == nil {
 			if strings.HasPrefix(d, "*.") {
@@ -80,15 +76,21 @@ func (p *Pipeline) newTracking(cfg *config.Config) error {
 			t.domains = append(t.domains, n)
 		}
 	}
+	dir, err := openDirectory(cfg.Directory, t.internal)
+	if err != nil {
+		return err
+	}
+	t.dir = dir
 	t.notifier = alert.New(cfg, t.tr, t.dir)
 	p.Rules.SetMonitor(cfg.RulesMonitor)
 	p.track = t
 	return nil
 }
 
-// openDirectory opens the configured sources: the file, then LDAP. It
-// returns nil (not a typed nil) when there is none.
-func openDirectory(c config.Directory) (directory.Source, error) {
+// openDirectory opens the configured sources: the file, then LDAP, which
+// is asked only about the trust's own addresses (internal). It returns nil
+// (not a typed nil) when there is none.
+func openDirectory(c config.Directory, internal func(string) bool) (directory.Source, error) {
 	var chain directory.Chain
 	if c.File != "" {
 		d, err := directory.Open(c.File, c.Reload.D())
@@ -99,7 +101,7 @@ func openDirectory(c config.Directory) (directory.Source, error) {
 	}
 	if l := c.LDAP; l.URL != "" {
 		o := directory.LDAPOptions{URL: l.URL, StartTLS: l.StartTLS, BindDN: l.BindDN, BaseDN: l.BaseDN,
-			Filter: l.Filter, RoleAttribute: l.RoleAttribute, Timeout: l.Timeout.D(), CacheTTL: l.CacheTTL.D()}
+			Filter: l.Filter, RoleAttribute: l.RoleAttribute, Timeout: l.Timeout.D(), CacheTTL: l.CacheTTL.D(), Only: internal}
 		if l.BindPasswordFile != "" {
 			pw, err := os.ReadFile(l.BindPasswordFile)
 			if err != nil {
@@ -188,7 +190,7 @@ func (p *Pipeline) Admit(ctx context.Context, env scanner.Envelope, now time.Tim
 		over = check(subject, msgs, rcpts)
 	}
 	if over == nil && !env.Trusted && env.Client.IsValid() {
-		subject = "client:" + env.Client.Unmap().String()
+		subject = "client:" + clientKey(env.Client)
 		over = check(subject, t.cfg.ClientMessagesPerHour, t.cfg.ClientRecipientsPerHour)
 	}
 	if err != nil {
@@ -209,6 +211,17 @@ func (p *Pipeline) Admit(ctx context.Context, env scanner.Envelope, now time.Tim
 		t.trackerError("alert", err)
 	}
 	return fmt.Errorf("%w: %s", ErrRateLimited, over)
+}
+
+// clientKey is the unit a client is limited by: its IPv4 address, or its
+// IPv6 /64 (one host commonly holds a whole /64 and could rotate through it).
+func clientKey(a netip.Addr) string {
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
 }
 
 // senderLimits applies the first tracker.overrides entry naming the sender

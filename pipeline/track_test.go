@@ -387,3 +387,23 @@ func TestRulesMonitor(t *testing.T) {
 		t.Fatalf("%+v %+v", v.Decision, v.Result.Findings)
 	}
 }
+
+// TestClientIPv6Slash64: an untrusted IPv6 client is limited per /64, so
+// rotating through its own /64 does not escape the limit.
+func TestClientIPv6Slash64(t *testing.T) {
+	p, _ := newPipeline(t, "tracker: {client_messages_per_hour: 2}\n")
+	ctx := context.Background()
+	now := time.Now()
+	var limited int
+	for i := 1; i <= 4; i++ {
+		env := scanner.Envelope{Client: netip.MustParseAddr(fmt.Sprintf("2001:db8:1:2::%x", i)),
+			From: fmt.Sprintf("s%d@example.net", i), To: []string{"x@trust.example"}, Direction: scanner.Inbound}
+		if errors.Is(p.Admit(ctx, env, now), ErrRateLimited) {
+			limited++
+		}
+	}
+	other := scanner.Envelope{Client: netip.MustParseAddr("2001:db8:1:3::1"), From: "t@example.net", To: []string{"x@trust.example"}, Direction: scanner.Inbound}
+	if limited != 2 || p.Admit(ctx, other, now) != nil {
+		t.Fatalf("%d of 4 limited in one /64, want 2; or the next /64 was limited", limited)
+	}
+}
