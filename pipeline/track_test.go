@@ -9,10 +9,13 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/rules"
@@ -405,5 +408,66 @@ func TestClientIPv6Slash64(t *testing.T) {
 	other := scanner.Envelope{Client: netip.MustParseAddr("2001:db8:1:3::1"), From: "t@example.net", To: []string{"x@trust.example"}, Direction: scanner.Inbound}
 	if limited != 2 || p.Admit(ctx, other, now) != nil {
 		t.Fatalf("%d of 4 limited in one /64, want 2; or the next /64 was limited", limited)
+	}
+}
+
+// TestScanNeverWrites: `mailward scan` builds the same pipeline and calls
+// only Scan; against a Redis of its own, scanning leaves no key behind.
+func TestScanNeverWrites(t *testing.T) {
+	srv := redistest.Start(t)
+	p, _ := newPipeline(t, fmt.Sprintf("redis: {url: %q}\ntracker: {chain_spread_senders: 2}\n", srv.URL))
+	ctx := context.Background()
+	for i, who := range []string{"a", "b", "c", "a"} {
+		from := who + "@trust.example"
+		env := scanner.Envelope{Client: inside, Trusted: true, From: from, To: []string{"x@trust.example", "y@example.com"}, Direction: scanner.Outbound}
+		v := p.Scan(ctx, []byte(chainBody(from)), env)
+		if hasCategory(v, scanner.ChainMail) && i < 2 {
+			t.Fatalf("scan %d: chain mail from nothing recorded", i)
+		}
+	}
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer c.Close()
+	if n, err := c.DBSize(ctx).Result(); err != nil || n != 0 {
+		keys, _ := c.Keys(ctx, "*").Result()
+		t.Fatalf("scan wrote %d keys (%v): %v", n, err, keys)
+	}
+}
+
+// BenchmarkAdmit measures the rate check each message pays before its scan.
+func BenchmarkAdmit(b *testing.B) {
+	for _, backend := range []string{"memory", "redis"} {
+		b.Run(backend, func(b *testing.B) {
+			y := "tracker: {sender_messages_per_hour: 1000000000, sender_recipients_per_hour: 1000000000, client_messages_per_hour: 1000000000, client_recipients_per_hour: 1000000000}\n"
+			if backend == "redis" {
+				if sharedRedis == "" {
+					b.Skip(redistest.ErrNoServer.Error())
+				}
+				y += "redis: {url: " + sharedRedis + "}\n"
+			}
+			cfg, err := config.Parse([]byte("domains: [trust.example]\n" + y))
+			if err != nil {
+				b.Fatal(err)
+			}
+			p, err := New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			ctx := context.Background()
+			env := scanner.Envelope{Client: outside, From: "bench-" + uniq() + "@example.net", To: []string{"a@trust.example", "b@trust.example"}, Direction: scanner.Inbound}
+			now := time.Now()
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				if err := p.Admit(ctx, env, now); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+		})
 	}
 }
