@@ -1,7 +1,10 @@
 package extract
 
 import (
+	"bytes"
+	"compress/zlib"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,6 +45,7 @@ func TestExtractCorpus(t *testing.T) {
 		"clean-latin1.eml":      {texts: []string{"subject@subject:Réunion", "plain@body:La réunion des parents aura lieu à l'école."}},
 		"clean-mislabelled.eml": {texts: []string{"subject@subject:Café menu", "plain@body:crème brûlée on Friday – all"}},
 		"clean-pdf.eml":         {texts: []string{"attachment@1:Term dates 2027", "attachment@1:Spring term starts 5 January"}, items: []string{"term-dates.pdf"}},
+		"clean-pdf-cid.eml":     {texts: []string{"attachment@1:Ada Lovelace, Year 5"}},
 		"clean-png.eml":         {items: []string{"logo.png"}},
 		"clean-docx.eml":        {texts: []string{"attachment@1:governors' meeting"}, tables: []string{"1:document.xml table 1:Item"}},
 		"clean-xlsx.eml":        {texts: []string{"attachment@1:Lovelace"}, tables: []string{"1:Sheet1:UPN"}},
@@ -334,5 +338,56 @@ func BenchmarkExtractPlain50K(b *testing.B) {
 		if _, err := Extract(context.Background(), raw, Limits{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// pdfWithCIDFont is how Word and LibreOffice write text: two-byte glyph
+// codes in hex strings, readable only through the font's ToUnicode map.
+// The page and its font sit in a compressed object stream.
+func pdfWithCIDFont(text string) []byte {
+	codes := map[rune]int{}
+	var shown strings.Builder
+	var bfchar strings.Builder
+	for _, r := range text {
+		c, ok := codes[r]
+		if !ok {
+			c = len(codes) + 3
+			codes[r] = c
+			fmt.Fprintf(&bfchar, "<%04X> <%04X>\n", c, r)
+		}
+		fmt.Fprintf(&shown, "%04X", c)
+	}
+	cmapData := "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n1 begincodespacerange <0000> <FFFF> endcodespacerange\n" +
+		fmt.Sprintf("%d beginbfchar\n%sendbfchar\nendcmap end end", len(codes), bfchar.String())
+	content := "BT /F2 11 Tf 72 700 Td [<" + shown.String()[:8] + "> -30 <" + shown.String()[8:] + ">] TJ ET"
+	deflate := func(s string) []byte {
+		var b bytes.Buffer
+		zw := zlib.NewWriter(&b)
+		zw.Write([]byte(s))
+		zw.Close()
+		return b.Bytes()
+	}
+	page := "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F2 5 0 R >> >> >> "
+	font := "<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+Calibri /Encoding /Identity-H /ToUnicode 6 0 R >>"
+	header := fmt.Sprintf("3 0 5 %d ", len(page))
+	objStm := deflate(header + page + font)
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n")
+	b.WriteString("1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n")
+	c := deflate(content)
+	fmt.Fprintf(&b, "4 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream\nendobj\n", len(c), c)
+	cm := deflate(cmapData)
+	fmt.Fprintf(&b, "6 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream\nendobj\n", len(cm), cm)
+	fmt.Fprintf(&b, "7 0 obj\n<< /Type /ObjStm /N 2 /First %d /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream\nendobj\n", len(header), len(objStm), objStm)
+	b.WriteString("trailer\n<< /Root 1 0 R >>\n%%EOF\n")
+	return b.Bytes()
+}
+
+func TestPDFToUnicode(t *testing.T) {
+	w := newWalker(context.Background(), Limits{})
+	it := w.newItem(nil, "list.pdf", "application/pdf", pdfWithCIDFont("Ada Lovelace, Year 5"))
+	w.inspect(it)
+	if len(w.res.Texts) != 1 || w.res.Texts[0].Content != "Ada Lovelace, Year 5" {
+		t.Errorf("texts %+v", w.res.Texts)
 	}
 }

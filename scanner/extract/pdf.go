@@ -3,22 +3,29 @@ package extract
 import (
 	"bytes"
 	"compress/zlib"
+	"encoding/hex"
 	"io"
+	"strconv"
 	"strings"
+	"unicode/utf16"
 )
 
 // pdfInflateCap bounds the bytes inflated from one PDF's streams; inflated
 // streams are read and dropped, not kept.
 const pdfInflateCap = 64 << 20
 
-// pdfItem reads a PDF without a full PDF library: the names that make a PDF
-// active (/JavaScript, /OpenAction, /Launch, /EmbeddedFile) and its
-// encryption (/Encrypt), looked for in the file and inside its compressed
-// streams (object streams hide them), with #xx name escapes undone; and the
-// text shown by its content streams' string operators, which is the text
-// of ordinary generated PDFs (reports, letters).
+// maxPDFObjects bounds the objects indexed in one PDF.
+const maxPDFObjects = 200000
+
+// pdfItem reads a PDF without a full PDF library (the Go PDF readers
+// follow references and page trees without cycle checks, which a hostile
+// file turns into an endless loop): the names that make a PDF active
+// (/JavaScript, /OpenAction, /Launch, /EmbeddedFile) and its encryption
+// (/Encrypt), looked for in the file and inside its compressed streams
+// (object streams hide them), with #xx name escapes undone; and the text
+// its pages show, decoded through the fonts' ToUnicode maps where they have
+// them (Word and LibreOffice exports) and as Latin-1 otherwise.
 func (w *walker) pdfItem(it *Item) {
-	var text strings.Builder
 	names := map[string]bool{}
 	pdfNames(it.Data, names)
 	capLeft := int64(len(it.Data)) * w.lim.MaxRatio
@@ -28,46 +35,17 @@ func (w *walker) pdfItem(it *Item) {
 	if capLeft > pdfInflateCap {
 		capLeft = pdfInflateCap
 	}
-	rest := it.Data
-	for n := 0; n < 100000; n++ {
-		i := bytes.Index(rest, []byte("stream"))
-		if i < 0 {
-			break
+	doc := &pdfDoc{objs: map[int]*pdfObj{}, capLeft: capLeft}
+	doc.index(it.Data)
+	for _, o := range doc.order {
+		if w.expired(it.Index) {
+			return
 		}
-		dict := rest[max(0, i-512):i]
-		after := rest[i+len("stream"):]
-		if bytes.HasSuffix(dict, []byte("end")) {
-			rest = after // the "stream" of "endstream"
-			continue
-		}
-		if len(after) > 0 && after[0] == '\r' {
-			after = after[1:]
-		}
-		if len(after) > 0 && after[0] == '\n' {
-			after = after[1:]
-		}
-		end := bytes.Index(after, []byte("endstream"))
-		if end < 0 {
-			end = len(after)
-		}
-		raw := after[:end]
-		rest = after[end:]
-		d := lastDict(dict)
-		if !bytes.Contains(d, []byte("/FlateDecode")) || bytes.Contains(d, []byte("/Image")) || bytes.Contains(d, []byte("/DCTDecode")) {
-			continue
-		}
-		if capLeft <= 0 || w.expired(it.Index) {
-			break
-		}
-		zr, err := zlib.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			continue
-		}
-		out, _ := io.ReadAll(io.LimitReader(zr, capLeft))
-		capLeft -= int64(len(out))
-		pdfNames(out, names)
-		if bytes.Contains(out, []byte("BT")) && text.Len() < w.lim.MaxTextBytes {
-			pdfShowText(out, &text)
+		if s := doc.stream(o); s != nil {
+			pdfNames(s, names)
+			if bytes.Contains(o.dict, []byte("/ObjStm")) {
+				doc.objStm(o, s)
+			}
 		}
 	}
 	if names["Encrypt"] {
@@ -85,19 +63,388 @@ func (w *walker) pdfItem(it *Item) {
 	if names["EmbeddedFile"] || names["EmbeddedFiles"] {
 		it.addTrait(TraitPDFEmbedded)
 	}
-	if !it.Encrypted {
-		s := strings.TrimSpace(text.String())
-		w.charge(int64(len(s)), it.Index)
-		w.addText(it, KindAttachment, s)
+	if it.Encrypted {
+		return
+	}
+	fonts := doc.fonts()
+	var text strings.Builder
+	for _, o := range doc.order {
+		if text.Len() > w.lim.MaxTextBytes {
+			break
+		}
+		s := o.decoded
+		if s == nil || !bytes.Contains(s, []byte("BT")) || bytes.Contains(s, []byte("begincmap")) ||
+			bytes.Contains(o.dict, []byte("/ObjStm")) {
+			continue
+		}
+		pdfShowText(s, fonts, &text)
+	}
+	s := strings.TrimSpace(text.String())
+	w.charge(int64(len(s)), it.Index)
+	w.addText(it, KindAttachment, s)
+}
+
+// pdfObj is one indirect object: its dictionary (or whole body) and, for a
+// stream, the raw and decoded data.
+type pdfObj struct {
+	id      int
+	dict    []byte
+	raw     []byte
+	decoded []byte
+	done    bool
+}
+
+type pdfDoc struct {
+	objs    map[int]*pdfObj
+	order   []*pdfObj
+	capLeft int64
+}
+
+// index finds "N G obj ... endobj" objects in data.
+func (d *pdfDoc) index(data []byte) {
+	rest := data
+	base := 0
+	for len(d.order) < maxPDFObjects {
+		i := bytes.Index(rest, []byte("obj"))
+		if i < 0 {
+			return
+		}
+		at := base + i
+		base += i + 3
+		rest = rest[i+3:]
+		id, ok := objNumber(data[:at])
+		if !ok || len(rest) > 0 && isRegular(rest[0]) {
+			continue
+		}
+		end := bytes.Index(rest, []byte("endobj"))
+		if end < 0 {
+			end = len(rest)
+		}
+		body := rest[:end]
+		o := &pdfObj{id: id, dict: body}
+		if s := bytes.Index(body, []byte("stream")); s >= 0 && !bytes.HasSuffix(body[:s], []byte("end")) {
+			o.dict = body[:s]
+			raw := body[s+len("stream"):]
+			if len(raw) > 0 && raw[0] == '\r' {
+				raw = raw[1:]
+			}
+			if len(raw) > 0 && raw[0] == '\n' {
+				raw = raw[1:]
+			}
+			if e := bytes.LastIndex(raw, []byte("endstream")); e >= 0 {
+				raw = raw[:e]
+			}
+			o.raw = raw
+		}
+		d.add(o)
+		base += end
+		rest = rest[end:]
 	}
 }
 
-// lastDict returns the last "<<" dictionary before a stream keyword.
-func lastDict(b []byte) []byte {
-	if i := bytes.LastIndex(b, []byte("obj")); i >= 0 {
-		return b[i:]
+func (d *pdfDoc) add(o *pdfObj) {
+	if _, dup := d.objs[o.id]; !dup {
+		d.objs[o.id] = o
+	} else {
+		d.objs[o.id] = o // a later revision replaces the object
 	}
-	return b
+	d.order = append(d.order, o)
+}
+
+// objNumber reads the "N G " before an "obj" keyword.
+func objNumber(b []byte) (int, bool) {
+	i := len(b)
+	skip := func() {
+		for i > 0 && isSpace(b[i-1]) {
+			i--
+		}
+	}
+	digits := func() (int, bool) {
+		j := i
+		for i > 0 && b[i-1] >= '0' && b[i-1] <= '9' && j-i < 10 {
+			i--
+		}
+		if i == j {
+			return 0, false
+		}
+		n, err := strconv.Atoi(string(b[i:j]))
+		return n, err == nil
+	}
+	if i == 0 || !isSpace(b[i-1]) {
+		return 0, false
+	}
+	skip()
+	if _, ok := digits(); !ok {
+		return 0, false
+	}
+	skip()
+	return digits()
+}
+
+func isRegular(c byte) bool {
+	return c > ' ' && bytes.IndexByte([]byte("/<>[]()%{}"), c) < 0
+}
+
+// stream returns an object's decoded stream: Flate-inflated within the
+// document's cap, unfiltered as is, other filters (images) not at all.
+func (d *pdfDoc) stream(o *pdfObj) []byte {
+	if o.done || o.raw == nil {
+		return o.decoded
+	}
+	o.done = true
+	switch {
+	case bytes.Contains(o.dict, []byte("/Image")) || bytes.Contains(o.dict, []byte("/DCTDecode")) ||
+		bytes.Contains(o.dict, []byte("/JPXDecode")) || bytes.Contains(o.dict, []byte("/CCITTFax")):
+		return nil
+	case bytes.Contains(o.dict, []byte("/FlateDecode")) || bytes.Contains(o.dict, []byte("/Fl ")):
+		if d.capLeft <= 0 {
+			return nil
+		}
+		zr, err := zlib.NewReader(bytes.NewReader(o.raw))
+		if err != nil {
+			return nil
+		}
+		out, _ := io.ReadAll(io.LimitReader(zr, d.capLeft))
+		d.capLeft -= int64(len(out))
+		o.decoded = out
+	case !bytes.Contains(o.dict, []byte("/Filter")):
+		o.decoded = o.raw
+	}
+	return o.decoded
+}
+
+// objStm indexes the objects packed in an object stream.
+func (d *pdfDoc) objStm(o *pdfObj, s []byte) {
+	n := dictInt(o.dict, "/N")
+	first := dictInt(o.dict, "/First")
+	if n <= 0 || first <= 0 || first > len(s) || n > 100000 {
+		return
+	}
+	fields := strings.Fields(string(s[:first]))
+	type entry struct{ id, off int }
+	var es []entry
+	for i := 0; i+1 < len(fields) && len(es) < n; i += 2 {
+		id, err1 := strconv.Atoi(fields[i])
+		off, err2 := strconv.Atoi(fields[i+1])
+		if err1 != nil || err2 != nil || off < 0 || first+off > len(s) {
+			return
+		}
+		es = append(es, entry{id, first + off})
+	}
+	for i, e := range es {
+		end := len(s)
+		if i+1 < len(es) && es[i+1].off >= e.off {
+			end = es[i+1].off
+		}
+		if len(d.order) >= maxPDFObjects {
+			return
+		}
+		d.add(&pdfObj{id: e.id, dict: s[e.off:end], done: true})
+	}
+}
+
+func dictInt(dict []byte, key string) int {
+	i := bytes.Index(dict, []byte(key))
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(dict[i+len(key) : min(len(dict), i+len(key)+24)]))
+	if len(f) == 0 {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimRight(f[0], "/>"))
+	return n
+}
+
+// ref reads "N G R" after key in dict.
+func ref(dict []byte, key string) (int, bool) {
+	i := bytes.Index(dict, []byte(key))
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(dict[i+len(key) : min(len(dict), i+len(key)+32)]))
+	if len(f) < 3 || !strings.HasPrefix(f[2], "R") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(f[0])
+	return n, err == nil
+}
+
+// cmap maps character codes of one font to text.
+type cmap struct {
+	codeLen int
+	m       map[uint32]string
+}
+
+// fonts maps font resource names (/F1) to the ToUnicode map of the font
+// they name. Names are taken document-wide, first definition first: PDF
+// writers reuse one font object per name across pages.
+func (d *pdfDoc) fonts() map[string]*cmap {
+	out := map[string]*cmap{}
+	cache := map[int]*cmap{}
+	for _, o := range d.order {
+		dict := o.dict
+		i := bytes.Index(dict, []byte("/Font"))
+		if i < 0 || (i+5 < len(dict) && isRegular(dict[i+5])) {
+			continue
+		}
+		res := bytes.TrimLeft(dict[i+5:], " \r\n\t")
+		if !bytes.HasPrefix(res, []byte("<<")) {
+			if id, ok := ref(dict, "/Font"); ok {
+				if ro := d.objs[id]; ro != nil {
+					res = bytes.TrimLeft(ro.dict, " \r\n\t")
+				}
+			}
+		}
+		if !bytes.HasPrefix(res, []byte("<<")) {
+			continue
+		}
+		if e := bytes.Index(res, []byte(">>")); e >= 0 {
+			res = res[2:e]
+		}
+		f := strings.Fields(strings.NewReplacer("/", " /").Replace(string(res)))
+		for k := 0; k+3 < len(f); k++ {
+			if !strings.HasPrefix(f[k], "/") || f[k+3] != "R" {
+				continue
+			}
+			name := f[k][1:]
+			id, err := strconv.Atoi(f[k+1])
+			if err != nil || out[name] != nil {
+				continue
+			}
+			if cm, seen := cache[id]; seen {
+				out[name] = cm
+				continue
+			}
+			cache[id] = nil
+			fo := d.objs[id]
+			if fo == nil {
+				continue
+			}
+			tu, ok := ref(fo.dict, "/ToUnicode")
+			if !ok || d.objs[tu] == nil {
+				continue
+			}
+			if s := d.stream(d.objs[tu]); s != nil {
+				cm := parseCMap(s)
+				cache[id] = cm
+				out[name] = cm
+			}
+		}
+	}
+	return out
+}
+
+// parseCMap reads bfchar and bfrange entries of a ToUnicode CMap.
+func parseCMap(b []byte) *cmap {
+	cm := &cmap{codeLen: 1, m: map[uint32]string{}}
+	hexes := func(s []byte) []string {
+		var out []string
+		for {
+			i := bytes.IndexByte(s, '<')
+			if i < 0 {
+				return out
+			}
+			j := bytes.IndexByte(s[i:], '>')
+			if j < 0 {
+				return out
+			}
+			out = append(out, string(s[i+1:i+j]))
+			s = s[i+j+1:]
+		}
+	}
+	code := func(h string) (uint32, int) {
+		v, _ := strconv.ParseUint(h, 16, 32)
+		return uint32(v), (len(h) + 1) / 2
+	}
+	for _, sec := range sections(b, "beginbfchar", "endbfchar") {
+		h := hexes(sec)
+		for i := 0; i+1 < len(h); i += 2 {
+			c, n := code(h[i])
+			cm.codeLen = max(1, n)
+			cm.m[c] = utf16hex(h[i+1])
+		}
+	}
+	for _, sec := range sections(b, "beginbfrange", "endbfrange") {
+		for _, line := range bytes.Split(sec, []byte("\n")) {
+			h := hexes(line)
+			if len(h) < 3 {
+				continue
+			}
+			lo, n := code(h[0])
+			hi, _ := code(h[1])
+			cm.codeLen = max(1, n)
+			if hi < lo || hi-lo > 65535 {
+				continue
+			}
+			if bytes.Contains(line, []byte("[")) {
+				for k, d := range h[2:] {
+					cm.m[lo+uint32(k)] = utf16hex(d)
+				}
+				continue
+			}
+			base := []rune(utf16hex(h[2]))
+			if len(base) == 0 {
+				continue
+			}
+			for c := lo; c <= hi; c++ {
+				r := append([]rune(nil), base...)
+				r[len(r)-1] += rune(c - lo)
+				cm.m[c] = string(r)
+			}
+		}
+	}
+	if len(cm.m) == 0 {
+		return nil
+	}
+	return cm
+}
+
+func sections(b []byte, begin, end string) [][]byte {
+	var out [][]byte
+	for {
+		i := bytes.Index(b, []byte(begin))
+		if i < 0 {
+			return out
+		}
+		b = b[i+len(begin):]
+		j := bytes.Index(b, []byte(end))
+		if j < 0 {
+			return append(out, b)
+		}
+		out = append(out, b[:j])
+		b = b[j:]
+	}
+}
+
+func utf16hex(h string) string {
+	b, err := hex.DecodeString(strings.Join(strings.Fields(h), ""))
+	if err != nil {
+		return ""
+	}
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+	}
+	return string(utf16.Decode(u))
+}
+
+func (cm *cmap) decode(s []byte, out *strings.Builder) {
+	if cm == nil {
+		out.WriteString(latin1(s))
+		return
+	}
+	for i := 0; i+cm.codeLen <= len(s); i += cm.codeLen {
+		var c uint32
+		for k := 0; k < cm.codeLen; k++ {
+			c = c<<8 | uint32(s[i+k])
+		}
+		if t, ok := cm.m[c]; ok {
+			out.WriteString(t)
+		} else if cm.codeLen == 1 && s[i] >= 0x20 {
+			out.WriteRune(rune(s[i]))
+		}
+	}
 }
 
 // interesting PDF names.
@@ -147,18 +494,30 @@ func unhex(c byte) byte {
 	}
 }
 
-// pdfShowText appends the literal strings of Tj, TJ, ' and " operators
-// between BT and ET; TJ arrays join their parts, large kerning gaps become
-// spaces.
-func pdfShowText(b []byte, out *strings.Builder) {
+// pdfShowText appends the strings shown between BT and ET (Tj, TJ, ' and
+// "), decoded with the current font (Tf); line moves become line breaks and
+// large TJ kerning gaps spaces.
+func pdfShowText(b []byte, fonts map[string]*cmap, out *strings.Builder) {
 	inText := false
+	var font *cmap
+	lastName := ""
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		switch {
-		case c == 'B' && i+1 < len(b) && b[i+1] == 'T' && (i == 0 || isSpace(b[i-1])):
+		case c == '/':
+			j := i + 1
+			for j < len(b) && isRegular(b[j]) && j-i < 64 {
+				j++
+			}
+			lastName = string(b[i+1 : j])
+			i = j - 1
+		case c == 'T' && i+1 < len(b) && b[i+1] == 'f' && (i+2 >= len(b) || !isRegular(b[i+2])):
+			font = fonts[lastName]
+			i++
+		case c == 'B' && i+1 < len(b) && b[i+1] == 'T' && (i == 0 || isSpace(b[i-1])) && (i+2 >= len(b) || !isRegular(b[i+2])):
 			inText = true
 			i++
-		case c == 'E' && i+1 < len(b) && b[i+1] == 'T' && (i == 0 || isSpace(b[i-1])):
+		case c == 'E' && i+1 < len(b) && b[i+1] == 'T' && (i == 0 || isSpace(b[i-1])) && (i+2 >= len(b) || !isRegular(b[i+2])):
 			if inText {
 				out.WriteByte('\n')
 			}
@@ -166,12 +525,25 @@ func pdfShowText(b []byte, out *strings.Builder) {
 			i++
 		case c == '(' && inText:
 			s, n := pdfLiteral(b[i:])
-			out.WriteString(latin1(s))
+			font.decode(s, out)
 			i += n - 1
+		case c == '<' && inText && i+1 < len(b) && b[i+1] != '<':
+			j := bytes.IndexByte(b[i:], '>')
+			if j < 0 {
+				return
+			}
+			h := strings.Join(strings.Fields(string(b[i+1:i+j])), "")
+			if len(h)%2 == 1 {
+				h += "0"
+			}
+			if s, err := hex.DecodeString(h); err == nil {
+				font.decode(s, out)
+			}
+			i += j
 		case c == ']' && inText:
 			out.WriteByte(' ')
 		case c == 'T' && inText && i+1 < len(b) && (b[i+1] == '*' || b[i+1] == 'd' || b[i+1] == 'D'):
-			out.WriteByte(' ')
+			out.WriteByte('\n')
 		case c == '-' && inText && i+3 < len(b) && b[i+1] >= '1' && b[i+1] <= '9' && b[i+2] >= '0' && b[i+2] <= '9' && b[i+3] >= '0' && b[i+3] <= '9':
 			out.WriteByte(' ') // a kerning gap of a word space or more
 		}
