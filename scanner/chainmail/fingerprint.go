@@ -140,6 +140,13 @@ func bodyWords(m *scanner.Message) []string {
 	if isReply(m) {
 		body = ownText(body)
 	}
+	// "Forward as attachment": the letter travels in an attached message.
+	for _, t := range m.Texts {
+		if t.Kind == scanner.KindAttachment && t.Attachment != nil && t.Attachment.Depth == 0 &&
+			(t.Attachment.SniffedType == "message/rfc822" || t.Attachment.DeclaredType == "message/rfc822") {
+			body += "\n\n" + t.Content
+		}
+	}
 	var z textnorm.Tokenizer
 	var out []string
 	for _, para := range paragraphs(body) {

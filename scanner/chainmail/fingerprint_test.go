@@ -267,3 +267,13 @@ func TestFingerprintRepliesToOneEmail(t *testing.T) {
 		t.Errorf("forwarded letter lost its fingerprint: %q vs %q", Fingerprint(fwd), Fingerprint(plain(original)))
 	}
 }
+
+func TestFingerprintForwardedAsAttachment(t *testing.T) {
+	m := &scanner.Message{Texts: []scanner.Text{
+		{Where: "body", Kind: scanner.KindPlain, Content: "See attached, is this true?"},
+		{Where: "1", Kind: scanner.KindAttachment, Content: letter, Attachment: &scanner.Attachment{Index: 1, SniffedType: "message/rfc822"}},
+	}}
+	if got, want := Fingerprint(m), Fingerprint(plain(letter)); got == "" || shared(Fingerprints(m), Fingerprints(plain(letter))) == 0 {
+		t.Errorf("letter forwarded as an attachment: %q, want keys shared with %q", got, want)
+	}
+}
