@@ -89,3 +89,6 @@ func (t *maildirTxn) Data(ctx context.Context, msg []byte) error {
 }
 
 func (t *maildirTxn) Abort() {}
+
+// TLSVerified implements Txn: a local folder is not a network hop.
+func (t *maildirTxn) TLSVerified() bool { return false }

@@ -10,6 +10,7 @@ package nexthop
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
@@ -40,6 +41,9 @@ type Txn interface {
 	Data(ctx context.Context, msg []byte) error
 	// Abort discards the transaction (RSET) and releases the session.
 	Abort()
+	// TLSVerified reports whether the session runs over TLS with a
+	// certificate that verifies for the hop's name.
+	TLSVerified() bool
 }
 
 // Options tune how hops are reached.
@@ -54,6 +58,9 @@ type Options struct {
 	// opportunistic TLS without certificate verification, as an MTA does
 	// for an internal next hop.
 	TLS *tls.Config
+	// RootCAs verify the hop's certificate for TLSVerified; nil means the
+	// system's roots.
+	RootCAs *x509.CertPool
 }
 
 // New returns the hop for a next_hop URL.

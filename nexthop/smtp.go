@@ -3,6 +3,7 @@ package nexthop
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -255,7 +256,9 @@ func starttls(conn net.Conn, o Options, addr string) (net.Conn, error) {
 			conn.Close()
 			return nil, fmt.Errorf("starttls handshake: %w", err)
 		}
-		conn = tc
+		conn.SetDeadline(time.Time{})
+		host, _, _ := net.SplitHostPort(addr)
+		return &greeted{Conn: tc, pending: []byte("220 greeted\r\n"), verified: verifyPeer(tc, host, o.RootCAs)}, nil
 	}
 	conn.SetDeadline(time.Time{})
 	return &greeted{Conn: conn, pending: []byte("220 greeted\r\n")}, nil
@@ -265,7 +268,8 @@ func starttls(conn net.Conn, o Options, addr string) (net.Conn, error) {
 // for the go-smtp client.
 type greeted struct {
 	net.Conn
-	pending []byte
+	pending  []byte
+	verified bool // TLS with a certificate valid for the hop's name
 }
 
 func (g *greeted) Read(b []byte) (int, error) {
@@ -277,5 +281,24 @@ func (g *greeted) Read(b []byte) (int, error) {
 	return g.Conn.Read(b)
 }
 
-// TLS reports whether the session to the hop is encrypted.
-func (g *greeted) TLS() bool { _, ok := g.Conn.(*tls.Conn); return ok }
+// verifyPeer checks the hop's certificate chain and name. Opportunistic TLS
+// goes on without it, but pupil data bound for an allowed destination may
+// require it (pupil_data.require_tls).
+func verifyPeer(tc *tls.Conn, host string, roots *x509.CertPool) bool {
+	certs := tc.ConnectionState().PeerCertificates
+	if len(certs) == 0 {
+		return false
+	}
+	inter := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	_, err := certs[0].Verify(x509.VerifyOptions{DNSName: host, Roots: roots, Intermediates: inter})
+	return err == nil
+}
+
+// TLSVerified implements Txn.
+func (t *smtpTxn) TLSVerified() bool {
+	g, ok := t.conn.(*greeted)
+	return ok && g.verified
+}

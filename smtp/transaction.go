@@ -35,7 +35,8 @@ func (t *transaction) envelope() scanner.Envelope {
 	ss := t.ss
 	_, tls := ss.conn.TLSConnectionState()
 	return scanner.Envelope{Client: ss.client, Trusted: ss.trusted, Helo: ss.conn.Hostname(), TLS: tls,
-		From: ss.from, To: append([]string(nil), ss.rcpts...), Direction: ss.dir}
+		From: ss.from, To: append([]string(nil), ss.rcpts...), Direction: ss.dir,
+		NextHopTLS: ss.txn != nil && ss.txn.TLSVerified()}
 }
 
 func (t *transaction) run() error {
