@@ -28,17 +28,66 @@ func token(t *testing.T) string {
 
 var london, _ = time.LoadLocation("Europe/London")
 
-// impls runs a test against both trackers: the contract is one.
+// impls runs a test against both trackers, and the Redis one against one
+// server, a Sentinel group and a Cluster: the contract is one. (The
+// cluster proves the hash tags: a Lua script whose keys fall in different
+// slots fails there with CROSSSLOT.)
 func impls(t *testing.T, f func(t *testing.T, tr tracker.Tracker)) {
 	t.Run("memory", func(t *testing.T) { f(t, tracker.NewMemory(london)) })
-	t.Run("redis", func(t *testing.T) {
-		tr, err := tracker.Dial(redisURL(t), 0, london)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { tr.Close() })
-		f(t, tr)
-	})
+	for _, kind := range []string{"redis", "sentinel", "cluster"} {
+		t.Run(kind, func(t *testing.T) {
+			var u string
+			switch kind {
+			case "redis":
+				u = redisURL(t)
+			case "sentinel":
+				u = topology(t, kind, redistest.StartSentinel)
+			case "cluster":
+				u = topology(t, kind, redistest.StartCluster)
+			}
+			tr, err := tracker.Dial(u, 0, london)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { tr.Close() })
+			f(t, tr)
+		})
+	}
+}
+
+// topologies holds the Sentinel and Cluster set up once for the package;
+// their processes are stopped by topoStop in TestMain.
+var (
+	topologies = map[string]string{}
+	topoStop   []func()
+)
+
+func topology(t *testing.T, kind string, start func(testing.TB) string) string {
+	if u, ok := topologies[kind]; ok {
+		return u
+	}
+	k := &keeper{TB: t}
+	u := start(k)
+	topoStop = append(topoStop, k.cleanups...)
+	topologies[kind] = u
+	return u
+}
+
+// keeper defers a helper's cleanups to the end of the package's tests, so
+// one Sentinel and one Cluster serve every test.
+type keeper struct {
+	testing.TB
+	cleanups []func()
+}
+
+func (k *keeper) Cleanup(f func()) { k.cleanups = append(k.cleanups, f) }
+func (k *keeper) TempDir() string {
+	d, err := os.MkdirTemp("", "redistest")
+	if err != nil {
+		k.TB.Fatal(err)
+	}
+	k.cleanups = append(k.cleanups, func() { os.RemoveAll(d) })
+	return d
 }
 
 // sharedURL is $REDIS_URL or one private server for the whole package run.
@@ -70,6 +119,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if srv != nil {
 		srv.Stop()
+	}
+	for i := len(topoStop) - 1; i >= 0; i-- {
+		topoStop[i]()
 	}
 	os.Exit(code)
 }
