@@ -133,3 +133,33 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+// TestConcurrentScan: one Scanner serves the runner's goroutines (run with
+// -race).
+func TestConcurrentScan(t *testing.T) {
+	s := New(config.ChainMail{}, nil)
+	done := make(chan int)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			n := 0
+			for i := 0; i < 30; i++ {
+				m := msgWith("Fwd: Fwd: luck", chain)
+				if (g+i)%2 == 0 {
+					m = msgWith("Minutes", "The minutes of the last meeting are attached.")
+				}
+				if fs, err := s.Scan(context.Background(), m); err == nil && len(fs) == 1 {
+					n++
+				}
+				Fingerprints(m)
+			}
+			done <- n
+		}(g)
+	}
+	total := 0
+	for g := 0; g < 8; g++ {
+		total += <-done
+	}
+	if total != 120 {
+		t.Errorf("%d findings from 120 chain letters among 240", total)
+	}
+}

@@ -317,3 +317,33 @@ func FuzzMatch(f *testing.F) {
 		}
 	})
 }
+
+// TestConcurrentScan: one Scanner serves the runner's goroutines (run with
+// -race).
+func TestConcurrentScan(t *testing.T) {
+	s := newScanner(t, config.Offensive{})
+	done := make(chan int)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			n := 0
+			for i := 0; i < 50; i++ {
+				body := "thanks for the Scunthorpe trip"
+				if (g+i)%2 == 0 {
+					body = "you f*cking retard"
+				}
+				fs, err := s.Scan(context.Background(), msg(body))
+				if err == nil && len(fs) == 1 {
+					n++
+				}
+			}
+			done <- n
+		}(g)
+	}
+	total := 0
+	for g := 0; g < 8; g++ {
+		total += <-done
+	}
+	if total != 200 {
+		t.Errorf("%d findings from 200 abusive messages among 400", total)
+	}
+}
