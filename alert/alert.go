@@ -109,13 +109,26 @@ const maxAttempts = 5
 // webhookQueue is the queue name of the webhook's batch.
 const webhookQueue = "webhook"
 
+// hopSender sends through a next hop as the relay does: our hostname in
+// EHLO and the configured next-hop timeout.
+func hopSender(cfg *config.Config) SendFunc {
+	o := nexthop.Options{HeloName: cfg.Hostname, Timeout: cfg.Limits.NextHopTimeout.D()}
+	return func(ctx context.Context, hop, from string, to []string, msg []byte) error {
+		h, err := nexthop.New(hop, o)
+		if err != nil {
+			return err
+		}
+		return nexthop.SendVia(ctx, h, from, to, msg)
+	}
+}
+
 // New makes a notifier from the config. dir may be nil (no directory: line
 // manager alerts go to IT instead).
 func New(cfg *config.Config, tr tracker.Tracker, dir directory.Source) *Notifier {
 	n := &Notifier{tr: tr, dir: dir, cfg: cfg.Alerts, loc: cfg.Tracker.Location(),
 		from: cfg.Alerts.From, it: cfg.Alerts.IT, dpo: cfg.Alerts.DPO,
 		inbound: cfg.NextHop.Inbound, outbound: cfg.NextHop.Outbound,
-		Send: nexthop.Send, HTTP: &http.Client{Timeout: cfg.Alerts.Webhook.Timeout.D()},
+		Send: hopSender(cfg), HTTP: &http.Client{Timeout: cfg.Alerts.Webhook.Timeout.D()},
 		Log: slog.Default(), Now: time.Now}
 	for _, d := range cfg.Domains {
 		if a, err := config.NormalizeDomain(strings.TrimPrefix(d, "*.")); err == nil {
