@@ -230,7 +230,9 @@ func (s *Scanner) check(a *scanner.Attachment, dir scanner.Direction) []reason {
 		switch {
 		case a.HasTrait(extract.TraitArchive) || a.HasTrait(extract.TraitEncryptedEntry):
 			add(0.8, "password-protected archive from outside")
-		case a.Data != nil:
+		case content == kindOLE || strings.Contains(a.SniffedType, "pdf") || strings.Contains(a.SniffedType, "opendocument"):
+			// An encrypted Office, PDF or ODF file (S/MIME and PGP mail are
+			// encrypted too, and ordinary: they raise nothing).
 			add(0.4, "encrypted document from outside")
 		}
 	}

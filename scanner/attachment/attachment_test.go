@@ -248,3 +248,20 @@ func corporaRoot(t *testing.T) string {
 		dir = parent
 	}
 }
+
+// TestEncryptedMailNoFinding: S/MIME and PGP mail is encrypted as a whole;
+// that is how sensitive mail should travel, and raises nothing.
+func TestEncryptedMailNoFinding(t *testing.T) {
+	raw := "From: a@nhs.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\nMIIBxjCCAcICAQAxggF9\r\n"
+	m, err := scanner.Parse([]byte(raw), scanner.Envelope{Direction: scanner.Inbound})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Attachments) != 1 || !m.Attachments[0].Encrypted {
+		t.Fatalf("attachments %+v", m.Attachments)
+	}
+	if fs, _ := New(config.DefaultBlockedExtensions).Scan(context.Background(), m); len(fs) != 0 {
+		t.Errorf("findings %+v", fs)
+	}
+}

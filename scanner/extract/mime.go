@@ -55,9 +55,18 @@ func (w *walker) walkPart(p *enmime.Part, parent *Item, altPlain bool) {
 	switch {
 	case ct == "text/plain" && !isAttachment, ct == "" && !isAttachment && p.FileName == "":
 		text := decodeText(data, p.Charset, false)
+		var files []uufile
+		if strings.Contains(text, "begin ") {
+			text, files = uudecode(text)
+		}
 		w.addText(parent, KindPlain, text)
 		if parent != nil {
 			w.charge(int64(len(text)), parent.Index)
+		}
+		for _, f := range files {
+			// Mail clients show uuencoded blocks as attachments: so do we.
+			it := w.newItem(parent, f.name, "", f.data)
+			w.inspect(it)
 		}
 	case ct == "text/html" && !isAttachment:
 		text := decodeText(data, p.Charset, true)
@@ -69,14 +78,33 @@ func (w *walker) walkPart(p *enmime.Part, parent *Item, altPlain bool) {
 		if parent != nil {
 			w.charge(int64(len(text)), parent.Index)
 		}
+	case ct == "multipart/encrypted" || strings.HasPrefix(ct, "application/pgp-encrypted"):
+		// The PGP/MIME version part; its sibling carries the ciphertext.
 	default:
 		it := w.newItem(parent, p.FileName, ct, data)
+		if encryptedPart(p, ct) {
+			it.Encrypted = true
+		}
 		it.Inline = !isAttachment && (p.ContentID != "" || strings.EqualFold(p.Disposition, "inline"))
 		if ct == "text/plain" || ct == "text/html" || strings.HasPrefix(ct, "text/") {
 			it.charset = p.Charset
 		}
 		w.inspect(it)
 	}
+}
+
+// encryptedPart reports S/MIME enveloped data and the ciphertext part of
+// PGP/MIME: content no scanner can read, which the pupil_data policy treats
+// as protected.
+func encryptedPart(p *enmime.Part, ct string) bool {
+	switch ct {
+	case "application/pkcs7-mime", "application/x-pkcs7-mime":
+		_, params, err := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		return err != nil || !strings.EqualFold(params["smime-type"], "signed-data")
+	case "application/octet-stream":
+		return p.Parent != nil && strings.EqualFold(p.Parent.ContentType, "multipart/encrypted")
+	}
+	return false
 }
 
 // addHTML records hidden text, links and smuggling traits of an HTML body.

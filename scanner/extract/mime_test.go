@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"math/rand"
 	"strings"
@@ -35,5 +36,36 @@ func TestDecodeBase64(t *testing.T) {
 		if got := string(decodeBase64([]byte(in))); got != want {
 			t.Errorf("decodeBase64(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestUUDecode(t *testing.T) {
+	// "Cat" uuencoded, and a broken block that stays text.
+	text := "Hello,\nbegin 644 cat.txt\n#0V%T\n`\nend\nbye\nbegin 644 broken.bin\nnot uuencoded at all\n"
+	got, files := uudecode(text)
+	if len(files) != 1 || files[0].name != "cat.txt" || string(files[0].data) != "Cat" {
+		t.Fatalf("files %+v", files)
+	}
+	if got != "Hello,\nbye\nbegin 644 broken.bin\nnot uuencoded at all\n" {
+		t.Errorf("text %q", got)
+	}
+}
+
+func TestEncryptedParts(t *testing.T) {
+	raw := "From: a@example.org\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n" +
+		"--o\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\nMIIB\r\n" +
+		"--o\r\nContent-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=e\r\n\r\n" +
+		"--e\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--e\r\nContent-Type: application/octet-stream\r\n\r\n-----BEGIN PGP MESSAGE-----\r\nhQEMA\r\n-----END PGP MESSAGE-----\r\n--e--\r\n" +
+		"--o\r\nContent-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\nMIIB\r\n--o--\r\n"
+	r, err := Extract(context.Background(), []byte(raw), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enc []bool
+	for _, it := range r.Items {
+		enc = append(enc, it.Encrypted)
+	}
+	if len(enc) != 3 || !enc[0] || !enc[1] || enc[2] {
+		t.Errorf("encrypted flags %v, want [true true false]", enc)
 	}
 }
