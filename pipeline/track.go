@@ -357,7 +357,7 @@ func (p *Pipeline) decide(ctx context.Context, env scanner.Envelope, res scanner
 			}
 		}
 	}
-	if p.Rules.NeedsCounts() && env.From != "" {
+	if p.Rules.NeedsCountsFor(env.Direction) && env.From != "" {
 		now := t.now()
 		h, err1 := t.tr.Counts(ctx, tracker.Held, directory.Normalize(env.From), now)
 		v, err2 := t.tr.Counts(ctx, tracker.Confirmed, directory.Normalize(env.From), now)

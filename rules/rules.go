@@ -101,9 +101,20 @@ func (e *Engine) NeedsGroups() bool {
 
 // NeedsCounts reports whether any rule has a condition on tracker counts.
 func (e *Engine) NeedsCounts() bool {
+	return slices.ContainsFunc(e.rules, hasCounts)
+}
+
+// NeedsCountsFor is NeedsCounts for mail of one direction: the default
+// policy's count rule is for outbound mail, so inbound mail costs no
+// tracker read.
+func (e *Engine) NeedsCountsFor(d scanner.Direction) bool {
 	return slices.ContainsFunc(e.rules, func(r config.Rule) bool {
-		return r.HoldsToday+r.HoldsMonth+r.ViolationsToday+r.ViolationsMonth > 0
+		return hasCounts(r) && (len(r.Direction) == 0 || slices.Contains(r.Direction, string(d)))
 	})
+}
+
+func hasCounts(r config.Rule) bool {
+	return r.HoldsToday+r.HoldsMonth+r.ViolationsToday+r.ViolationsMonth > 0
 }
 
 // Decide chooses the action for a message knowing nothing beyond it.

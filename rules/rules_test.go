@@ -184,6 +184,9 @@ func TestNeeds(t *testing.T) {
 	if !New(config.DefaultRules(), "tempfail").NeedsCounts() {
 		t.Error("default rules use holds_today")
 	}
+	if e := New(config.DefaultRules(), "tempfail"); e.NeedsCountsFor(scanner.Inbound) || !e.NeedsCountsFor(scanner.Outbound) {
+		t.Error("the default count rule is for outbound mail only")
+	}
 	if New([]config.Rule{{Name: "a", Action: "deliver"}}, "tempfail").NeedsCounts() {
 		t.Error("no counts")
 	}
