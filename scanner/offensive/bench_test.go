@@ -100,3 +100,20 @@ func BenchmarkScan(b *testing.B) {
 	}
 	reportCPU(b, cpu, len(text))
 }
+
+// BenchmarkMatchUnicode is the slow path: accented, Cyrillic and Greek
+// letters, full-width text and invisible characters on every line.
+func BenchmarkMatchUnicode(b *testing.B) {
+	para := "Café crème, naïve résumé — Zoë's fiancée in Málaga. Привет, как дела? Καλημέρα κόσμε. " +
+		"ｆｕｌｌｗｉｄｔｈ text, zero\u200bwidth, ѕһіт and 𝐛𝐨𝐥𝐝 words in a school newsletter.\n"
+	text := strings.Repeat(para, (1<<20)/len(para))
+	m := NewMatcher(defaultLexicon(b))
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := 0; i < b.N; i++ {
+		m.Match(text)
+	}
+	reportCPU(b, cpu, len(text))
+}

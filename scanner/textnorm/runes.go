@@ -104,11 +104,14 @@ func classify(r rune) (cls uint8, out rune, obf bool) {
 	case '\u2022', '\u00b7', '\u2217', '\u2731': // bullets and stars used as masks
 		return clsMask, '*', false
 	}
-	if unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) ||
-		(r >= 0xFE00 && r <= 0xFE0F) || r == '\u034f' || r == '\u115f' || r == '\u1160' || r == '\u3164' {
+	if r == '\u115f' || r == '\u1160' || r == '\u3164' { // Hangul fillers: invisible letters
 		return clsDrop, 0, true
 	}
 	if !unicode.IsLetter(r) {
+		if unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) ||
+			(r >= 0xFE00 && r <= 0xFE0F) || r == '\u034f' {
+			return clsDrop, 0, true
+		}
 		return clsSep, 0, false
 	}
 	l := unicode.ToLower(r)

@@ -200,6 +200,12 @@ func (z *Tokenizer) line(line, rest string) {
 			i += size
 			continue
 		}
+		// Accented Latin letters, the common case: strip the accent.
+		if r < 0x250 && r >= 0xC0 && latinBase[r-0xC0] != 0 {
+			skip = z.char(line, i, latinBase[r-0xC0], clsLetter, false)
+			i += size
+			continue
+		}
 		// NFKC, one character at a time: its compatibility decomposition
 		// (full-width, mathematical, circled letters, ligatures; accents
 		// come apart and their marks are dropped). A compatibility
