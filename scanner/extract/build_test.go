@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -500,4 +501,50 @@ func rtfWithObject(text string, object []byte) []byte {
 	}
 	b.WriteString(`}`)
 	return []byte(b.String())
+}
+
+// rarStored builds a RAR 5 archive holding files stored uncompressed
+// (name, data pairs), written from the RAR 5 format description: no RAR
+// writer exists in Go and the rar tool is not free software.
+func rarStored(files ...any) []byte {
+	vint := func(b []byte, v uint64) []byte {
+		for v >= 0x80 {
+			b = append(b, byte(v)|0x80)
+			v >>= 7
+		}
+		return append(b, byte(v))
+	}
+	header := func(typ, flags uint64, body []byte, dataSize int) []byte {
+		h := vint(nil, typ)
+		h = vint(h, flags)
+		if flags&0x0002 != 0 {
+			h = vint(h, uint64(dataSize))
+		}
+		h = append(h, body...)
+		sized := vint(nil, uint64(len(h)))
+		sized = append(sized, h...)
+		var crc [4]byte
+		binary.LittleEndian.PutUint32(crc[:], crc32.ChecksumIEEE(sized))
+		return append(crc[:], sized...)
+	}
+	out := []byte("Rar!\x1a\x07\x01\x00")
+	out = append(out, header(1, 0, vint(nil, 0), 0)...)
+	for i := 0; i+1 < len(files); i += 2 {
+		name, data := files[i].(string), files[i+1].([]byte)
+		var body []byte
+		body = vint(body, 0x0004) // file flags: data CRC32 present
+		body = vint(body, uint64(len(data)))
+		body = vint(body, 0x20) // attributes: archive
+		var c [4]byte
+		binary.LittleEndian.PutUint32(c[:], crc32.ChecksumIEEE(data))
+		body = append(body, c[:]...)
+		body = vint(body, 0) // compression: version 0, method store
+		body = vint(body, 0) // host OS: Windows
+		body = vint(body, uint64(len(name)))
+		body = append(body, name...)
+		out = append(out, header(2, 0x0002, body, len(data))...)
+		out = append(out, data...)
+	}
+	out = append(out, header(5, 0, vint(nil, 0), 0)...)
+	return out
 }

@@ -204,6 +204,9 @@ var corpus = map[string]func() []byte{
 	"tgz-js.eml": func() []byte {
 		return mail("Archive", "Archive.", part{"archive.tgz", "application/gzip", tgzOf("run.js", []byte("WScript.Echo(1)")), false})
 	},
+	"rar-exe.eml": func() []byte {
+		return mail("Invoice", "Invoice attached.", part{"invoice.rar", "application/vnd.rar", rarStored("invoice.txt", []byte("Invoice 42"), "invoice.exe", pe()), false})
+	},
 	"7z-encrypted.eml": func() []byte {
 		return mail("Archive", "Password: 1234", part{"secret.7z", "application/x-7z-compressed", thirdParty("aes7z.7z"), false})
 	},
