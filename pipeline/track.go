@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/netip"
 	"os"
 	"slices"
@@ -291,13 +292,20 @@ func (t *tracking) internal(addr string) bool {
 	return false
 }
 
-// spreadSender is who counts as a distinct sender of a body: the envelope
-// sender, or for bounces the client address.
-func spreadSender(env scanner.Envelope) string {
-	if env.From != "" {
-		return directory.Normalize(env.From)
+// spreadSender is who counts as a distinct sender of a body: the author in
+// the From: header, else the envelope sender, else (a bounce) the client.
+// The header, because bulk mailers give every copy its own envelope sender
+// (VERP): a newsletter is one sender however it is bounced.
+func spreadSender(m *scanner.Message) string {
+	if m.Header != nil {
+		if a, err := mail.ParseAddress(m.Header.Get("From")); err == nil && a.Address != "" {
+			return directory.Normalize(a.Address)
+		}
 	}
-	return "client:" + env.Client.String()
+	if m.Envelope.From != "" {
+		return directory.Normalize(m.Envelope.From)
+	}
+	return "client:" + m.Envelope.Client.String()
 }
 
 // spread is the chain-mail spread check, between the scanners and the
@@ -312,7 +320,7 @@ func (p *Pipeline) spread(ctx context.Context, m *scanner.Message, res scanner.R
 	window := t.cfg.ChainSpreadWindow.D()
 	n := 0
 	for _, fp := range t.fingerprints(m) {
-		c, err := t.tr.Spread(ctx, fp, spreadSender(m.Envelope), window, t.now())
+		c, err := t.tr.Spread(ctx, fp, spreadSender(m), window, t.now())
 		if err != nil {
 			t.trackerError("spread", err)
 			return res
@@ -389,7 +397,7 @@ func (p *Pipeline) Record(ctx context.Context, v Verdict, quarantineID string, n
 	}
 	if t.fingerprints != nil {
 		for _, fp := range t.fingerprints(v.Message) {
-			if _, err := t.tr.AddSpread(ctx, fp, spreadSender(env), t.cfg.ChainSpreadWindow.D(), now); err != nil {
+			if _, err := t.tr.AddSpread(ctx, fp, spreadSender(v.Message), t.cfg.ChainSpreadWindow.D(), now); err != nil {
 				t.trackerError("addspread", err)
 				break
 			}

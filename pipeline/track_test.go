@@ -326,6 +326,17 @@ func TestChainSpread(t *testing.T) {
 		if v := send("a", true); !hasCategory(v, scanner.ChainMail) {
 			t.Fatal("later copy not chain_mail")
 		}
+		// A bulk mailer's copies (one author, a VERP envelope sender each)
+		// are one sender.
+		for i := 0; i < 4; i++ {
+			env := scanner.Envelope{Client: outside, From: fmt.Sprintf("bounce-%d-%s@mailer.example", i, u), To: []string{"x@trust.example"}, Direction: scanner.Inbound}
+			raw := "From: School Newsletter <news@mailer.example>\r\nSubject: news\r\n\r\n" + Salt(strings.Repeat("the autumn fair raised money for the library and thanks go to every family who baked ", 3), u+"n")
+			v := p.Scan(ctx, []byte(raw), env)
+			p.Record(ctx, v, "", time.Now())
+			if hasCategory(v, scanner.ChainMail) {
+				t.Fatalf("newsletter copy %d is chain_mail", i)
+			}
+		}
 		// A different body is not.
 		env := scanner.Envelope{Client: inside, Trusted: true, From: "h@trust.example", To: []string{"x@trust.example"}, Direction: scanner.Internal}
 		if v := p.Scan(ctx, []byte("Subject: hi\r\n\r\n"+strings.Repeat("minutes of the governors meeting ", 10)+u+"\r\n"), env); hasCategory(v, scanner.ChainMail) {
