@@ -110,6 +110,9 @@ func TestNoMatch(t *testing.T) {
 		"a chink of light", "a chink in his armour", "our Maine Coon cat",
 		"faggots and peas for lunch", "Offa's Dyke path", "blue tits nesting",
 		"you're dead right", "magna cum laude",
+		// ordinary English that is close to a threat phrase
+		"I'll shoot you an email", "watch your back when lifting boxes", "I will find you a copy",
+		"you should die your hair", "I will beat you at chess", "did you fat-finger it?",
 		// numbers and addresses
 		"the A55 at junction 5", "B1TCH3 part no. 5", "dick@example.com",
 		"http://example.com/shit/fuck", "see www.fuck.example", "f***", "a**",
