@@ -84,3 +84,51 @@ func TestSharedCorpora(t *testing.T) {
 		t.Errorf("slowest message took %s", durs[len(durs)-1])
 	}
 }
+
+// TestFastPathAgrees: for every single-part plain message of the corpora
+// and fixtures, the fast path yields the same subject and text as the full
+// MIME walk.
+func TestFastPathAgrees(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "mail", "*.eml"))
+	if root := corporaDir(); root != "" {
+		more, _ := filepath.Glob(filepath.Join(root, "*", "*", "*"))
+		files = append(files, more...)
+	}
+	fast := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		a := newWalker(context.Background(), Limits{})
+		if !a.plainFast(raw) {
+			continue
+		}
+		fast++
+		b := newWalker(context.Background(), Limits{})
+		if err := b.runMIME(raw); err != nil {
+			t.Errorf("%s: fast path took a message the MIME walk refuses: %v", f, err)
+			continue
+		}
+		if a.res.Subject != b.res.Subject {
+			t.Errorf("%s: subject %q, MIME walk %q", f, a.res.Subject, b.res.Subject)
+		}
+		if ta, tb := plainOf(a.res), plainOf(b.res); ta != tb {
+			t.Errorf("%s: fast text differs from the MIME walk's (%d vs %d bytes)", f, len(ta), len(tb))
+		}
+	}
+	t.Logf("%d of %d messages took the fast path", fast, len(files))
+	if fast == 0 {
+		t.Error("no message took the fast path")
+	}
+}
+
+func plainOf(r *Result) string {
+	var s string
+	for _, x := range r.Texts {
+		if x.Kind == KindPlain {
+			s += x.Content
+		}
+	}
+	return s
+}

@@ -227,6 +227,14 @@ func Extract(ctx context.Context, raw []byte, lim Limits) (res *Result, err erro
 // run extracts raw into w.res. It does not recover panics: Extract does,
 // and the fuzz tests call run so that a panic is a failure they report.
 func (w *walker) run(raw []byte) error {
+	if w.plainFast(raw) {
+		return nil
+	}
+	return w.runMIME(raw)
+}
+
+// runMIME extracts raw through the full MIME walk.
+func (w *walker) runMIME(raw []byte) error {
 	root, err := parser.ReadParts(bytes.NewReader(raw))
 	if err != nil {
 		return fmt.Errorf("extract: read message: %w", err)

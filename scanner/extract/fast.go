@@ -1,0 +1,92 @@
+package extract
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"net/textproto"
+	"strings"
+)
+
+// plainFast extracts the relay's commonest message, one text/plain part,
+// without building a MIME tree: the header is parsed with net/textproto and
+// the body is decoded in place. It returns false, having recorded nothing,
+// for anything else (multipart, other types, attachments, a header that
+// net/textproto finds malformed), which then takes the full MIME walk.
+func (w *walker) plainFast(raw []byte) bool {
+	end, bodyStart := headerEnd(raw)
+	if end < 0 {
+		return false
+	}
+	start := 0
+	if bytes.HasPrefix(raw, []byte("From ")) {
+		// An mbox separator line ("From addr date"), as saved .eml files
+		// and mail corpora have: not a header field.
+		if nl := bytes.IndexByte(raw, '\n'); nl >= 0 && nl < end {
+			start = nl + 1
+		}
+	}
+	hdr, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw[start:end]))).ReadMIMEHeader()
+	if err != nil && err != io.EOF {
+		return false
+	}
+	var charset string
+	if ct := hdr.Get("Content-Type"); ct != "" {
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "text/plain" || params["name"] != "" {
+			return false
+		}
+		charset = params["charset"]
+	}
+	if cd := hdr.Get("Content-Disposition"); cd != "" && !strings.HasPrefix(strings.ToLower(strings.TrimSpace(cd)), "inline") {
+		return false
+	}
+	body := raw[bodyStart:]
+	var data []byte
+	switch strings.ToLower(strings.TrimSpace(hdr.Get("Content-Transfer-Encoding"))) {
+	case "", "7bit", "8bit", "binary":
+		data = body
+	case "base64":
+		data = decodeBase64(body)
+	case "quoted-printable":
+		data, err = io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
+		if err != nil {
+			return false
+		}
+	default:
+		return false
+	}
+	w.res.Header = hdr
+	w.res.Subject = decodeHeader(hdr.Get("Subject"))
+	if w.res.Subject != "" {
+		w.res.Texts = append(w.res.Texts, Text{Where: "subject", Kind: KindSubject, Content: w.res.Subject})
+	}
+	w.parts = 1
+	text := decodeText(data, charset, false)
+	var files []uufile
+	if strings.Contains(text, "begin ") {
+		text, files = uudecode(text)
+	}
+	w.addText(nil, KindPlain, text)
+	for _, f := range files {
+		w.inspect(w.newItem(nil, f.name, "", f.data))
+	}
+	return true
+}
+
+// headerEnd finds the blank line ending the header: end is where the header
+// stops (including its last line break), bodyStart where the body begins.
+func headerEnd(raw []byte) (end, bodyStart int) {
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		if j := bytes.Index(raw, []byte("\n\n")); j >= 0 && j < i {
+			return j + 1, j + 2
+		}
+		return i + 2, i + 4
+	}
+	if j := bytes.Index(raw, []byte("\n\n")); j >= 0 {
+		return j + 1, j + 2
+	}
+	return -1, -1
+}
