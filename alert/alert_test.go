@@ -289,11 +289,18 @@ func TestThirdConfirmedViolationAlertsManager(t *testing.T) {
 		if strings.Count(text, "Confirmed policy violation") != 3 {
 			t.Errorf("want the day's three violations in one digest:\n%s", text)
 		}
-		if !strings.Contains(subject, "3 × confirmed policy violation") {
+		if !strings.Contains(subject, "mailward: 3 confirmed policy violations (") {
 			t.Errorf("subject %q", subject)
 		}
 		if !strings.Contains(string(m.data), "Auto-Submitted: auto-generated") {
 			t.Error("no Auto-Submitted")
+		}
+		if hm, err := mail.ReadMessage(strings.NewReader(string(m.data))); err != nil {
+			t.Fatal(err)
+		} else if id := hm.Header.Get("Message-Id"); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@trust.example>") {
+			t.Errorf("Message-ID %q", id)
+		} else if _, err := hm.Header.Date(); err != nil {
+			t.Errorf("Date: %v", err)
 		}
 		noContent(t, m.data)
 
@@ -427,7 +434,7 @@ func TestSuspectedIllegalAtOnce(t *testing.T) {
 		t.Fatalf("internal %d external %d", len(got), len(e.external.all()))
 	}
 	subject, text := body(t, got[0].data)
-	if !strings.Contains(subject, "urgent attention") || !strings.Contains(text, "do not view it again") ||
+	if !strings.Contains(subject, "1 message for urgent attention") || !strings.Contains(text, "do not view it again") ||
 		!strings.Contains(text, "/messages/dddddddddddddddddddd") {
 		t.Fatalf("%s\n%s", subject, text)
 	}
@@ -504,7 +511,7 @@ func TestWebhook(t *testing.T) {
 		t.Fatalf("flush %d %v", n, err)
 	}
 	if len(posts) != 1 || len(posts[0].Items) != 5 || posts[0].Source != "mailward" ||
-		!strings.Contains(posts[0].Text, "5 × message held") || !strings.Contains(posts[0].Text, "https://mailward.trust.example/messages/w0") {
+		!strings.Contains(posts[0].Text, "5 held messages") || !strings.Contains(posts[0].Text, "https://mailward.trust.example/messages/w0") {
 		t.Fatalf("%+v", posts)
 	}
 	// A failing webhook's error does not reveal its URL (a secret token).

@@ -125,6 +125,15 @@ var kindTitle = map[string]string{
 	KindSuspectedIllegal: "Message marked for urgent attention",
 }
 
+// kindCount names each kind in the subject, singular and plural.
+var kindCount = map[string][2]string{
+	KindSuspectedIllegal: {"message for urgent attention", "messages for urgent attention"},
+	KindConfirmed:        {"confirmed policy violation", "confirmed policy violations"},
+	KindHold:             {"held message", "held messages"},
+	KindRule:             {"policy rule alert", "policy rule alerts"},
+	KindRateLimit:        {"sending rate alert", "sending rate alerts"},
+}
+
 // Summary is the one-line account of a batch, used as the subject and the
 // webhook's text: counts by kind, and the sender when there is one.
 func Summary(items []Item) string {
@@ -137,7 +146,11 @@ func Summary(items []Item) string {
 	var parts []string
 	for _, k := range []string{KindSuspectedIllegal, KindConfirmed, KindHold, KindRule, KindRateLimit} {
 		if c := counts[k]; c > 0 {
-			parts = append(parts, fmt.Sprintf("%d × %s", c, strings.ToLower(kindTitle[k])))
+			w := kindCount[k]
+			if c > 1 {
+				w[0] = w[1]
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", c, w[0]))
 		}
 	}
 	s := "mailward: " + strings.Join(parts, ", ")
@@ -194,7 +207,7 @@ func (n *Notifier) Compose(to string, items []Item, now time.Time) []byte {
 	h("To", "<"+to+">")
 	h("Subject", mime.QEncoding.Encode("utf-8", Summary(items)))
 	h("Date", now.Format(time.RFC1123Z))
-	h("Message-ID", "<"+randomID()+"."+n.from[strings.LastIndexByte(n.from, '@')+1:]+">")
+	h("Message-ID", "<"+randomID()+"@"+n.from[strings.LastIndexByte(n.from, '@')+1:]+">")
 	h("Auto-Submitted", "auto-generated") // RFC 3834: no auto-replies to it
 	h("X-Auto-Response-Suppress", "All")
 	h("MIME-Version", "1.0")
