@@ -76,7 +76,10 @@ type SendFunc func(ctx context.Context, hop string, from string, to []string, ms
 
 // Notifier queues alerts and sends digests.
 type Notifier struct {
-	tr  tracker.Tracker
+	tr tracker.Tracker
+	// fallback queues alerts while tr (Redis) is down, so that IT still
+	// hears of holds, batched by this instance alone.
+	fallback *tracker.Memory
 	dir directory.Source
 	cfg config.Alerts
 	loc *time.Location
@@ -125,7 +128,7 @@ func hopSender(cfg *config.Config) SendFunc {
 // New makes a notifier from the config. dir may be nil (no directory: line
 // manager alerts go to IT instead).
 func New(cfg *config.Config, tr tracker.Tracker, dir directory.Source) *Notifier {
-	n := &Notifier{tr: tr, dir: dir, cfg: cfg.Alerts, loc: cfg.Tracker.Location(),
+	n := &Notifier{tr: tr, fallback: tracker.NewMemory(cfg.Tracker.Location()), dir: dir, cfg: cfg.Alerts, loc: cfg.Tracker.Location(),
 		from: cfg.Alerts.From, it: cfg.Alerts.IT, dpo: cfg.Alerts.DPO,
 		inbound: cfg.NextHop.Inbound, outbound: cfg.NextHop.Outbound,
 		Send: hopSender(cfg), HTTP: &http.Client{Timeout: cfg.Alerts.Webhook.Timeout.D()},
@@ -260,9 +263,14 @@ func (n *Notifier) Notify(ctx context.Context, targets []string, it Item, dedupe
 	}
 	var first error
 	queue := func(q string, p time.Duration) {
-		if _, err := n.tr.Enqueue(ctx, q, dedupe, data, now.Add(p), queueTTL, now); err != nil && first == nil {
-			first = fmt.Errorf("alert queue: %w", err)
+		_, err := n.tr.Enqueue(ctx, q, dedupe, data, now.Add(p), queueTTL, now)
+		if err == nil {
+			return
 		}
+		if first == nil {
+			first = fmt.Errorf("alert queue (kept in this instance): %w", err)
+		}
+		n.fallback.Enqueue(ctx, q, dedupe, data, now.Add(p), queueTTL, now)
 	}
 	for _, a := range addrs {
 		queue("mail:"+a, period)

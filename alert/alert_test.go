@@ -522,3 +522,37 @@ func TestWebhook(t *testing.T) {
 		t.Fatalf("webhook error %v", err)
 	}
 }
+
+// TestRedisDownAlertsStillGo: with Redis gone, holds are queued in the
+// instance and IT still gets one digest, without waiting on Redis long.
+func TestRedisDownAlertsStillGo(t *testing.T) {
+	srv := redistest.Start(t)
+	tr, err := tracker.Dial(srv.URL, 200*time.Millisecond, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	e := setup(t, tr, "")
+	ctx := context.Background()
+	srv.Stop()
+	start := time.Now()
+	for i := 0; i < 3; i++ {
+		err := e.n.Held(ctx, Item{Sender: "j.smith@trust.example", Categories: []string{"malware"}, QuarantineID: fmt.Sprintf("down%d", i)}, t0)
+		if err == nil {
+			t.Fatal("no error reported with Redis down")
+		}
+	}
+	if n, _ := e.n.Flush(ctx, t0.Add(time.Minute)); n != 2 { // IT and DPO
+		t.Fatalf("%d digests with Redis down, want 2", n)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("took %v", took)
+	}
+	got := e.internal.all()
+	if len(got) != 1 {
+		t.Fatalf("%d mails to IT", len(got))
+	}
+	if _, text := body(t, got[0].data); strings.Count(text, "Message held") != 3 {
+		t.Fatalf("digest:\n%s", text)
+	}
+}

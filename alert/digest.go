@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mailward/mailward/metrics"
+	"github.com/mailward/mailward/tracker"
 )
 
 // Run flushes due digests every interval until ctx ends. `mailward serve`
@@ -42,9 +43,19 @@ func (n *Notifier) Run(ctx context.Context, interval time.Duration) {
 // Flush sends every digest that is due at now and returns how many went
 // out. Each due queue is claimed atomically, so of several instances only
 // one sends it. A digest that cannot be sent is queued again, up to
-// maxAttempts, then dropped with an error in the log.
+// maxAttempts, then dropped with an error in the log. Alerts queued in this
+// instance while the tracker was down go out too.
 func (n *Notifier) Flush(ctx context.Context, now time.Time) (int, error) {
-	queues, err := n.tr.Due(ctx, now)
+	sent, err := n.flush(ctx, n.tr, now)
+	if n.fallback != nil {
+		s2, err2 := n.flush(ctx, n.fallback, now)
+		sent, err = sent+s2, errors.Join(err, err2)
+	}
+	return sent, err
+}
+
+func (n *Notifier) flush(ctx context.Context, tr tracker.Tracker, now time.Time) (int, error) {
+	queues, err := tr.Due(ctx, now)
 	if err != nil {
 		metrics.Error("tracker")
 		return 0, fmt.Errorf("alert flush: %w", err)
@@ -52,7 +63,7 @@ func (n *Notifier) Flush(ctx context.Context, now time.Time) (int, error) {
 	sent := 0
 	var errs []error
 	for _, q := range queues {
-		raw, err := n.tr.Claim(ctx, q, now)
+		raw, err := tr.Claim(ctx, q, now)
 		if err != nil {
 			metrics.Error("tracker")
 			errs = append(errs, err)
@@ -73,7 +84,7 @@ func (n *Notifier) Flush(ctx context.Context, now time.Time) (int, error) {
 			metrics.Error("alert")
 			n.Log.Error("alert digest not sent", "queue", q, "items", len(items), "err", err)
 			errs = append(errs, err)
-			n.retry(ctx, q, items, now)
+			n.retry(ctx, tr, q, items, now)
 			continue
 		}
 		sent++
@@ -81,7 +92,7 @@ func (n *Notifier) Flush(ctx context.Context, now time.Time) (int, error) {
 	return sent, errors.Join(errs...)
 }
 
-func (n *Notifier) retry(ctx context.Context, q string, items []Item, now time.Time) {
+func (n *Notifier) retry(ctx context.Context, tr tracker.Tracker, q string, items []Item, now time.Time) {
 	for _, it := range items {
 		it.Attempts++
 		if it.Attempts >= maxAttempts {
@@ -90,8 +101,12 @@ func (n *Notifier) retry(ctx context.Context, q string, items []Item, now time.T
 		}
 		data, _ := json.Marshal(it)
 		backoff := n.cfg.UrgentPeriod.D() * time.Duration(1<<it.Attempts)
-		if _, err := n.tr.Enqueue(ctx, q, "", data, now.Add(backoff), queueTTL, now); err != nil {
-			n.Log.Error("alert lost: tracker unavailable", "queue", q, "kind", it.Kind, "from", it.Sender, "id", it.QuarantineID, "err", err)
+		if _, err := tr.Enqueue(ctx, q, "", data, now.Add(backoff), queueTTL, now); err != nil {
+			if n.fallback == nil {
+				n.Log.Error("alert lost: tracker unavailable", "queue", q, "kind", it.Kind, "from", it.Sender, "id", it.QuarantineID, "err", err)
+				continue
+			}
+			n.fallback.Enqueue(ctx, q, "", data, now.Add(backoff), queueTTL, now)
 		}
 	}
 }

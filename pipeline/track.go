@@ -380,8 +380,8 @@ func (p *Pipeline) decide(ctx context.Context, env scanner.Envelope, res scanner
 	return p.Rules.DecideFacts(env, res, facts)
 }
 
-// Record is called after the action was carried out (the client has its
-// answer), so that violations can be counted and alerts sent: it records
+// Record is called after the action was carried out, so that violations
+// can be counted and alerts sent: it records
 // the sender as a sender of this body (chain-mail spread), counts a hold
 // against the sender, tells IT and the DPO of holds per alerts.hold_notify,
 // and a rule's notify targets. Tracker trouble is logged, never returned.
@@ -395,6 +395,10 @@ func (p *Pipeline) Record(ctx context.Context, v Verdict, quarantineID string, n
 	if d.Action == rules.Tempfail {
 		return // the sender retries; the retry is recorded
 	}
+	// The client may still be waiting for its answer: with Redis slow or
+	// down, all of this together costs at most two operation timeouts.
+	ctx, cancel := context.WithTimeout(ctx, 2*t.cfg.Timeout.D())
+	defer cancel()
 	if t.fingerprints != nil {
 		for _, fp := range t.fingerprints(v.Message) {
 			if _, err := t.tr.AddSpread(ctx, fp, spreadSender(v.Message), t.cfg.ChainSpreadWindow.D(), now); err != nil {
