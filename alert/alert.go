@@ -80,9 +80,9 @@ type Notifier struct {
 	// fallback queues alerts while tr (Redis) is down, so that IT still
 	// hears of holds, batched by this instance alone.
 	fallback *tracker.Memory
-	dir directory.Source
-	cfg config.Alerts
-	loc *time.Location
+	dir      directory.Source
+	cfg      config.Alerts
+	loc      *time.Location
 
 	from       string
 	it, dpo    []string
