@@ -73,6 +73,7 @@ func newSink(t testing.TB) *sink {
 	srv.Domain = "sink.test"
 	srv.MaxMessageBytes = 32 << 20
 	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
+	srv.EnableSMTPUTF8 = true // like the trust's server; the relay advertises only what its next hops support
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
