@@ -3,6 +3,7 @@ package extract
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -38,11 +39,13 @@ type frame struct {
 func htmlText(s string) htmlResult {
 	var res htmlResult
 	var vis, hid textBuilder
+	vis.b.Grow(len(s) / 4)
 	z := html.NewTokenizer(strings.NewReader(s))
 	stack := []frame{{bg: "#ffffff"}}
 	skip := 0 // inside script, style, title, head-only content
 	var link *htmlLink
 	var linkText textBuilder
+	var attrs attrList
 	for {
 		tt := z.Next()
 		switch tt {
@@ -71,17 +74,15 @@ func htmlText(s string) htmlResult {
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
 			a := atom.Lookup(name)
-			var attrs map[string]string
+			attrs = attrs[:0]
 			for hasAttr {
 				var k, v []byte
 				k, v, hasAttr = z.TagAttr()
-				if attrs == nil {
-					attrs = map[string]string{}
-				}
-				key := string(k)
-				attrs[key] = string(v)
-				if strings.HasPrefix(key, "on") && len(key) > 2 {
+				if len(k) > 2 && k[0] == 'o' && k[1] == 'n' {
 					res.Script = true
+				}
+				if key, ok := wantedAttrs[string(k)]; ok {
+					attrs = append(attrs, [2]string{key, string(v)})
 				}
 			}
 			switch a {
@@ -90,7 +91,7 @@ func htmlText(s string) htmlResult {
 			case atom.Form:
 				res.Form = true
 			case atom.Input:
-				if strings.EqualFold(attrs["type"], "password") {
+				if strings.EqualFold(attrs.get("type"), "password") {
 					res.Form = true
 				}
 			case atom.Br:
@@ -98,7 +99,7 @@ func htmlText(s string) htmlResult {
 				hid.newline()
 			}
 			for _, k := range []string{"href", "src", "action", "data"} {
-				v := strings.TrimSpace(attrs[k])
+				v := strings.TrimSpace(attrs.get(k))
 				if v == "" {
 					continue
 				}
@@ -110,19 +111,19 @@ func htmlText(s string) htmlResult {
 					res.Smuggling = true
 				}
 			}
-			if href := strings.TrimSpace(attrs["href"]); href != "" && (a == atom.A || a == atom.Area) && !strings.HasPrefix(href, "#") {
+			if href := strings.TrimSpace(attrs.get("href")); href != "" && (a == atom.A || a == atom.Area) && !strings.HasPrefix(href, "#") {
 				if link != nil {
 					res.Links = append(res.Links, htmlLink{URL: link.URL, Text: strings.TrimSpace(linkText.String())})
 				}
 				link = &htmlLink{URL: truncateUTF8(href, 2048)}
 				linkText = textBuilder{}
 			}
-			if act := strings.TrimSpace(attrs["action"]); a == atom.Form && act != "" {
+			if act := strings.TrimSpace(attrs.get("action")); a == atom.Form && act != "" {
 				res.Links = append(res.Links, htmlLink{URL: truncateUTF8(act, 2048), Text: "form"})
 			}
 			if tt == html.SelfClosingTagToken || voidElement(a) {
-				if a == atom.Img && attrs["alt"] != "" && skip == 0 && !stack[len(stack)-1].hidden {
-					vis.write([]byte(" " + attrs["alt"] + " "))
+				if alt := attrs.get("alt"); a == atom.Img && alt != "" && skip == 0 && !stack[len(stack)-1].hidden {
+					vis.write([]byte(" " + alt + " "))
 				}
 				continue
 			}
@@ -139,13 +140,13 @@ func htmlText(s string) htmlResult {
 			if hiddenStyle(attrs) {
 				f.hidden = true
 			}
-			if c := attrs["color"]; c != "" {
+			if c := attrs.get("color"); c != "" {
 				f.fg = normColor(c)
 			}
-			if c := attrs["bgcolor"]; c != "" {
+			if c := attrs.get("bgcolor"); c != "" {
 				f.bg = normColor(c)
 			}
-			if st := attrs["style"]; st != "" {
+			if st := attrs.get("style"); st != "" {
 				if c := styleValue(st, "color"); c != "" {
 					f.fg = normColor(c)
 				}
@@ -190,6 +191,32 @@ func htmlText(s string) htmlResult {
 	}
 }
 
+// wantedAttrs are the attributes htmlText reads; others are not copied.
+var wantedAttrs = map[string]string{"href": "href", "src": "src", "action": "action", "data": "data",
+	"style": "style", "color": "color", "bgcolor": "bgcolor", "type": "type", "hidden": "hidden",
+	"size": "size", "alt": "alt", "aria-hidden": "aria-hidden"}
+
+// attrList holds one tag's wanted attributes, reused from tag to tag.
+type attrList [][2]string
+
+func (l attrList) get(k string) string {
+	for _, kv := range l {
+		if kv[0] == k {
+			return kv[1]
+		}
+	}
+	return ""
+}
+
+func (l attrList) has(k string) bool {
+	for _, kv := range l {
+		if kv[0] == k {
+			return true
+		}
+	}
+	return false
+}
+
 // textBuilder collapses white space as a browser does.
 type textBuilder struct {
 	b     strings.Builder
@@ -198,23 +225,44 @@ type textBuilder struct {
 }
 
 func (t *textBuilder) write(p []byte) {
-	for _, r := range string(p) {
+	for i := 0; i < len(p); {
+		c := p[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch c {
+			case ' ', '\t', '\n', '\r', '\f':
+				t.space = true
+				continue
+			}
+			t.sep()
+			t.b.WriteByte(c)
+			continue
+		}
+		r, n := utf8.DecodeRune(p[i:])
+		i += n
 		switch r {
-		case ' ', '\t', '\n', '\r', '\f', '\u00a0':
+		case '\u00a0':
 			t.space = true
 			continue
 		case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad':
 			// Zero-width characters split words to dodge filters.
 			continue
 		}
-		if t.nl && t.b.Len() > 0 {
-			t.b.WriteByte('\n')
-		} else if t.space && t.b.Len() > 0 {
-			t.b.WriteByte(' ')
-		}
-		t.nl, t.space = false, false
+		t.sep()
 		t.b.WriteRune(r)
 	}
+}
+
+// sep writes the pending line break or space before a character.
+func (t *textBuilder) sep() {
+	if t.b.Len() > 0 {
+		if t.nl {
+			t.b.WriteByte('\n')
+		} else if t.space {
+			t.b.WriteByte(' ')
+		}
+	}
+	t.nl, t.space = false, false
 }
 
 func (t *textBuilder) newline()       { t.nl = true }
@@ -257,17 +305,17 @@ func block(a atom.Atom) bool {
 }
 
 // hiddenStyle reports markup that keeps an element's text from the reader.
-func hiddenStyle(attrs map[string]string) bool {
-	if _, ok := attrs["hidden"]; ok {
+func hiddenStyle(attrs attrList) bool {
+	if attrs.has("hidden") {
 		return true
 	}
-	if strings.EqualFold(attrs["aria-hidden"], "true") && attrs["style"] == "" {
+	if strings.EqualFold(attrs.get("aria-hidden"), "true") && attrs.get("style") == "" {
 		return false // screen readers only: still shown
 	}
-	if fs := attrs["size"]; fs == "0" {
+	if fs := attrs.get("size"); fs == "0" {
 		return true
 	}
-	st := attrs["style"]
+	st := attrs.get("style")
 	if st == "" {
 		return false
 	}
@@ -311,12 +359,13 @@ func tinyLength(v string) bool {
 
 // styleValue returns the value of property k in an inline style.
 func styleValue(style, k string) string {
-	for _, decl := range strings.Split(style, ";") {
+	for style != "" {
+		var decl string
+		decl, style, _ = strings.Cut(style, ";")
 		name, val, ok := strings.Cut(decl, ":")
 		if ok && strings.EqualFold(strings.TrimSpace(name), k) {
 			val = strings.TrimSpace(val)
-			val = strings.TrimSpace(strings.TrimSuffix(val, "!important"))
-			return val
+			return strings.TrimSpace(strings.TrimSuffix(val, "!important"))
 		}
 	}
 	return ""
