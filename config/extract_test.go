@@ -27,12 +27,12 @@ func TestExtractAndClamAVKeys(t *testing.T) {
 	}
 
 	for yaml, want := range map[string]string{
-		"extract:\n  max_depth: -1\n":           "line 2: extract.max_depth",
-		"extract:\n  max_ratio: 1\n":            "line 2: extract.max_ratio",
-		"extract:\n  max_bytes: 10\n":           "line 2: extract.max_bytes",
-		"extract:\n  budget: -1s\n":             "line 2: extract.budget",
-		"clamav:\n  max_stream_bytes: 10\n":     "line 2: clamav.max_stream_bytes",
-		"extract:\n  max_depht: 3\n":            "max_depht",
+		"extract:\n  max_depth: -1\n":          "line 2: extract.max_depth",
+		"extract:\n  max_ratio: 1\n":           "line 2: extract.max_ratio",
+		"extract:\n  max_bytes: 10\n":          "line 2: extract.max_bytes",
+		"extract:\n  budget: -1s\n":            "line 2: extract.budget",
+		"clamav:\n  max_stream_bytes: 10\n":    "line 2: clamav.max_stream_bytes",
+		"extract:\n  max_depht: 3\n":           "max_depht",
 		"clamav:\n  address: 127.0.0.1:3310\n": "clamav.address",
 	} {
 		_, err := Parse([]byte(yaml))
