@@ -23,6 +23,7 @@ type scanLine struct {
 	Rule      string            `json:"rule"`
 	Findings  []scanner.Finding `json:"findings"`
 	Explain   string            `json:"explain,omitempty"`
+	Trace     []string          `json:"trace,omitempty"`
 	Error     string            `json:"error,omitempty"`
 }
 
@@ -78,7 +79,7 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 			line.Findings = []scanner.Finding{}
 		}
 		if *explain {
-			line.Explain = v.Decision.Reason
+			line.Explain, line.Trace = v.Decision.Reason, v.Decision.Trace
 		}
 		if err := enc.Encode(line); err != nil {
 			fmt.Fprintf(stderr, "mailward scan: %v\n", err)
