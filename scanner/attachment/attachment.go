@@ -164,6 +164,8 @@ func (s *Scanner) check(a *scanner.Attachment, dir scanner.Direction) []reason {
 		}
 	case kindScript:
 		add(0.8, "%s", content)
+	case kindHTA:
+		add(0.9, "%s", content)
 	case kindDiskImage:
 		add(0.9, "disk image")
 	case kindHTML:
@@ -304,6 +306,7 @@ const (
 	kindScript    = "script"
 	kindDiskImage = "disk image"
 	kindHTML      = "HTML"
+	kindHTA       = "HTML application (HTA)"
 	kindArchive   = "archive"
 	kindOLE       = "OLE document"
 	kindRTF       = "RTF document"
@@ -339,7 +342,10 @@ func ContentKind(d []byte) string {
 	case bytes.HasPrefix(d, []byte(`{\rt`)):
 		return kindRTF
 	}
-	h := bytes.ToLower(bytes.TrimSpace(d[:min(len(d), 512)]))
+	h := bytes.ToLower(bytes.TrimSpace(d[:min(len(d), 4096)]))
+	if bytes.Contains(h, []byte("<hta:application")) {
+		return kindHTA // runs with the user's full rights when opened
+	}
 	if bytes.HasPrefix(h, []byte("<!doctype html")) || bytes.HasPrefix(h, []byte("<html")) ||
 		bytes.HasPrefix(h, []byte("<script")) || bytes.HasPrefix(h, []byte("<head")) || bytes.HasPrefix(h, []byte("<body")) {
 		return kindHTML

@@ -77,6 +77,7 @@ func TestCorpusFindings(t *testing.T) {
 		{"pdf-js.eml", scanner.Inbound, []string{"PDF JavaScript run on opening"}, 0.9},
 		{"pdf-launch.eml", scanner.Inbound, []string{"PDF launch action"}, 0.9},
 		{"zip-encrypted.eml", scanner.Inbound, []string{"password-protected archive from outside", "attachment 1 (zip)"}, 0.8},
+		{"onenote-hta.eml", scanner.Inbound, []string{"HTML application (HTA)", "inside attachment 1 (one)"}, 0.9},
 		{"rar-exe.eml", scanner.Inbound, []string{"Windows executable", "inside attachment 1 (rar)"}, 0.95},
 		{"7z-encrypted.eml", scanner.Inbound, []string{"password-protected archive from outside"}, 0.8},
 		{"zip-nested-exe.eml", scanner.Inbound, []string{"Windows executable", "inside attachment 1 (zip)"}, 0.95},

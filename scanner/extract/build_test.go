@@ -548,3 +548,17 @@ func rarStored(files ...any) []byte {
 	out = append(out, header(5, 0, vint(nil, 0), 0)...)
 	return out
 }
+
+// oneNote is a OneNote section carrying files (FileDataStoreObjects).
+func oneNote(files ...[]byte) []byte {
+	b := append([]byte(nil), magicOneNote...)
+	b = append(b, make([]byte, 64)...)
+	for _, f := range files {
+		b = append(b, oneFileDataHead...)
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(f)))
+		b = append(b, make([]byte, 12)...)
+		b = append(b, f...)
+		b = append(b, make([]byte, 16)...) // footer GUID, not checked
+	}
+	return b
+}

@@ -204,6 +204,10 @@ var corpus = map[string]func() []byte{
 	"tgz-js.eml": func() []byte {
 		return mail("Archive", "Archive.", part{"archive.tgz", "application/gzip", tgzOf("run.js", []byte("WScript.Echo(1)")), false})
 	},
+	"onenote-hta.eml": func() []byte {
+		hta := []byte("<html><head><HTA:APPLICATION ID=\"x\"><script language=\"VBScript\">CreateObject(\"WScript.Shell\").Run \"cmd\"</script></head></html>")
+		return mail("Document", "Double-click to view.", part{"document.one", "application/onenote", oneNote(pngImage(), hta), false})
+	},
 	"rar-exe.eml": func() []byte {
 		return mail("Invoice", "Invoice attached.", part{"invoice.rar", "application/vnd.rar", rarStored("invoice.txt", []byte("Invoice 42"), "invoice.exe", pe()), false})
 	},

@@ -79,6 +79,7 @@ func TestExtractCorpus(t *testing.T) {
 		"rtf-object.eml":     {items: []string{"order.doc[ole-object]", "order.doc/object1.bin"}, texts: []string{"attachment@1:Please see the order."}},
 		"tnef-exe.eml":       {items: []string{"winmail.dat/update.exe"}},
 		"tgz-js.eml":         {items: []string{"archive.tgz/archive.tar/run.js"}},
+		"onenote-hta.eml":    {items: []string{"document.one[archive]", "document.one/embedded1", "document.one/embedded2[html-script]"}},
 		"rar-exe.eml":        {items: []string{"invoice.rar[archive]", "invoice.rar/invoice.txt", "invoice.rar/invoice.exe"}, texts: []string{"attachment@1:Invoice 42"}},
 		"7z-encrypted.eml":   {items: []string{"secret.7z![archive,encrypted-entry]"}},
 	}

@@ -23,6 +23,7 @@ const (
 	fmtPDF      = "pdf"
 	fmtRTF      = "rtf"
 	fmtTNEF     = "tnef"
+	fmtOneNote  = "onenote"
 	fmtMessage  = "message"
 	fmtHTML     = "html"
 	fmtTable    = "table"
@@ -59,6 +60,8 @@ func formatOf(it *Item) string {
 		return fmtOLE
 	case bytes.HasPrefix(d, magicTNEF):
 		return fmtTNEF
+	case bytes.HasPrefix(d, magicOneNote):
+		return fmtOneNote
 	case bytes.HasPrefix(d, magicRTF):
 		return fmtRTF
 	case len(d) > 262 && bytes.Equal(d[257:262], []byte("ustar")):
@@ -121,6 +124,8 @@ func (w *walker) inspect(it *Item) {
 		w.rtfItem(it)
 	case fmtTNEF:
 		w.tnefItem(it)
+	case fmtOneNote:
+		w.oneNoteItem(it)
 	case fmtHTML:
 		w.htmlItem(it)
 	case fmtTable:
