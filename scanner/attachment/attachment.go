@@ -343,7 +343,7 @@ func ContentKind(d []byte) string {
 		return kindRTF
 	}
 	h := bytes.ToLower(bytes.TrimSpace(d[:min(len(d), 4096)]))
-	if bytes.Contains(h, []byte("<hta:application")) {
+	if len(h) > 0 && h[0] == '<' && bytes.Contains(h, []byte("<hta:application")) {
 		return kindHTA // runs with the user's full rights when opened
 	}
 	if bytes.HasPrefix(h, []byte("<!doctype html")) || bytes.HasPrefix(h, []byte("<html")) ||
