@@ -257,6 +257,9 @@ func (s *Server) authWeb(w http.ResponseWriter, r *http.Request) *reqCtx {
 
 type webHandler func(http.ResponseWriter, *http.Request, *reqCtx)
 
+// maxFormBytes bounds what an action may post (a reason and recipients).
+const maxFormBytes = 64 << 10
+
 // web wraps a page handler: login required (else to the login page), and
 // for POST a same-origin request carrying the session's CSRF token.
 func (s *Server) web(h webHandler) http.HandlerFunc {
@@ -271,6 +274,7 @@ func (s *Server) web(h webHandler) http.HandlerFunc {
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 			if !sameOrigin(r) || !equalToken(r.PostFormValue("csrf"), c.csrf) {
 				s.audit(r.Context(), c, "denied", r.PathValue("id"), "csrf check failed on "+r.URL.Path)
 				http.Error(w, "invalid or missing CSRF token: reload the page and try again", http.StatusForbidden)
@@ -358,6 +362,7 @@ func safeNext(n string) string {
 }
 
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	lc, err := r.Cookie(loginCookie)
 	if err != nil || !sameOrigin(r) || !equalToken(r.PostFormValue("csrf"), lc.Value) {
 		http.Error(w, "invalid or missing CSRF token: reload the login page", http.StatusForbidden)

@@ -199,3 +199,12 @@ func (s *Server) Run(ctx context.Context) {
 		}
 	}
 }
+
+// MessageURL is the link to a held message on the review page, for alerts
+// and notices to staff; "" when review.base_url is not set.
+func MessageURL(cfg *config.Config, id string) string {
+	if cfg.Review.BaseURL == "" || !quarantine.ValidID(id) {
+		return ""
+	}
+	return strings.TrimSuffix(cfg.Review.BaseURL, "/") + "/messages/" + id
+}
