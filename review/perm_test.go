@@ -1,6 +1,9 @@
 package review
 
 import (
+	"context"
+
+	"github.com/mailward/mailward/quarantine"
 	"net/http"
 	"net/url"
 	"strings"
@@ -218,5 +221,36 @@ func TestLegalHoldBlocksDeleteAndPurge(t *testing.T) {
 	e.srv.Purge(t.Context())
 	if _, err := e.store.Raw(t.Context(), id); err != nil {
 		t.Errorf("purged under legal hold: %v", err)
+	}
+}
+
+// TestConfirmHook: "confirm violation" calls the alerts hook once, with the
+// updated record and the reviewer; a second confirmation is refused.
+func TestConfirmHook(t *testing.T) {
+	e := newEnv(t, nil)
+	id := e.seed()["offensive"]
+	var calls []string
+	e.hooks.OnConfirm = func(_ context.Context, r *quarantine.Record, who string) {
+		if r.Confirmed == nil || r.Confirmed.Reason != "third this week" {
+			t.Errorf("hook got %+v", r.Confirmed)
+		}
+		calls = append(calls, r.ID+" "+who)
+	}
+	rev := e.login("rev")
+	if got := rev.post("/messages/"+id+"/confirm", url.Values{"reason": {"third this week"}}).StatusCode; got != 303 {
+		t.Fatalf("confirm: %d", got)
+	}
+	if got := rev.apiPost("/api/messages/"+id+"/confirm", `{}`).StatusCode; got != 409 {
+		t.Errorf("second confirm: %d", got)
+	}
+	if len(calls) != 1 || calls[0] != id+" rev" {
+		t.Errorf("hook calls %v", calls)
+	}
+	if MessageURL(e.cfg, id) != "" {
+		t.Error("link without base_url")
+	}
+	e.cfg.Review.BaseURL = "https://mailward.trust.example/"
+	if got := MessageURL(e.cfg, id); got != "https://mailward.trust.example/messages/"+id {
+		t.Errorf("MessageURL %q", got)
 	}
 }
