@@ -233,19 +233,33 @@ func (w *walker) run(raw []byte) error {
 	return w.runMIME(raw)
 }
 
-// runMIME extracts raw through the full MIME walk.
+// runMIME extracts raw through the MIME walk: the fast reader for well-formed
+// messages, enmime's tolerant one for the rest.
 func (w *walker) runMIME(raw []byte) error {
+	if root := fastParts(raw); root != nil {
+		w.walkRoot(root)
+		return nil
+	}
+	return w.runEnmime(raw)
+}
+
+// runEnmime extracts raw with enmime's reader, whatever its shape.
+func (w *walker) runEnmime(raw []byte) error {
 	root, err := parser.ReadParts(bytes.NewReader(raw))
 	if err != nil {
 		return fmt.Errorf("extract: read message: %w", err)
 	}
+	w.walkRoot(root)
+	return nil
+}
+
+func (w *walker) walkRoot(root *enmime.Part) {
 	w.res.Header = textproto.MIMEHeader(root.Header)
 	w.res.Subject = decodeHeader(root.Header.Get("Subject"))
 	if w.res.Subject != "" {
 		w.res.Texts = append(w.res.Texts, Text{Where: "subject", Kind: KindSubject, Content: w.res.Subject})
 	}
 	w.walkMessage(root, nil)
-	return nil
 }
 
 func newWalker(ctx context.Context, lim Limits) *walker {

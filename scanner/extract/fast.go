@@ -28,6 +28,9 @@ func (w *walker) plainFast(raw []byte) bool {
 			start = nl + 1
 		}
 	}
+	if !headerStart(raw[start:end]) {
+		return false
+	}
 	hdr, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw[start:end]))).ReadMIMEHeader()
 	if err != nil && err != io.EOF {
 		return false
@@ -79,6 +82,12 @@ func (w *walker) plainFast(raw []byte) bool {
 // headerEnd finds the blank line ending the header: end is where the header
 // stops (including its last line break), bodyStart where the body begins.
 func headerEnd(raw []byte) (end, bodyStart int) {
+	switch {
+	case bytes.HasPrefix(raw, []byte("\r\n")):
+		return 0, 2 // no header at all
+	case bytes.HasPrefix(raw, []byte("\n")):
+		return 0, 1
+	}
 	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
 		if j := bytes.Index(raw, []byte("\n\n")); j >= 0 && j < i {
 			return j + 1, j + 2
@@ -89,4 +98,21 @@ func headerEnd(raw []byte) (end, bodyStart int) {
 		return j + 1, j + 2
 	}
 	return -1, -1
+}
+
+// headerStart reports whether h begins like a header: empty, or a field
+// name of printable characters followed by a colon on the first line.
+func headerStart(h []byte) bool {
+	if len(h) == 0 {
+		return true
+	}
+	for i, c := range h {
+		switch {
+		case c == ':':
+			return i > 0
+		case c <= ' ' || c >= 0x7f:
+			return false
+		}
+	}
+	return false
 }

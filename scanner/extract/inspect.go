@@ -161,11 +161,15 @@ func (w *walker) message(it *Item) {
 	if !w.deeper(it) {
 		return
 	}
-	root, err := parser.ReadParts(bytes.NewReader(it.Data))
-	if err != nil {
-		it.addTrait(TraitUnreadable)
-		w.problem("unreadable forwarded message")
-		return
+	root := fastParts(it.Data)
+	if root == nil {
+		var err error
+		root, err = parser.ReadParts(bytes.NewReader(it.Data))
+		if err != nil {
+			it.addTrait(TraitUnreadable)
+			w.problem("unreadable forwarded message")
+			return
+		}
 	}
 	if s := decodeHeader(root.Header.Get("Subject")); s != "" {
 		w.addText(it, KindAttachment, s)

@@ -49,6 +49,11 @@ func (w *walker) walkPart(p *enmime.Part, parent *Item, altPlain bool) {
 		}
 		return
 	}
+	if strings.Contains(p.FileName, "=?") {
+		// RFC 2047 words inside a file name parameter: not standard, but
+		// what mail clients show.
+		p.FileName = decodeHeader(p.FileName)
+	}
 	data := w.decodeTransfer(p)
 	p.Content = nil // the decoded copy replaces the raw one: memory stays bounded
 	isAttachment := strings.EqualFold(p.Disposition, "attachment")
@@ -253,5 +258,5 @@ func decodeHeader(s string) string {
 			s = d
 		}
 	}
-	return decodeText([]byte(s), "", false)
+	return strings.TrimSpace(decodeText([]byte(s), "", false))
 }
