@@ -79,23 +79,23 @@ func (w *walker) plainFast(raw []byte) bool {
 	return true
 }
 
-// headerEnd finds the blank line ending the header: end is where the header
-// stops (including its last line break), bodyStart where the body begins.
+// headerEnd finds the blank line ending the header (a line that is empty
+// or holds only a CR, whatever the other lines end with): end is where the
+// header stops, its last line break included, bodyStart where the body
+// begins; -1 when there is no blank line.
 func headerEnd(raw []byte) (end, bodyStart int) {
-	switch {
-	case bytes.HasPrefix(raw, []byte("\r\n")):
-		return 0, 2 // no header at all
-	case bytes.HasPrefix(raw, []byte("\n")):
-		return 0, 1
-	}
-	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
-		if j := bytes.Index(raw, []byte("\n\n")); j >= 0 && j < i {
-			return j + 1, j + 2
+	for s := 0; s < len(raw); {
+		switch {
+		case raw[s] == '\n':
+			return s, s + 1
+		case raw[s] == '\r' && s+1 < len(raw) && raw[s+1] == '\n':
+			return s, s + 2
 		}
-		return i + 2, i + 4
-	}
-	if j := bytes.Index(raw, []byte("\n\n")); j >= 0 {
-		return j + 1, j + 2
+		nl := bytes.IndexByte(raw[s:], '\n')
+		if nl < 0 {
+			break
+		}
+		s += nl + 1
 	}
 	return -1, -1
 }
