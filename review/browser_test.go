@@ -76,7 +76,7 @@ func TestBrowser(t *testing.T) {
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel = context.WithTimeout(ctx, 150*time.Second)
 	defer cancel()
 
 	// Start the browser before subscribing, so that only one goroutine
@@ -94,18 +94,34 @@ func TestBrowser(t *testing.T) {
 			chromedp.Call(ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: false})
 		}
 	}()
+	// shot saves a screenshot of the viewport. Headless Chromium on a
+	// loaded machine sometimes never answers a capture (it waits for a
+	// frame that nothing triggers), so each try has its own deadline and
+	// the next one first nudges the page to paint.
 	shot := func(name string) chromedp.Action[chromedp.Void] {
 		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			// The viewport only: captureBeyondViewport (FullScreenshot)
-			// sometimes hangs headless Chromium on a loaded machine and
-			// leaves cross-origin frames blank.
-			buf, err := chromedp.CaptureScreenshot()(ctx, tg)
-			if err != nil {
-				return chromedp.Void{}, err
+			var err error
+			for try := range 4 {
+				if try > 0 {
+					chromedp.Evaluate[bool](`(window.scrollBy(0, 1), window.scrollBy(0, -1), true)`)(ctx, tg)
+				}
+				tctx, cancel := context.WithTimeout(ctx, 8*time.Second)
+				var buf []byte
+				// The viewport only: captureBeyondViewport (FullScreenshot)
+				// hangs more often and leaves cross-origin frames blank.
+				buf, err = chromedp.CaptureScreenshot()(tctx, tg)
+				cancel()
+				if err == nil {
+					p := filepath.Join(shots, name+".png")
+					t.Logf("screenshot %s", p)
+					return chromedp.Void{}, os.WriteFile(p, buf, 0o644)
+				}
+				if ctx.Err() != nil {
+					break
+				}
+				t.Logf("screenshot %s, try %d: %v", name, try+1, err)
 			}
-			p := filepath.Join(shots, name+".png")
-			t.Logf("screenshot %s", p)
-			return chromedp.Void{}, os.WriteFile(p, buf, 0o644)
+			return chromedp.Void{}, fmt.Errorf("screenshot %s: %w", name, err)
 		}
 	}
 
