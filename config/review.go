@@ -22,7 +22,7 @@ import (
 //	  login_window: 15m                          # ... within this window, then 429
 //	  users:
 //	    - name: alice
-//	      password_hash: $2a$12$...              # mailward hash-password, or htpasswd -nbBC 12
+//	      password_hash: $2y$12$...              # htpasswd -nbBC 12 alice PASSWORD (the part after "alice:")
 //	      role: admin                            # admin, reviewer, dpo or viewer
 //	      schools: [a.trust.example]             # optional: only mail of these domains
 //	      read: [pupil_data]                     # optional: categories this person may read beyond the role
