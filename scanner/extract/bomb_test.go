@@ -117,7 +117,18 @@ func TestBombs(t *testing.T) {
 				fmt.Fprintf(&b, "--b%d--\r\n", i)
 			}
 			return []byte(b.String())
-		}, Limits{}, "more than 1000 MIME parts", 200 << 20},
+		}, Limits{}, "MIME nesting deeper than 50", 200 << 20},
+		{"1,000 nested multiparts, broken", func() []byte {
+			// No closing delimiters: the fast reader refuses it, and enmime
+			// (depth times size) must not be given it either.
+			var b strings.Builder
+			b.WriteString("From: a@example.org\r\nSubject: nest\r\nMIME-Version: 1.0\r\n")
+			for i := 0; i < 1000; i++ {
+				fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i)
+			}
+			b.WriteString("Content-Type: text/plain\r\n\r\n" + strings.Repeat("innermost\r\n", 100000))
+			return []byte(b.String())
+		}, Limits{}, "malformed MIME structure with more than 100 boundaries", 50 << 20},
 		{"1,000 sibling parts", func() []byte {
 			var ps []part
 			for i := 0; i < 1000; i++ {

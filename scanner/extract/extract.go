@@ -236,8 +236,16 @@ func (w *walker) run(raw []byte) error {
 // runMIME extracts raw through the MIME walk: the fast reader for well-formed
 // messages, enmime's tolerant one for the rest.
 func (w *walker) runMIME(raw []byte) error {
-	if root := fastParts(raw); root != nil {
+	root, limit := fastParts(raw, w.lim.MaxParts)
+	switch {
+	case root != nil:
 		w.walkRoot(root)
+		return nil
+	case limit != "":
+		w.limit(limit)
+		return nil
+	case countBoundaries(raw, maxEnmimeBoundaries) > maxEnmimeBoundaries:
+		w.limit(fmt.Sprintf("malformed MIME structure with more than %d boundaries", maxEnmimeBoundaries))
 		return nil
 	}
 	return w.runEnmime(raw)

@@ -145,7 +145,7 @@ func FuzzFastMIME(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		root := fastParts(raw)
+		root := fastRoot(raw)
 		if root == nil || midLineDelimiter(raw, root) {
 			return // mid-line delimiters: enmime splits there, RFC 2046 and mail clients do not
 		}

@@ -161,7 +161,15 @@ func (w *walker) message(it *Item) {
 	if !w.deeper(it) {
 		return
 	}
-	root := fastParts(it.Data)
+	root, limit := fastParts(it.Data, w.lim.MaxParts)
+	switch {
+	case limit != "":
+		w.limit(fmt.Sprintf("%s in attachment %d", limit, it.Index))
+		return
+	case root == nil && countBoundaries(it.Data, maxEnmimeBoundaries) > maxEnmimeBoundaries:
+		w.limit(fmt.Sprintf("malformed MIME structure with more than %d boundaries in attachment %d", maxEnmimeBoundaries, it.Index))
+		return
+	}
 	if root == nil {
 		var err error
 		root, err = parser.ReadParts(bytes.NewReader(it.Data))

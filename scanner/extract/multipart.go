@@ -3,6 +3,7 @@ package extract
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"mime"
 	"net/textproto"
@@ -11,12 +12,22 @@ import (
 	"github.com/jhillyerd/enmime/v2"
 )
 
-// Bounds of the fast MIME reader; past them the full enmime reader (and the
-// walk's own limits) take over.
+// Bounds of MIME structure. enmime's reader costs the nesting depth times
+// the message size, byte by byte, so a message past these bounds is not
+// handed to it: it is unscannable (hostile, never ordinary mail).
 const (
-	fastMaxDepth = 20
-	fastMaxParts = 500
+	// maxMIMEDepth is the deepest multipart nesting read.
+	maxMIMEDepth = 50
+	// maxEnmimeBoundaries is the most boundaries a message the fast reader
+	// refuses may declare and still be read by enmime.
+	maxEnmimeBoundaries = 100
 )
+
+// fastState carries the part count of one fast read and the limit it hit.
+type fastState struct {
+	n, maxParts int
+	limit       string
+}
 
 // fastParts reads a well-formed MIME message into enmime parts without
 // copying: part contents are slices of raw. It accepts only what it can read
@@ -25,18 +36,27 @@ const (
 // and hostile structure always takes enmime's tolerant reader. Ordinary
 // multipart mail (plain and HTML alternatives, attachments) is read several
 // times faster this way, and its parts do not occupy memory twice.
-func fastParts(raw []byte) *enmime.Part {
-	n := 0
-	p, ok := fastPart(raw, nil, 0, &n, true)
+//
+// limit is set instead when the structure is past a bound (more than
+// maxParts parts, deeper than maxMIMEDepth): the message is then not to be
+// read by any reader.
+func fastParts(raw []byte, maxParts int) (root *enmime.Part, limit string) {
+	st := &fastState{maxParts: maxParts}
+	p, ok := fastPart(raw, nil, 0, st, true)
 	if !ok {
-		return nil
+		return nil, st.limit
 	}
-	return p
+	return p, ""
 }
 
-func fastPart(raw []byte, parent *enmime.Part, depth int, n *int, top bool) (*enmime.Part, bool) {
-	*n++
-	if depth > fastMaxDepth || *n > fastMaxParts {
+func fastPart(raw []byte, parent *enmime.Part, depth int, st *fastState, top bool) (*enmime.Part, bool) {
+	st.n++
+	switch {
+	case depth > maxMIMEDepth:
+		st.limit = fmt.Sprintf("MIME nesting deeper than %d", maxMIMEDepth)
+		return nil, false
+	case st.n > st.maxParts:
+		st.limit = fmt.Sprintf("more than %d MIME parts", st.maxParts)
 		return nil, false
 	}
 	end, bodyStart := headerEnd(raw)
@@ -101,7 +121,7 @@ func fastPart(raw []byte, parent *enmime.Part, depth int, n *int, top bool) (*en
 	}
 	var last *enmime.Part
 	for _, b := range parts {
-		c, ok := fastPart(b, p, depth+1, n, false)
+		c, ok := fastPart(b, p, depth+1, st, false)
 		if !ok {
 			return nil, false
 		}
@@ -151,7 +171,9 @@ func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 		case k == len(rest) && closing:
 		default:
 			if !closing {
-				return nil, false // text after a delimiter: enmime decides
+				// "--b10" is no delimiter of boundary "b1": content.
+				i = after
+				continue
 			}
 		}
 		if pos >= 0 {
@@ -174,4 +196,21 @@ func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 		i = lineEnd
 	}
 	return nil, false
+}
+
+// countBoundaries counts "boundary=" parameters, any case, up to max+1.
+func countBoundaries(raw []byte, max int) int {
+	n := 0
+	for i := 0; n <= max; {
+		j := bytes.Index(raw[i:], []byte("oundary"))
+		if j < 0 {
+			break
+		}
+		at := i + j
+		i = at + len("oundary")
+		if at > 0 && (raw[at-1] == 'b' || raw[at-1] == 'B') && i < len(raw) && raw[i] == '=' {
+			n++
+		}
+	}
+	return n
 }
