@@ -29,6 +29,9 @@ type Verdict struct {
 	Message  *scanner.Message
 	Result   scanner.Result
 	Decision rules.Decision
+	// Fingerprints are the body's chain-spread keys, computed once here and
+	// counted by Record (nil without a tracker or for a short body).
+	Fingerprints []string
 }
 
 // New assembles the scanners and rules a config asks for.
@@ -67,8 +70,12 @@ func (p *Pipeline) Scan(ctx context.Context, raw []byte, env scanner.Envelope) V
 		m.Limits = append(m.Limits, "message could not be parsed")
 	}
 	res := p.Runner.Run(ctx, m)
-	res = p.spread(ctx, m, res) // chain-mail spread across senders (read-only)
-	return Verdict{Message: m, Result: res, Decision: p.decide(ctx, env, res)}
+	var fps []string
+	if p.track != nil && p.track.fingerprints != nil {
+		fps = p.track.fingerprints(m)
+	}
+	res = p.spread(ctx, m, fps, res) // chain-mail spread across senders (read-only)
+	return Verdict{Message: m, Result: res, Decision: p.decide(ctx, env, res), Fingerprints: fps}
 }
 
 // Categories returns the distinct categories of findings, sorted.

@@ -312,14 +312,14 @@ func spreadSender(m *scanner.Message) string {
 // rules: when tracker.chain_spread_senders distinct senders sent this body
 // within tracker.chain_spread_window, the message is chain_mail whatever its
 // wording. It only reads; Record counts the sender.
-func (p *Pipeline) spread(ctx context.Context, m *scanner.Message, res scanner.Result) scanner.Result {
+func (p *Pipeline) spread(ctx context.Context, m *scanner.Message, fps []string, res scanner.Result) scanner.Result {
 	t := p.track
-	if t == nil || t.fingerprints == nil || m == nil {
+	if t == nil || len(fps) == 0 || m == nil {
 		return res
 	}
 	window := t.cfg.ChainSpreadWindow.D()
 	n := 0
-	for _, fp := range t.fingerprints(m) {
+	for _, fp := range fps {
 		c, err := t.tr.Spread(ctx, fp, spreadSender(m), window, t.now())
 		if err != nil {
 			t.trackerError("spread", err)
@@ -399,12 +399,10 @@ func (p *Pipeline) Record(ctx context.Context, v Verdict, quarantineID string, n
 	// down, all of this together costs at most two operation timeouts.
 	ctx, cancel := context.WithTimeout(ctx, 2*t.cfg.Timeout.D())
 	defer cancel()
-	if t.fingerprints != nil {
-		for _, fp := range t.fingerprints(v.Message) {
-			if _, err := t.tr.AddSpread(ctx, fp, spreadSender(v.Message), t.cfg.ChainSpreadWindow.D(), now); err != nil {
-				t.trackerError("addspread", err)
-				break
-			}
+	for _, fp := range v.Fingerprints {
+		if _, err := t.tr.AddSpread(ctx, fp, spreadSender(v.Message), t.cfg.ChainSpreadWindow.D(), now); err != nil {
+			t.trackerError("addspread", err)
+			break
 		}
 	}
 	held := d.Action == rules.Quarantine && quarantineID != ""

@@ -5,9 +5,11 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -91,8 +93,9 @@ func waitListening(t *testing.T, addr string) {
 	t.Fatalf("nothing listening on %s", addr)
 }
 
-// startServe runs `mailward serve` in dir with args and waits until it listens.
-func startServe(t *testing.T, dir string, args ...string) {
+// startServe runs `mailward serve` in dir with args and waits until it
+// listens; it returns what serve printed on stdout until then.
+func startServe(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, binary, append([]string{"serve"}, args...)...)
@@ -111,23 +114,27 @@ func startServe(t *testing.T, dir string, args ...string) {
 		}
 	})
 	sc := bufio.NewScanner(stdout)
-	ready := make(chan bool, 1)
+	ready := make(chan string, 1)
 	go func() {
+		var printed strings.Builder
 		for sc.Scan() {
+			printed.WriteString(sc.Text() + "\n")
 			if strings.Contains(sc.Text(), "listening on") {
-				ready <- true
+				ready <- printed.String()
 			}
 		}
 		close(ready)
 	}()
 	select {
-	case ok := <-ready:
+	case printed, ok := <-ready:
 		if !ok {
 			t.Fatalf("mailward exited: %s", stderr.String())
 		}
+		return printed
 	case <-time.After(20 * time.Second):
 		t.Fatal("mailward did not start")
 	}
+	return ""
 }
 
 func swaks(t *testing.T, args ...string) (string, error) {
@@ -198,7 +205,7 @@ func TestLocalDefault(t *testing.T) {
 		t.Skip("127.0.0.1:2525 is in use")
 	}
 	work := t.TempDir()
-	startServe(t, work)
+	printed := startServe(t, work)
 	out, err := swaks(t, "--server", "127.0.0.1:2525", "--from", "a@localhost", "--to", "b@localhost", "--body", "local default works")
 	if err != nil {
 		t.Fatalf("swaks: %v\n%s", err, out)
@@ -210,5 +217,34 @@ func TestLocalDefault(t *testing.T) {
 	b, _ := os.ReadFile(files[0])
 	if !strings.Contains(string(b), "local default works") || !strings.Contains(string(b), "X-Mailward-Action: deliver") {
 		t.Fatalf("delivered message:\n%s", b)
+	}
+
+	// The review page works out of the box with the one-run admin login, and
+	// never without a login.
+	m := regexp.MustCompile(`log in as admin / (\S+)`).FindStringSubmatch(printed)
+	if m == nil {
+		t.Fatalf("no admin login printed:\n%s", printed)
+	}
+	get := func(user, pw string) int {
+		req, _ := http.NewRequest("GET", "http://127.0.0.1:8025/api/messages", nil)
+		if user != "" {
+			req.SetBasicAuth(user, pw)
+		}
+		req.Header.Set("Accept", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get("admin", m[1]); code != 200 {
+		t.Errorf("admin login: %d", code)
+	}
+	if code := get("", ""); code == 200 {
+		t.Errorf("review API served without a login")
+	}
+	if code := get("admin", "wrong"); code == 200 {
+		t.Errorf("review API served with a wrong password")
 	}
 }

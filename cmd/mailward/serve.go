@@ -58,8 +58,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	extra, err := services(ctx, cfg, store, p, log, stdout)
+	if err != nil {
+		log.Error("services", "err", err)
+		return 1
+	}
 	var https []*http.Server
-	for _, h := range extraHTTP(ctx, cfg, store, p, log) {
+	for _, h := range extra {
 		hs := &http.Server{Addr: h.addr, Handler: h.handler, ReadHeaderTimeout: 10 * time.Second}
 		https = append(https, hs)
 		go func(name string) {
