@@ -250,6 +250,7 @@ func TestHTMLText(t *testing.T) {
 		{"password form", `<form><input type="password"></form>`, "", "", false, true, false},
 		{"data url blob", `<a href="data:application/octet-stream;base64,` + strings.Repeat("QUFB", 3000) + `">get</a>`, "get", "", false, false, true},
 		{"data url image is fine", `<img src="data:image/png;base64,` + strings.Repeat("QUFB", 3000) + `">`, "", "", false, false, false},
+		{"class hidden by a style sheet", `<style>p{margin:0} .a, span.hid { display : none } #x{font-size:0}</style><p class="b a">one</p><span class="hid">two</span><div id="x">three</div><p class="b">four</p>`, "four", "one two three", false, false, false},
 		{"nested hidden", `<div style="display:none"><p>a<b>b</b></p></div><p>c</p>`, "c", "ab", false, false, false},
 	}
 	for _, tc := range tests {

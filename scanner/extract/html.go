@@ -46,6 +46,7 @@ func htmlText(s string) htmlResult {
 	var link *htmlLink
 	var linkText textBuilder
 	var attrs attrList
+	hiddenSel := map[string]bool{} // ".class" and "#id" selectors a <style> hides
 	for {
 		tt := z.Next()
 		switch tt {
@@ -56,8 +57,11 @@ func htmlText(s string) htmlResult {
 			return res
 		case html.TextToken:
 			if skip > 0 {
-				if stack[len(stack)-1].tag == atom.Script && !res.Smuggling && hasBase64Run(z.Text(), smuggleBlob) {
+				switch top := stack[len(stack)-1].tag; {
+				case top == atom.Script && !res.Smuggling && hasBase64Run(z.Text(), smuggleBlob):
 					res.Smuggling = true
+				case top == atom.Style:
+					hiddenRules(z.Text(), hiddenSel)
 				}
 				continue
 			}
@@ -137,7 +141,7 @@ func htmlText(s string) htmlResult {
 			}
 			f := stack[len(stack)-1]
 			f.tag, f.name = a, string(name)
-			if hiddenStyle(attrs) {
+			if hiddenStyle(attrs) || len(hiddenSel) > 0 && hiddenBySelector(attrs, hiddenSel) {
 				f.hidden = true
 			}
 			if c := attrs.get("color"); c != "" {
@@ -194,7 +198,7 @@ func htmlText(s string) htmlResult {
 // wantedAttrs are the attributes htmlText reads; others are not copied.
 var wantedAttrs = map[string]string{"href": "href", "src": "src", "action": "action", "data": "data",
 	"style": "style", "color": "color", "bgcolor": "bgcolor", "type": "type", "hidden": "hidden",
-	"size": "size", "alt": "alt", "aria-hidden": "aria-hidden"}
+	"size": "size", "alt": "alt", "aria-hidden": "aria-hidden", "class": "class", "id": "id"}
 
 // attrList holds one tag's wanted attributes, reused from tag to tag.
 type attrList [][2]string
@@ -315,7 +319,11 @@ func hiddenStyle(attrs attrList) bool {
 	if fs := attrs.get("size"); fs == "0" {
 		return true
 	}
-	st := attrs.get("style")
+	return hiddenCSS(attrs.get("style"))
+}
+
+// hiddenCSS reports declarations that keep an element's text from view.
+func hiddenCSS(st string) bool {
 	if st == "" {
 		return false
 	}
@@ -344,6 +352,54 @@ func hiddenStyle(attrs attrList) bool {
 		}
 	}
 	return false
+}
+
+// hiddenRules records the simple selectors (".class", "tag.class", "#id")
+// of the rules in a style sheet that hide their elements: phishing mail
+// hides its filler text through a class rather than an inline style.
+func hiddenRules(css []byte, sel map[string]bool) {
+	s := string(css)
+	for len(sel) < 1000 {
+		open := strings.IndexByte(s, '{')
+		if open < 0 {
+			return
+		}
+		close := strings.IndexByte(s[open:], '}')
+		if close < 0 {
+			return
+		}
+		selectors, decls := s[:open], s[open+1:open+close]
+		s = s[open+close+1:]
+		if i := strings.LastIndexByte(selectors, '}'); i >= 0 {
+			selectors = selectors[i+1:]
+		}
+		if !hiddenCSS(decls) {
+			continue
+		}
+		for _, one := range strings.Split(selectors, ",") {
+			one = strings.TrimSpace(one)
+			if i := strings.LastIndexAny(one, " >+~"); i >= 0 {
+				one = one[i+1:]
+			}
+			if i := strings.IndexAny(one, ".#"); i >= 0 {
+				one = one[i:]
+				if !strings.ContainsAny(one[1:], ".#:[") && len(one) > 1 {
+					sel[one] = true
+				}
+			}
+		}
+	}
+}
+
+// hiddenBySelector reports an element whose class or id a style sheet hides.
+func hiddenBySelector(attrs attrList, sel map[string]bool) bool {
+	for _, c := range strings.Fields(attrs.get("class")) {
+		if sel["."+c] {
+			return true
+		}
+	}
+	id := strings.TrimSpace(attrs.get("id"))
+	return id != "" && sel["#"+id]
 }
 
 // tinyLength is a CSS length of at most one pixel.
