@@ -152,3 +152,19 @@ func TestScanBudgetUnderLoad(t *testing.T) {
 		t.Fatal("no message was deferred under load")
 	}
 }
+
+// TestMaxConnections: connections beyond limits.max_connections get 421 at
+// once, and a slot frees when a client leaves.
+func TestMaxConnections(t *testing.T) {
+	r := startRelayCfg(t, "", func(c *config.Config) { c.Limits.MaxConnections = 2 })
+	a := dial(t, r.addr, "127.0.0.2")
+	dial(t, r.addr, "127.0.0.2")
+	c := dialRaw(t, r.addr, "127.0.0.2")
+	c.expect("421 4.7.0")
+	a.cmd("QUIT", "221")
+	waitFor(t, "a free slot", func() bool {
+		d := dialRaw(t, r.addr, "127.0.0.2")
+		defer d.c.Close()
+		return strings.HasPrefix(d.reply(), "220")
+	})
+}
