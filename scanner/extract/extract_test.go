@@ -61,7 +61,7 @@ func TestExtractCorpus(t *testing.T) {
 		"clean-tgz.eml":      {texts: []string{"attachment@1:all fine"}, items: []string{"logs.tar.gz/logs.tar/logs/app.log"}},
 		"clean-7z.eml":       {texts: []string{"attachment@1:Lorem ipsum"}, items: []string{"texts.7z[archive]", "texts.7z/01", "texts.7z/10"}},
 		"clean-msg.eml":      {texts: []string{"attachment@1:Richard Lehane"}, items: []string{"saved.msg/test.doc", "saved.msg/image001.gif"}},
-		"clean-xls.eml":      {texts: []string{"attachment@1:Avocado"}},
+		"clean-xls.eml":      {texts: []string{"attachment@1:Avocado"}, tables: []string{"1:Test sheet 1:Test1", "1:Test sheet 2:Test2"}},
 		"clean-doc.eml":      {texts: []string{"attachment@1:British imperialism"}},
 		"encrypted-xlsx.eml": {items: []string{"class.xlsx!"}, absent: []string{"Lovelace"}},
 		"hidden-text.eml": {texts: []string{"html@body:Visible offer text", "hidden@body:white on white words", "hidden@body:zero size words", "hidden@body:display none words"},
@@ -416,5 +416,22 @@ func BenchmarkExtractAlt50K(b *testing.B) {
 		if _, err := Extract(context.Background(), raw, Limits{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestReadSST: shared strings split across CONTINUE records, where the
+// remainder of a string restarts with its own width flag.
+func TestReadSST(t *testing.T) {
+	head := []byte{3, 0, 0, 0, 3, 0, 0, 0}
+	ada := []byte{3, 0, 0, 'A', 'd', 'a'}
+	love := []byte{8, 0, 0, 'L', 'o', 'v', 'e'}
+	lace := []byte{1, 'l', 0, 'a', 0, 0x07, 0x01, 'e', 0}  // wide remainder with "ć"
+	rich := []byte{2, 0, 0x08, 1, 0, 'N', 'o', 0, 0, 0, 0} // one formatting run after the text
+	chunk1 := append(append(append([]byte{}, head...), ada...), love...)
+	chunk2 := append(append([]byte{}, lace...), rich...)
+	got := readSST([][]byte{chunk1, chunk2})
+	want := []string{"Ada", "Lovelaće", "No"}
+	if !slices.Equal(got, want) {
+		t.Errorf("readSST = %q, want %q", got, want)
 	}
 }

@@ -75,7 +75,25 @@ func (w *walker) oleItem(it *Item) {
 				it.Encrypted = true
 				continue
 			}
-			text.WriteString(printableRuns(data))
+			names, sheets := xlsTables(data)
+			cells := 0
+			for i, rows := range sheets {
+				name := fmt.Sprintf("Sheet%d", i+1)
+				if i < len(names) && names[i] != "" {
+					name = names[i]
+				}
+				for _, r := range rows {
+					cells += len(r)
+					if text.Len() < w.lim.MaxTextBytes {
+						text.WriteString(strings.Join(r, "\t"))
+						text.WriteByte('\n')
+					}
+				}
+				w.addTable(it, name, rows)
+			}
+			if cells == 0 {
+				text.WriteString(printableRuns(data))
+			}
 		case name == "PowerPoint Document":
 			data, ok := w.read(f, it, b)
 			if !ok {
