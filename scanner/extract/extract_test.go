@@ -435,3 +435,21 @@ func TestReadSST(t *testing.T) {
 		t.Errorf("readSST = %q, want %q", got, want)
 	}
 }
+
+func TestXLSDates(t *testing.T) {
+	for _, tc := range []struct {
+		serial float64
+		d1904  bool
+		want   string
+	}{{42348, false, "2015-12-10"}, {1, false, "1900-01-01"}, {61, false, "1900-03-01"}, {0, true, ""}, {40886, true, "2015-12-10"}} {
+		got, _ := serialDate(tc.serial, tc.d1904)
+		if got != tc.want {
+			t.Errorf("serialDate(%v, %v) = %q, want %q", tc.serial, tc.d1904, got, tc.want)
+		}
+	}
+	for f, want := range map[string]bool{"dd/mm/yyyy": true, "0.00": false, `"Day" 0`: false, "[Red]0.0": false, "yyyy-mm-dd;@": true} {
+		if dateFormat(f) != want {
+			t.Errorf("dateFormat(%q) = %v", f, !want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"time"
 	"unicode/utf16"
 )
 
@@ -21,6 +22,9 @@ const (
 	biffRK         = 0x027E
 	biffMulRK      = 0x00BD
 	biffFilePass   = 0x002F
+	biffXF         = 0x00E0
+	biffFormat     = 0x041E
+	biffDate1904   = 0x0022
 )
 
 // maxXLSCells bounds the cells read from one workbook.
@@ -52,6 +56,18 @@ func xlsTables(b []byte) (names []string, sheets [][][]string) {
 	}
 	var sst []string
 	var cur []xlsCell
+	var xfFormat []int           // number format of each XF (cell style)
+	customDate := map[int]bool{} // custom FORMAT ids that show dates
+	date1904 := false
+	value := func(d []byte, f float64) string {
+		ixfe := int(binary.LittleEndian.Uint16(d[4:]))
+		if ixfe < len(xfFormat) && (builtinDate(xfFormat[ixfe]) || customDate[xfFormat[ixfe]]) {
+			if s, ok := serialDate(f, date1904); ok {
+				return s
+			}
+		}
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
 	inSheet := false
 	cells := 0
 	flush := func() {
@@ -66,6 +82,19 @@ func xlsTables(b []byte) (names []string, sheets [][][]string) {
 		switch r.typ {
 		case biffFilePass:
 			return nil, nil
+		case biffXF:
+			if !inSheet && len(d) >= 4 {
+				xfFormat = append(xfFormat, int(binary.LittleEndian.Uint16(d[2:])))
+			}
+		case biffFormat:
+			if len(d) >= 5 {
+				f, _ := xlsString(d[2:])
+				if dateFormat(f) {
+					customDate[int(binary.LittleEndian.Uint16(d))] = true
+				}
+			}
+		case biffDate1904:
+			date1904 = len(d) >= 2 && binary.LittleEndian.Uint16(d) == 1
 		case biffBoundSheet:
 			if len(d) >= 8 {
 				s, _ := xlsShortString(d[6:])
@@ -98,18 +127,19 @@ func xlsTables(b []byte) (names []string, sheets [][][]string) {
 		case biffNumber:
 			if inSheet && len(d) >= 14 {
 				f := math.Float64frombits(binary.LittleEndian.Uint64(d[6:]))
-				cur = append(cur, xlsCell{int(binary.LittleEndian.Uint16(d)), int(binary.LittleEndian.Uint16(d[2:])), strconv.FormatFloat(f, 'f', -1, 64)})
+				cur = append(cur, xlsCell{int(binary.LittleEndian.Uint16(d)), int(binary.LittleEndian.Uint16(d[2:])), value(d, f)})
 			}
 		case biffRK:
 			if inSheet && len(d) >= 10 {
-				cur = append(cur, xlsCell{int(binary.LittleEndian.Uint16(d)), int(binary.LittleEndian.Uint16(d[2:])), rkString(binary.LittleEndian.Uint32(d[6:]))})
+				cur = append(cur, xlsCell{int(binary.LittleEndian.Uint16(d)), int(binary.LittleEndian.Uint16(d[2:])), value(d, rkValue(binary.LittleEndian.Uint32(d[6:])))})
 			}
 		case biffMulRK:
 			if inSheet && len(d) >= 6 {
 				row := int(binary.LittleEndian.Uint16(d))
 				col := int(binary.LittleEndian.Uint16(d[2:]))
 				for p := 4; p+6 <= len(d)-2; p += 6 {
-					cur = append(cur, xlsCell{row, col, rkString(binary.LittleEndian.Uint32(d[p+2:]))})
+					// Each entry is an XF index then an RK value, as in an RK record from offset 4.
+					cur = append(cur, xlsCell{row, col, value(d[p-4:], rkValue(binary.LittleEndian.Uint32(d[p+2:])))})
 					col++
 				}
 			}
@@ -153,8 +183,8 @@ func cellRows(cells []xlsCell) [][]string {
 	return rows
 }
 
-// rkString decodes an RK number (MS-XLS 2.5.217).
-func rkString(rk uint32) string {
+// rkValue decodes an RK number (MS-XLS 2.5.217).
+func rkValue(rk uint32) float64 {
 	var f float64
 	if rk&2 != 0 {
 		f = float64(int32(rk) >> 2)
@@ -164,7 +194,47 @@ func rkString(rk uint32) string {
 	if rk&1 != 0 {
 		f /= 100
 	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
+	return f
+}
+
+// builtinDate reports Excel's built-in date and time number formats.
+func builtinDate(id int) bool { return id >= 14 && id <= 22 || id >= 45 && id <= 47 }
+
+// dateFormat reports a custom number format that shows a date: it has a
+// day, month or year code outside quoted text and brackets.
+func dateFormat(f string) bool {
+	quoted, bracket := false, false
+	for _, r := range f {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case quoted:
+		case r == '[':
+			bracket = true
+		case r == ']':
+			bracket = false
+		case bracket:
+		case r == 'd' || r == 'D' || r == 'y' || r == 'Y' || r == 'm' || r == 'M':
+			return true
+		}
+	}
+	return false
+}
+
+// serialDate turns an Excel date serial into YYYY-MM-DD (1900 system, with
+// its phantom 29 February 1900, or the 1904 system).
+func serialDate(f float64, date1904 bool) (string, bool) {
+	if f < 1 || f > 2958465 || math.IsNaN(f) {
+		return "", false
+	}
+	days := int(f)
+	base := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	if date1904 {
+		base = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
+	} else if days < 61 {
+		base = base.AddDate(0, 0, 1)
+	}
+	return base.AddDate(0, 0, days).Format("2006-01-02"), true
 }
 
 // xlsShortString reads a ShortXLUnicodeString (8-bit length).
