@@ -55,3 +55,36 @@ func BenchmarkFingerprints(b *testing.B) {
 		Fingerprints(msgs[i%len(msgs)])
 	}
 }
+
+// BenchmarkScan50K is the detector's cost for an ordinary 50 KB plain-text
+// message, the relay benchmark's load: no chain-letter wording anywhere.
+func BenchmarkScan50K(b *testing.B) {
+	m, err := scanner.Parse(plain50K(), scanner.Envelope{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := New(config.ChainMail{}, nil)
+	b.SetBytes(int64(len(m.Raw)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Scan(context.Background(), m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFingerprints50K is the spread fingerprint's cost for the same
+// 50 KB message.
+func BenchmarkFingerprints50K(b *testing.B) {
+	m, err := scanner.Parse(plain50K(), scanner.Envelope{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(m.Raw)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Fingerprints(m)
+	}
+}

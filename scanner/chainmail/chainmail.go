@@ -37,9 +37,19 @@ const minFamilies = 2
 type Scanner struct {
 	cfg    config.ChainMail
 	report map[string]bool
-	extra  []string
-	allow  []string
-	toks   sync.Pool
+	extra  [][]byte
+	allow  [][]byte
+	work   sync.Pool // of *work
+}
+
+// work is the scratch space of one Examine call, pooled so that a message
+// costs no allocations proportional to its size.
+type work struct {
+	z       textnorm.Tokenizer
+	norm    []byte
+	hits    []hit
+	lastEnd []int
+	wins    [][2]int
 }
 
 var _ scanner.Scanner = (*Scanner)(nil)
@@ -60,15 +70,15 @@ func New(cfg config.ChainMail, reportAddresses []string) *Scanner {
 	s := &Scanner{cfg: cfg, report: offensive.ReportSet(reportAddresses)}
 	for _, p := range cfg.ExtraPhrases {
 		if n := textnorm.Normalize(p); n != "" {
-			s.extra = append(s.extra, n)
+			s.extra = append(s.extra, []byte(n))
 		}
 	}
 	for _, p := range cfg.AllowPhrases {
 		if n := textnorm.Normalize(p); n != "" {
-			s.allow = append(s.allow, n)
+			s.allow = append(s.allow, []byte(n))
 		}
 	}
-	s.toks.New = func() any { return new(textnorm.Tokenizer) }
+	s.work.New = func() any { return &work{lastEnd: make([]int, len(needWords))} }
 	return s
 }
 
@@ -126,10 +136,10 @@ func (e *Evidence) Score() float64 {
 // Examine gathers the evidence of a message.
 func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 	e := &Evidence{}
-	z := s.toks.Get().(*textnorm.Tokenizer)
-	defer s.toks.Put(z)
+	wk := s.work.Get().(*work)
+	defer s.work.Put(wk)
+	z := &wk.z
 	budget := s.cfg.MaxTextBytes
-	var text strings.Builder
 	for _, t := range m.Texts {
 		if budget <= 0 {
 			break
@@ -144,22 +154,24 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 			c = c[:budget]
 		}
 		budget -= len(c)
-		ws := z.Words(c)
-		text.Reset()
-		for i, w := range ws {
+		// The words joined by single spaces: the form the patterns read.
+		norm := wk.norm[:0]
+		for i, w := range z.Words(c) {
 			if i > 0 {
-				text.WriteByte(' ')
+				norm = append(norm, ' ')
 			}
-			text.Write(z.Bytes(w))
+			norm = append(norm, z.Bytes(w)...)
 		}
-		norm := text.String()
+		wk.norm = norm
 		for _, a := range s.allow {
 			if containsPhrase(norm, a) {
 				return &Evidence{}
 			}
 		}
-		wording(norm, s.extra, &e.Strength)
-		e.Negatives += negativeCount(norm)
+		var seen uint32
+		wk.hits, seen = findNeeds(norm, wk.hits[:0], wk.lastEnd)
+		wk.wins = wording(norm, wk.hits, seen, s.extra, &e.Strength, wk.wins[:0])
+		e.Negatives += negativeCount(norm, seen)
 		if t.Kind == scanner.KindPlain || t.Kind == scanner.KindHTML {
 			markers, depth, addrs := structure(c)
 			set(&e.Strength, famNested, step(markers, 2, 0.2, 3, 0.3))

@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"math/bits"
 	"strings"
+	"sync"
 
 	"github.com/mailward/mailward/scanner"
 	"github.com/mailward/mailward/scanner/textnorm"
@@ -56,7 +58,10 @@ func Fingerprint(m *scanner.Message) string {
 // largest count over the keys: that finds a letter spreading even when each
 // sender edits it a little.
 func Fingerprints(m *scanner.Message) []string {
-	words := bodyWords(m)
+	bw := bodyPool.Get().(*bodyWork)
+	defer bodyPool.Put(bw)
+	bw.collect(m)
+	words := bw.spans
 	if len(words) < minWords {
 		return nil
 	}
@@ -64,23 +69,41 @@ func Fingerprints(m *scanner.Message) []string {
 	for k := range mins {
 		mins[k] = ^uint64(0)
 	}
-	h := fnv.New64a()
-	for i := 0; i+shingleWords <= len(words); i++ {
-		h.Reset()
-		for j := 0; j < shingleWords; j++ {
-			if j > 0 {
-				h.Write([]byte{' '})
-			}
-			h.Write([]byte(words[i+j]))
+	// seen caches recent shingle hashes: a repeated shingle (a repeated
+	// line, a signature) cannot lower any minimum again, so its 18
+	// MinHash values are skipped.
+	var seen [64]uint64
+	add := func(x uint64) {
+		if slot := &seen[x&63]; *slot == x {
+			return
+		} else {
+			*slot = x
 		}
-		x := h.Sum64()
 		for k := range mins {
 			if v := mix(x ^ seeds[k]); v < mins[k] {
 				mins[k] = v
 			}
 		}
 	}
+	// A shingle is its words joined by single spaces, which is how the
+	// arena holds them: one contiguous stretch. Four shingles are hashed
+	// side by side, as FNV's multiply chain is the bottleneck.
+	arena := bw.arena
+	shingle := func(i int) []byte { return arena[words[i].start:words[i+shingleWords-1].end] }
+	n := len(words) - shingleWords + 1
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		x0, x1, x2, x3 := fnv4(shingle(i), shingle(i+1), shingle(i+2), shingle(i+3))
+		add(x0)
+		add(x1)
+		add(x2)
+		add(x3)
+	}
+	for ; i < n; i++ {
+		add(fnv1a(shingle(i)))
+	}
 	out := make([]string, Keys)
+	h := fnv.New64a()
 	var buf [8 * rows]byte
 	for k := range out {
 		for r := 0; r < rows; r++ {
@@ -91,6 +114,49 @@ func Fingerprints(m *scanner.Message) []string {
 		out[k] = fmt.Sprintf("%s.%d:%016x", fingerprintVersion, k, h.Sum64())
 	}
 	return out
+}
+
+// FNV-1a 64-bit parameters (hash/fnv), inlined so that hashing a shingle
+// allocates nothing.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// fnv1a is hash/fnv's New64a sum of b.
+func fnv1a(b []byte) uint64 {
+	x := uint64(fnvOffset)
+	for _, c := range b {
+		x ^= uint64(c)
+		x *= fnvPrime
+	}
+	return x
+}
+
+// fnv4 is fnv1a of four byte strings, interleaved so that the CPU runs
+// their multiply chains in parallel.
+func fnv4(a, b, c, d []byte) (xa, xb, xc, xd uint64) {
+	xa, xb, xc, xd = fnvOffset, fnvOffset, fnvOffset, fnvOffset
+	n := min(len(a), len(b), len(c), len(d))
+	for k := 0; k < n; k++ {
+		xa = (xa ^ uint64(a[k])) * fnvPrime
+		xb = (xb ^ uint64(b[k])) * fnvPrime
+		xc = (xc ^ uint64(c[k])) * fnvPrime
+		xd = (xd ^ uint64(d[k])) * fnvPrime
+	}
+	for _, v := range a[n:] {
+		xa = (xa ^ uint64(v)) * fnvPrime
+	}
+	for _, v := range b[n:] {
+		xb = (xb ^ uint64(v)) * fnvPrime
+	}
+	for _, v := range c[n:] {
+		xc = (xc ^ uint64(v)) * fnvPrime
+	}
+	for _, v := range d[n:] {
+		xd = (xd ^ uint64(v)) * fnvPrime
+	}
+	return xa, xb, xc, xd
 }
 
 // seeds of the MinHash functions: fixed, so that every instance of
@@ -126,41 +192,157 @@ func mix(x uint64) uint64 {
 // Forwards and new messages keep the quoted and forwarded text, which is
 // where a chain letter travels.
 func bodyWords(m *scanner.Message) []string {
+	var bw bodyWork
+	bw.collect(m)
+	out := make([]string, len(bw.spans))
+	for i, s := range bw.spans {
+		// Words are separated by single spaces in the arena.
+		out[i] = string(bw.arena[s.start:s.end])
+	}
+	return out
+}
+
+// bodyWork is the scratch space of one fingerprint: the body's kept words
+// as spans of one byte arena, where they are joined by single spaces, so a
+// 50 KB body costs no allocation per word and a shingle is one stretch.
+type bodyWork struct {
+	z     textnorm.Tokenizer
+	arena []byte
+	spans []span
+	para  []byte
+	body  strings.Builder
+}
+
+type span struct{ start, end int }
+
+var bodyPool = sync.Pool{New: func() any { return new(bodyWork) }}
+
+// collect fills bw.arena and bw.spans with the words of m's letter (see
+// bodyWords).
+func (bw *bodyWork) collect(m *scanner.Message) {
+	bw.arena, bw.spans = bw.arena[:0], bw.spans[:0]
+	// The body parts, each followed by a blank line. A single part needs
+	// no copy: the trailing blank line only ends its last paragraph.
+	// The plain parts, or the HTML ones when there is no plain part.
 	var body string
-	for _, kind := range []scanner.TextKind{scanner.KindPlain, scanner.KindHTML} {
+	kind, parts := scanner.KindPlain, 0
+	for _, k := range []scanner.TextKind{scanner.KindPlain, scanner.KindHTML} {
 		for _, t := range m.Texts {
-			if t.Kind == kind && t.Attachment == nil {
-				body += t.Content + "\n\n"
+			if t.Kind == k && t.Attachment == nil {
+				kind = k
+				parts++
+				body = t.Content
 			}
 		}
-		if body != "" {
+		if parts > 0 {
 			break
 		}
 	}
-	if isReply(m) {
+	attached := func(t scanner.Text) bool {
+		return t.Kind == scanner.KindAttachment && t.Attachment != nil && t.Attachment.Depth == 0 &&
+			(t.Attachment.SniffedType == "message/rfc822" || t.Attachment.DeclaredType == "message/rfc822")
+	}
+	reply := isReply(m)
+	if parts > 1 || reply {
+		// Each part followed by a blank line; a single part needs no
+		// copy, as its trailing blank line only ends its last paragraph.
+		b := &bw.body
+		b.Reset()
+		for _, t := range m.Texts {
+			if t.Kind == kind && t.Attachment == nil {
+				b.WriteString(t.Content)
+				b.WriteString("\n\n")
+			}
+		}
+		body = b.String()
+	}
+	if reply {
 		body = ownText(body)
 	}
 	// "Forward as attachment": the letter travels in an attached message.
 	for _, t := range m.Texts {
-		if t.Kind == scanner.KindAttachment && t.Attachment != nil && t.Attachment.Depth == 0 &&
-			(t.Attachment.SniffedType == "message/rfc822" || t.Attachment.DeclaredType == "message/rfc822") {
+		if attached(t) {
 			body += "\n\n" + t.Content
 		}
 	}
-	var z textnorm.Tokenizer
-	var out []string
-	for _, para := range paragraphs(body) {
-		if isBoilerplate(para) {
+	bw.paragraphs(body)
+}
+
+// paragraphs splits text at blank lines, ignoring quote markers, and keeps
+// the words of each paragraph that is not boilerplate, without forwarded
+// header and marker lines.
+func (bw *bodyWork) paragraphs(text string) {
+	// A paragraph is its lines with leading quote markers and blanks
+	// removed, each ending in '\n'. When no line lost anything it is a
+	// stretch of text itself (a missing final '\n' reads the same), so
+	// only quoted paragraphs are copied.
+	from, n, copied := -1, 0, false
+	flush := func(end int) {
+		if n == 0 {
+			return
+		}
+		var para string
+		if copied {
+			para = string(bw.para)
+		} else {
+			para = text[from:end]
+		}
+		bw.paragraph(para, n)
+		from, n, copied = -1, 0, false
+		bw.para = bw.para[:0]
+	}
+	for pos := 0; pos <= len(text); {
+		end := strings.IndexByte(text[pos:], '\n')
+		next := 0
+		if end < 0 {
+			end = len(text)
+			next = len(text) + 1
+		} else {
+			end += pos
+			next = end + 1
+		}
+		line := text[pos:end]
+		t := strings.TrimLeft(line, "> \t\r")
+		if t == "" {
+			flush(pos)
+			pos = next
 			continue
 		}
-		for _, w := range z.Words(para) {
-			if w.Flags&(textnorm.Header|textnorm.Marker) != 0 {
-				continue
-			}
-			out = append(out, z.String(w))
+		if n == 0 {
+			from = pos
 		}
+		if !copied && len(t) != len(line) {
+			copied = true
+			bw.para = append(bw.para[:0], text[from:pos]...)
+		}
+		if copied {
+			bw.para = append(bw.para, t...)
+			bw.para = append(bw.para, '\n')
+		}
+		n += len(t) + 1
+		pos = next
 	}
-	return out
+	flush(len(text))
+}
+
+// paragraph keeps the words of para unless it is boilerplate; n is its
+// length as paragraphs measures it (lines trimmed, each with its '\n').
+func (bw *bodyWork) paragraph(para string, n int) {
+	if isBoilerplateLen(para, n) {
+		return
+	}
+	z := &bw.z
+	for _, w := range z.Words(para) {
+		if w.Flags&(textnorm.Header|textnorm.Marker) != 0 {
+			continue
+		}
+		if len(bw.arena) > 0 {
+			bw.arena = append(bw.arena, ' ')
+		}
+		start := len(bw.arena)
+		bw.arena = append(bw.arena, z.Bytes(w)...)
+		bw.spans = append(bw.spans, span{start, len(bw.arena)})
+	}
 }
 
 // isReply reports whether the subject's first prefix is a reply's ("Re:",
@@ -204,28 +386,6 @@ func ownText(body string) string {
 	return b.String()
 }
 
-// paragraphs splits text at blank lines, ignoring quote markers.
-func paragraphs(text string) []string {
-	var out []string
-	var cur strings.Builder
-	for _, line := range strings.Split(text, "\n") {
-		t := strings.TrimLeft(line, "> \t\r")
-		if t == "" {
-			if cur.Len() > 0 {
-				out = append(out, cur.String())
-				cur.Reset()
-			}
-			continue
-		}
-		cur.WriteString(t)
-		cur.WriteByte('\n')
-	}
-	if cur.Len() > 0 {
-		out = append(out, cur.String())
-	}
-	return out
-}
-
 // boilerplate are phrases of legal footers, signatures and list trailers.
 var boilerplate = []string{
 	"intended recipient", "confidential", "privileged", "disclaimer", "views expressed",
@@ -235,15 +395,43 @@ var boilerplate = []string{
 	"sent from my iphone", "sent from my android", "get outlook for",
 }
 
+var boilerplateSet = newPhraseSet(boilerplate, true)
+
 // isBoilerplate reports whether a paragraph is a footer rather than the
 // letter: it holds two of the footer phrases, or one and is short.
-func isBoilerplate(para string) bool {
-	l := strings.ToLower(para)
-	n := 0
-	for _, b := range boilerplate {
-		if strings.Contains(l, b) {
-			n++
+func isBoilerplate(para string) bool { return isBoilerplateLen(para, len(para)) }
+
+// isBoilerplateLen is isBoilerplate of a paragraph n bytes long. ASCII text
+// is searched in one case-folding pass; other text is lowercased first as
+// Unicode says (the Kelvin sign is a 'k', a dotted capital I an 'i').
+func isBoilerplateLen(para string, n int) bool {
+	var found uint32
+	ascii := true
+	s := boilerplateSet
+	st := uint32(0)
+	next, class, finalFrom, nc := s.next, &s.class, s.finalFrom, uint32(s.nclass)
+	for i := 0; i < len(para); i++ {
+		c := para[i]
+		if c >= 0x80 {
+			ascii = false
+			break
+		}
+		st = next[st+class[c]]
+		if st >= finalFrom {
+			for _, id := range s.out[st/nc] {
+				found |= 1 << id
+			}
 		}
 	}
-	return n >= 2 || n == 1 && len(para) < 400
+	count := bits.OnesCount32(found)
+	if !ascii {
+		l := strings.ToLower(para)
+		count = 0
+		for _, b := range boilerplate {
+			if strings.Contains(l, b) {
+				count++
+			}
+		}
+	}
+	return count >= 2 || count == 1 && n < 400
 }

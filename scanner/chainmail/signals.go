@@ -1,9 +1,12 @@
 package chainmail
 
 import (
+	"bytes"
+	"cmp"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mailward/mailward/scanner/textnorm"
 )
@@ -145,20 +148,97 @@ var needs = [numWording][]string{
 	famAppeal:     {"every", "each", "girl", "boy", "missing"},
 }
 
+// needWords are the words of needs and negativeNeeds, each once, with a
+// bit per family (bit f) and per negative (bit negBit+i) that needs it. One
+// pass of needSet over a text finds them all.
+var (
+	needWords []string
+	needMask  []uint32
+	needSet   *phraseSet
+)
+
+// negBit is the first bit of the negatives in needMask.
+const negBit = 16
+
+func init() {
+	if len(negativeNeeds) != len(negatives) {
+		panic("chainmail: negativeNeeds and negatives differ in length")
+	}
+	if int(numWording) > negBit || negBit+len(negatives) > 32 {
+		panic("chainmail: too many families or negatives for a uint32 mask")
+	}
+	index := map[string]int{}
+	add := func(w string, bit uint) {
+		i, ok := index[w]
+		if !ok {
+			i = len(needWords)
+			index[w] = i
+			needWords = append(needWords, w)
+			needMask = append(needMask, 0)
+		}
+		needMask[i] |= 1 << bit
+	}
+	for f, ws := range needs {
+		for _, w := range ws {
+			add(w, uint(f))
+		}
+	}
+	for i, ws := range negativeNeeds {
+		for _, w := range ws {
+			add(w, uint(negBit+i))
+		}
+	}
+	needSet = newPhraseSet(needWords, false)
+}
+
+// hit is one occurrence of needWords[word] starting at text offset start.
+type hit struct {
+	word  uint16
+	start int32
+}
+
+// findNeeds appends to hits the occurrences of the need words in text, and
+// returns them with the union of their masks. Like a strings.Index loop per
+// word, it keeps, per word, only occurrences that start after the previous
+// kept one ends, so the windows built from them are the same.
+func findNeeds(text []byte, hits []hit, lastEnd []int) ([]hit, uint32) {
+	for i := range lastEnd {
+		lastEnd[i] = 0
+	}
+	var seen uint32
+	needSet.each(text, func(id, end int) {
+		start := end - len(needWords[id])
+		if start < lastEnd[id] {
+			return
+		}
+		lastEnd[id] = end
+		hits = append(hits, hit{word: uint16(id), start: int32(start)})
+		seen |= needMask[id]
+	})
+	return hits, seen
+}
+
 // wording scores the normalised text's wording signals into strengths.
-func wording(text string, extra []string, s *[numFamilies]float64) {
-	var wins [numWording][][2]int
+// hits are the need words found in text (findNeeds), seen their masks;
+// wins is scratch space, returned for reuse.
+func wording(text []byte, hits []hit, seen uint32, extra [][]byte, s *[numFamilies]float64, wins [][2]int) [][2]int {
 	var checked [numWording]bool
+	var famWins [numWording][][2]int
 	for _, pt := range patterns {
 		if s[pt.fam] >= pt.strength {
 			continue
 		}
+		if seen&(1<<uint(pt.fam)) == 0 {
+			continue // no window
+		}
 		if !checked[pt.fam] {
 			checked[pt.fam] = true
-			wins[pt.fam] = windows(text, needs[pt.fam])
+			start := len(wins)
+			wins = windows(text, hits, 1<<uint(pt.fam), wins)
+			famWins[pt.fam] = wins[start:len(wins):len(wins)]
 		}
-		for _, w := range wins[pt.fam] {
-			if pt.re.MatchString(text[w[0]:w[1]]) {
+		for _, w := range famWins[pt.fam] {
+			if pt.re.Match(text[w[0]:w[1]]) {
 				s[pt.fam] = pt.strength
 				break
 			}
@@ -170,34 +250,32 @@ func wording(text string, extra []string, s *[numFamilies]float64) {
 			break
 		}
 	}
+	return wins
 }
 
 // windowReach is how far a pattern's match can reach from the word it
 // needs: the longest pattern spans about 25 words.
 const windowReach = 400
 
-// windows returns the stretches of text around each occurrence of any of
-// words, merged and cut at spaces so no word is split. Patterns run on these
-// windows only, so a long message costs little more than a short one.
-func windows(text string, words []string) [][2]int {
-	var out [][2]int
-	for _, w := range words {
-		for i := 0; ; {
-			j := strings.Index(text[i:], w)
-			if j < 0 {
-				break
-			}
-			j += i
-			out = append(out, [2]int{j - windowReach, j + len(w) + windowReach})
-			i = j + len(w)
+// windows appends to out the stretches of text around each hit of a word
+// whose mask has bit, merged and cut at spaces so no word is split, and
+// returns out. Patterns run on these windows only, so a long message costs
+// little more than a short one.
+func windows(text []byte, hits []hit, bit uint32, out [][2]int) [][2]int {
+	base := len(out)
+	for _, h := range hits {
+		if needMask[h.word]&bit != 0 {
+			j := int(h.start)
+			out = append(out, [2]int{j - windowReach, j + len(needWords[h.word]) + windowReach})
 		}
 	}
-	if len(out) == 0 {
-		return nil
+	if len(out) == base {
+		return out
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a][0] < out[b][0] })
-	merged := out[:1]
-	for _, w := range out[1:] {
+	ws := out[base:]
+	slices.SortFunc(ws, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
+	merged := ws[:1]
+	for _, w := range ws[1:] {
 		last := &merged[len(merged)-1]
 		if w[0] <= last[1] {
 			last[1] = max(last[1], w[1])
@@ -209,12 +287,12 @@ func windows(text string, words []string) [][2]int {
 		a, b := merged[i][0], merged[i][1]
 		if a <= 0 {
 			a = 0
-		} else if k := strings.IndexByte(text[a:], ' '); k >= 0 {
+		} else if k := bytes.IndexByte(text[a:], ' '); k >= 0 {
 			a += k + 1
 		}
 		if b >= len(text) {
 			b = len(text)
-		} else if k := strings.LastIndexByte(text[:b], ' '); k >= a {
+		} else if k := bytes.LastIndexByte(text[:b], ' '); k >= a {
 			b = k
 		}
 		if a > b {
@@ -222,7 +300,7 @@ func windows(text string, words []string) [][2]int {
 		}
 		merged[i] = [2]int{a, b}
 	}
-	return merged
+	return out[:base+len(merged)]
 }
 
 // negativeNeeds are, per negative, words one of which it must contain.
@@ -236,34 +314,26 @@ var negativeNeeds = [][]string{
 	{"nothing"},
 }
 
-// negativeCount counts the meta-discussion signals in text.
-func negativeCount(text string) int {
+// negativeCount counts the meta-discussion signals in text; seen is the
+// mask of the need words it holds (findNeeds).
+func negativeCount(text []byte, seen uint32) int {
 	n := 0
 	for i, re := range negatives {
-		if containsAny(text, negativeNeeds[i]) && re.MatchString(text) {
+		if seen&(1<<uint(negBit+i)) != 0 && re.Match(text) {
 			n++
 		}
 	}
 	return n
 }
 
-func containsAny(text string, words []string) bool {
-	for _, w := range words {
-		if strings.Contains(text, w) {
-			return true
-		}
-	}
-	return false
-}
-
 // containsPhrase reports whether normalised text holds the normalised phrase
 // as whole words.
-func containsPhrase(text, phrase string) bool {
-	if phrase == "" {
+func containsPhrase(text, phrase []byte) bool {
+	if len(phrase) == 0 {
 		return false
 	}
 	for i := 0; ; {
-		j := strings.Index(text[i:], phrase)
+		j := bytes.Index(text[i:], phrase)
 		if j < 0 {
 			return false
 		}
@@ -345,6 +415,14 @@ func structure(body string) (markers, depth int, addrs map[string]bool) {
 // ("From: ..." followed by "Sent:"/"Subject:"), or a "Begin forwarded
 // message:" line, which end in a colon but are forwards, not replies.
 func isForwardHeaderStart(line, rest string) bool {
+	// Both forms start with a 'b' or an 'f', and no other character
+	// lowercases to either: most lines are rejected without a copy.
+	// (Non-ASCII starts, which may be Unicode spaces, take the long way.)
+	if l := strings.TrimLeft(line, " \t\n\v\f\r"); l == "" {
+		return false
+	} else if c := l[0]; c < utf8.RuneSelf && c != 'b' && c != 'B' && c != 'f' && c != 'F' {
+		return false
+	}
 	t := strings.ToLower(strings.TrimSpace(line))
 	if strings.HasPrefix(t, "begin forwarded message") {
 		return true
@@ -353,9 +431,3 @@ func isForwardHeaderStart(line, rest string) bool {
 }
 
 var addressRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
-
-func init() {
-	if len(negativeNeeds) != len(negatives) {
-		panic("chainmail: negativeNeeds and negatives differ in length")
-	}
-}

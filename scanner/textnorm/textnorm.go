@@ -179,6 +179,11 @@ func (z *Tokenizer) line(line, rest string) {
 	for i < len(line) {
 		c := line[i]
 		if c < utf8.RuneSelf {
+			// A space between words: nothing to end, nothing to skip.
+			if c == ' ' && !skip && len(z.raw) == 0 {
+				i++
+				continue
+			}
 			if !skip && len(z.raw) == 0 && asciiClass[c] == clsLetter {
 				if j := z.asciiWord(line, i); j > i {
 					i = j
@@ -397,7 +402,7 @@ func (z *Tokenizer) push(start, from, at int, flags Flags) {
 	}
 	w := Word{Start: int32(start), End: int32(len(z.buf)), Flags: flags, Depth: z.depth}
 	// Single letters go into the run that may join them ("f.u.c.k").
-	if flags&(Number|Masked) == 0 && (len(z.buf)-start == 1 || utf8.RuneCount(z.buf[start:]) == 1) {
+	if n := len(z.buf) - start; flags&(Number|Masked) == 0 && (n == 1 || n <= utf8.UTFMax && utf8.RuneCount(z.buf[start:]) == 1) {
 		if z.run > 0 && from-z.runEnd > maxJoinGap {
 			z.flushRun(0)
 		}
@@ -416,16 +421,18 @@ func (z *Tokenizer) push(start, from, at int, flags Flags) {
 func (z *Tokenizer) asciiWord(line string, i int) int {
 	start := len(z.buf)
 	j := i
+	var p1, p2 byte // the two letters before j, lowercased (0: none)
 	for ; j < len(line); j++ {
 		c := line[j]
 		if c >= utf8.RuneSelf || asciiClass[c] != clsLetter {
 			break
 		}
 		l := asciiLower[c]
-		if n := len(z.buf); n-start >= 2 && z.buf[n-1] == l && z.buf[n-2] == l {
-			z.buf = z.buf[:start] // a run of three: shortened by endWord
-			return i
+		if l == p1 && l == p2 {
+			z.buf = z.buf[:start]
+			return i // a run of three: shortened by endWord
 		}
+		p2, p1 = p1, l
 		z.buf = append(z.buf, l)
 	}
 	if j < len(line) {
@@ -536,8 +543,20 @@ var headerNames = []string{"from:", "sent:", "to:", "cc:", "date:", "subject:", 
 
 // IsHeaderLine reports whether a body line looks like a forwarded header.
 func IsHeaderLine(line string) bool {
-	t := strings.TrimLeft(line, " \t*")
+	i := 0
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '*') {
+		i++
+	}
+	t := line[i:]
 	if len(t) < 3 {
+		return false
+	}
+	// Every name starts with one of these pairs of ASCII letters (and
+	// EqualFold of len(h) bytes matches an ASCII h only with ASCII bytes),
+	// so most lines need no comparison.
+	switch string([]byte{t[0] | 0x20, t[1] | 0x20}) {
+	case "fr", "se", "to", "cc", "da", "su", "re":
+	default:
 		return false
 	}
 	for _, h := range headerNames {
