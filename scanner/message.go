@@ -8,6 +8,8 @@ package scanner
 import (
 	"net/netip"
 	"net/textproto"
+
+	"github.com/mailward/mailward/scanner/extract"
 )
 
 // Direction is the way a transaction flows, decided from the envelope.
@@ -61,46 +63,11 @@ type Text struct {
 
 // Attachment is one file carried by the message: a MIME attachment or an
 // item extracted from inside one (archive entry, forwarded message part).
-type Attachment struct {
-	// Index is the 1-based number of the top-level attachment this item is,
-	// or lives inside. Logs and alerts name attachments by Index and type,
-	// never by file name (file names are often personal data).
-	Index int
-	// Path is the item's place, such as "report.zip/inner/pupils.xlsx".
-	Path string
-	// FileName is the item's own name (last element of Path).
-	FileName string
-	// DeclaredType is the MIME type the sender claimed, lowercased.
-	DeclaredType string
-	// SniffedType is the MIME type the content really has.
-	SniffedType string
-	// Size in bytes of Data.
-	Size int64
-	// Data is the decoded content.
-	Data []byte
-	// Encrypted is set when the item is password-protected or encrypted and
-	// so could not be read.
-	Encrypted bool
-	// Depth is 0 for a MIME attachment, 1 for an item inside it, and so on.
-	Depth int
-	// Inline is set for parts shown in the body (images with a Content-ID).
-	Inline bool
-	// Traits are facts extraction noticed about the content, such as
-	// "macros" or "pdf-javascript" (the Trait constants of scanner/extract).
-	Traits []string
-	// Parent is the item this one was extracted from, nil at top level.
-	Parent *Attachment
-}
-
-// HasTrait reports whether extraction noticed trait t in the attachment.
-func (a *Attachment) HasTrait(t string) bool {
-	for _, x := range a.Traits {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
+// It is extraction's own Item, shared rather than copied: Index, Path,
+// declared and sniffed type, Size, Data, Encrypted, Depth, Traits, Parent.
+// Logs and alerts name attachments by Index and type, never by file name
+// (file names are often personal data).
+type Attachment = extract.Item
 
 // Link is a link target found in HTML (body or attachment), with the text
 // the reader saw for it, for checks of where a message sends people.

@@ -60,32 +60,13 @@ func fromResult(r *extract.Result, env Envelope, raw []byte) *Message {
 	if m.Header == nil {
 		m.Header = textproto.MIMEHeader{}
 	}
-	atts := make(map[*extract.Item]*Attachment, len(r.Items))
-	m.Attachments = make([]*Attachment, 0, len(r.Items))
-	for _, it := range r.Items {
-		a := &Attachment{
-			Index:        it.Index,
-			Path:         it.Path,
-			FileName:     it.FileName,
-			DeclaredType: it.DeclaredType,
-			SniffedType:  it.SniffedType,
-			Size:         it.Size,
-			Data:         it.Data,
-			Encrypted:    it.Encrypted,
-			Depth:        it.Depth,
-			Inline:       it.Inline,
-			Traits:       it.Traits,
-			Parent:       atts[it.Parent],
-		}
-		atts[it] = a
-		m.Attachments = append(m.Attachments, a)
-	}
+	m.Attachments = r.Items
 	m.Texts = make([]Text, 0, len(r.Texts))
 	for _, t := range r.Texts {
-		m.Texts = append(m.Texts, Text{Where: t.Where, Kind: TextKind(t.Kind), Attachment: atts[t.Item], Content: t.Content})
+		m.Texts = append(m.Texts, Text{Where: t.Where, Kind: TextKind(t.Kind), Attachment: t.Item, Content: t.Content})
 	}
 	for _, t := range r.Tables {
-		m.Tables = append(m.Tables, Table{Where: t.Where, Attachment: atts[t.Item], Name: t.Name, Rows: t.Rows})
+		m.Tables = append(m.Tables, Table{Where: t.Where, Attachment: t.Item, Name: t.Name, Rows: t.Rows})
 	}
 	for _, l := range r.Links {
 		m.Links = append(m.Links, Link{Where: l.Where, URL: l.URL, Text: l.Text})

@@ -121,21 +121,32 @@ const (
 	TraitExternalRef    = "external-content" // Office document pulling a remote template or frame
 )
 
-// Item is one file: a MIME attachment or something extracted from one.
+// Item is one file: a MIME attachment or something extracted from one. The
+// scanner package shares it as scanner.Attachment.
 type Item struct {
 	// Index is the 1-based number of the top-level attachment this item is,
-	// or lives inside.
+	// or lives inside. Logs and alerts name attachments by Index and type,
+	// never by file name (file names are often personal data).
 	Index int
 	// Path is the item's place, such as "report.zip/inner/pupils.xlsx".
-	Path         string
-	FileName     string
+	Path string
+	// FileName is the item's own name (last element of Path).
+	FileName string
+	// DeclaredType is the MIME type the sender claimed, lowercased.
 	DeclaredType string
-	SniffedType  string
-	Size         int64
-	Data         []byte
-	Encrypted    bool
-	Depth        int
-	Inline       bool
+	// SniffedType is the MIME type the content really has.
+	SniffedType string
+	// Size in bytes of Data.
+	Size int64
+	// Data is the decoded content.
+	Data []byte
+	// Encrypted is set when the item is password-protected or encrypted and
+	// so could not be read.
+	Encrypted bool
+	// Depth is 0 for a MIME attachment, 1 for an item inside it, and so on.
+	Depth int
+	// Inline is set for parts shown in the body (images with a Content-ID).
+	Inline bool
 	// Traits are facts noticed about the content (Trait* constants).
 	Traits []string
 	// Parent is the item this one was extracted from, nil at top level.
