@@ -7,31 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailward/mailward/internal/corpora"
 	"github.com/mailward/mailward/scanner"
 )
 
 // hamDir finds ../shared/corpora/ham beside the module root.
-func hamDir(t *testing.T) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	ham := filepath.Join(dir, "..", "shared", "corpora", "ham", "spamassassin-easy-ham-1")
-	if _, err := os.Stat(ham); err != nil {
-		t.Skipf("ham corpus absent (%s): spread false positives not measured", ham)
-	}
-	return ham
-}
+func hamDir(t *testing.T) string { return corpora.Dir(t, corpora.Ham...) }
 
 // TestSpreadOnHam feeds 2,500 legitimate messages through the spread check
 // as if they had arrived within one day, and counts how many the spread

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/corpora"
 	"github.com/mailward/mailward/scanner"
 )
 
@@ -233,23 +234,7 @@ func TestHamFalsePositives(t *testing.T) {
 }
 
 // corporaRoot is ../shared/corpora beside the module root, or a skip.
-func corporaRoot(t *testing.T) string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			c := filepath.Join(dir, "..", "shared", "corpora")
-			if _, err := os.Stat(c); err != nil {
-				t.Skip("../shared/corpora not found beside the module: third-party corpora absent")
-			}
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-}
+func corporaRoot(t *testing.T) string { return corpora.Dir(t) }
 
 // TestEncryptedMailNoFinding: S/MIME and PGP mail is encrypted as a whole;
 // that is how sensitive mail should travel, and raises nothing.

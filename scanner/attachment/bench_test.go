@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/corpora"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/scanner"
 )
@@ -47,23 +48,7 @@ func mixedCorpus(tb testing.TB) [][]byte {
 }
 
 // sharedCorpora is ../shared/corpora beside the module root, or "".
-func sharedCorpora() string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			c := filepath.Join(dir, "..", "shared", "corpora")
-			if _, err := os.Stat(c); err != nil {
-				return ""
-			}
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
+func sharedCorpora() string { return corpora.Root() }
 
 func newPipeline(tb testing.TB) *pipeline.Pipeline {
 	cfg, err := config.Parse([]byte("domains: [trust.example]\n"))

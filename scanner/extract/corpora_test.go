@@ -13,29 +13,12 @@ import (
 	"time"
 
 	"github.com/jhillyerd/enmime/v2"
+
+	"github.com/mailward/mailward/internal/corpora"
 )
 
 // corporaDir finds ../shared/corpora beside the module root, or "".
-func corporaDir() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			c := filepath.Join(dir, "..", "shared", "corpora")
-			if _, err := os.Stat(c); err == nil {
-				return c
-			}
-			return ""
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
+func corporaDir() string { return corpora.Root() }
 
 // TestSharedCorpora extracts every message of the shared third-party
 // corpora (2,500 legitimate mails and the MIME torture tests) without the

@@ -6,32 +6,13 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/mailward/mailward/internal/corpora"
 	"github.com/mailward/mailward/scanner"
 )
 
 // corporaDir finds ../shared/corpora beside the module root (the folder
 // holding go.mod), or "" when it is absent.
-func corporaDir(t testing.TB) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			return ""
-		}
-		dir = up
-	}
-	c := filepath.Join(filepath.Dir(dir), "shared", "corpora")
-	if _, err := os.Stat(c); err != nil {
-		return ""
-	}
-	return c
-}
+func corporaDir(testing.TB) string { return corpora.Root() }
 
 func corpusFiles(t testing.TB, sub string) []string {
 	base := corporaDir(t)
