@@ -50,6 +50,8 @@ type work struct {
 	hits    []hit
 	lastEnd []int
 	wins    [][2]int
+	raw     []phraseHit
+	scratch [3][]phraseHit
 }
 
 var _ scanner.Scanner = (*Scanner)(nil)
@@ -169,7 +171,7 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 			}
 		}
 		var seen uint32
-		wk.hits, seen = findNeeds(norm, wk.hits[:0], wk.lastEnd)
+		wk.hits, seen = findNeeds(norm, wk.hits[:0], wk)
 		wk.wins = wording(norm, wk.hits, seen, s.extra, &e.Strength, wk.wins[:0])
 		e.Negatives += negativeCount(norm, seen)
 		if t.Kind == scanner.KindPlain || t.Kind == scanner.KindHTML {

@@ -211,6 +211,9 @@ type bodyWork struct {
 	spans []span
 	para  []byte
 	body  strings.Builder
+	// footer search
+	hits    []phraseHit
+	scratch [3][]phraseHit
 }
 
 type span struct{ start, end int }
@@ -328,7 +331,7 @@ func (bw *bodyWork) paragraphs(text string) {
 // paragraph keeps the words of para unless it is boilerplate; n is its
 // length as paragraphs measures it (lines trimmed, each with its '\n').
 func (bw *bodyWork) paragraph(para string, n int) {
-	if isBoilerplateLen(para, n) {
+	if isBoilerplateLen(para, n, bw) {
 		return
 	}
 	z := &bw.z
@@ -399,34 +402,22 @@ var boilerplateSet = newPhraseSet(boilerplate, true)
 
 // isBoilerplate reports whether a paragraph is a footer rather than the
 // letter: it holds two of the footer phrases, or one and is short.
-func isBoilerplate(para string) bool { return isBoilerplateLen(para, len(para)) }
+func isBoilerplate(para string) bool { return isBoilerplateLen(para, len(para), new(bodyWork)) }
 
 // isBoilerplateLen is isBoilerplate of a paragraph n bytes long. ASCII text
 // is searched in one case-folding pass; other text is lowercased first as
 // Unicode says (the Kelvin sign is a 'k', a dotted capital I an 'i').
-func isBoilerplateLen(para string, n int) bool {
-	var found uint32
-	ascii := true
-	s := boilerplateSet
-	st := uint32(0)
-	next, class, finalFrom, nc := s.next, &s.class, s.finalFrom, uint32(s.nclass)
-	for i := 0; i < len(para); i++ {
-		c := para[i]
-		if c >= 0x80 {
-			ascii = false
-			break
+func isBoilerplateLen(para string, n int, bw *bodyWork) bool {
+	count := 0
+	if isASCII(para) {
+		var found uint32
+		bw.hits = appendHits(boilerplateSet, para, bw.hits[:0], &bw.scratch)
+		for _, h := range bw.hits {
+			found |= 1 << h.id()
 		}
-		st = next[st+class[c]]
-		if st >= finalFrom {
-			for _, id := range s.out[st/nc] {
-				found |= 1 << id
-			}
-		}
-	}
-	count := bits.OnesCount32(found)
-	if !ascii {
+		count = bits.OnesCount32(found)
+	} else {
 		l := strings.ToLower(para)
-		count = 0
 		for _, b := range boilerplate {
 			if strings.Contains(l, b) {
 				count++
@@ -434,4 +425,20 @@ func isBoilerplateLen(para string, n int) bool {
 		}
 	}
 	return count >= 2 || count == 1 && n < 400
+}
+
+// isASCII reports whether s is 7-bit, eight bytes at a time.
+func isASCII(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if (s[i]|s[i+1]|s[i+2]|s[i+3]|s[i+4]|s[i+5]|s[i+6]|s[i+7])&0x80 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -10,6 +10,7 @@ package chainmail
 // serves any number of goroutines.
 type phraseSet struct {
 	phrases []string
+	maxLen  int // of the longest phrase
 	class   [256]uint32
 	nclass  int
 	// next[s+class] is the state after s reads a byte of that class.
@@ -32,6 +33,7 @@ func newPhraseSet(phrases []string, fold bool) *phraseSet {
 		if ph == "" {
 			panic("chainmail: empty phrase")
 		}
+		p.maxLen = max(p.maxLen, len(ph))
 		for i := 0; i < len(ph); i++ {
 			c := ph[i]
 			if p.class[c] == 0 {
@@ -126,18 +128,88 @@ func newPhraseSet(phrases []string, fold bool) *phraseSet {
 	return p
 }
 
-// each calls fn for every occurrence of every phrase in text, in order of
-// the occurrence's end; end is the offset just after it. Overlapping
-// occurrences are all reported.
-func (p *phraseSet) each(text []byte, fn func(id, end int)) {
-	s := uint32(0)
-	next, class, finalFrom, n := p.next, &p.class, p.finalFrom, uint32(p.nclass)
-	for i, c := range text {
-		s = next[s+class[c]]
-		if s >= finalFrom {
-			for _, id := range p.out[s/n] {
-				fn(int(id), i+1)
+// A phraseHit packs one occurrence: the offset just after it (end) in the
+// high bits and the phrase's index in the low 16.
+type phraseHit uint64
+
+func (h phraseHit) id() int  { return int(h & 0xffff) }
+func (h phraseHit) end() int { return int(h >> 16) }
+
+// interleaveMin is the text length from which appendHits runs four
+// automata side by side: each byte costs one dependent load, so one
+// automaton is bound by memory latency, not by the CPU's throughput.
+const interleaveMin = 2048
+
+// appendHits appends to dst every occurrence of every phrase in text, in
+// order of end (as each reports them), and returns dst. Long texts are cut
+// in four parts scanned side by side; each part's automaton first reads the
+// maxLen bytes before it, which is all the state an automaton of phrases
+// no longer than that keeps, and reports only phrases ending inside its
+// part. scratch holds the later parts' hits meanwhile.
+func appendHits[T string | []byte](p *phraseSet, text T, dst []phraseHit, scratch *[3][]phraseHit) []phraseHit {
+	next, class, finalFrom, nc := p.next, &p.class, p.finalFrom, uint32(p.nclass)
+	if len(text) < interleaveMin || len(text) < 8*p.maxLen {
+		s := uint32(0)
+		for i := 0; i < len(text); i++ {
+			s = next[s+class[text[i]]]
+			if s >= finalFrom {
+				for _, id := range p.out[s/nc] {
+					dst = append(dst, phraseHit(uint64(i+1)<<16|uint64(id)))
+				}
+			}
+		}
+		return dst
+	}
+	maxLen := p.maxLen
+	l := len(text) / 4
+	var st [4]uint32
+	for k := 1; k < 4; k++ {
+		for i := k*l - maxLen; i < k*l; i++ {
+			st[k] = next[st[k]+class[text[i]]]
+		}
+		scratch[k-1] = scratch[k-1][:0]
+	}
+	t0, t1, t2, t3 := text[:l], text[l:2*l], text[2*l:3*l], text[3*l:]
+	s0, s1, s2, s3 := st[0], st[1], st[2], st[3]
+	report := func(k int, s uint32, end int) {
+		for _, id := range p.out[s/nc] {
+			h := phraseHit(uint64(end)<<16 | uint64(id))
+			if k == 0 {
+				dst = append(dst, h)
+			} else {
+				scratch[k-1] = append(scratch[k-1], h)
 			}
 		}
 	}
+	t1, t2, t3l := t1[:l], t2[:l], t3[:l]
+	for j := 0; j < l; j++ {
+		s0 = next[s0+class[t0[j]]]
+		s1 = next[s1+class[t1[j]]]
+		s2 = next[s2+class[t2[j]]]
+		s3 = next[s3+class[t3l[j]]]
+		if s0 >= finalFrom || s1 >= finalFrom || s2 >= finalFrom || s3 >= finalFrom {
+			if s0 >= finalFrom {
+				report(0, s0, j+1)
+			}
+			if s1 >= finalFrom {
+				report(1, s1, l+j+1)
+			}
+			if s2 >= finalFrom {
+				report(2, s2, 2*l+j+1)
+			}
+			if s3 >= finalFrom {
+				report(3, s3, 3*l+j+1)
+			}
+		}
+	}
+	for j := l; j < len(t3); j++ {
+		s3 = next[s3+class[t3[j]]]
+		if s3 >= finalFrom {
+			report(3, s3, 3*l+j+1)
+		}
+	}
+	for _, hs := range scratch {
+		dst = append(dst, hs...)
+	}
+	return dst
 }

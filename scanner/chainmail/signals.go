@@ -201,20 +201,23 @@ type hit struct {
 // returns them with the union of their masks. Like a strings.Index loop per
 // word, it keeps, per word, only occurrences that start after the previous
 // kept one ends, so the windows built from them are the same.
-func findNeeds(text []byte, hits []hit, lastEnd []int) ([]hit, uint32) {
+func findNeeds(text []byte, hits []hit, w *work) ([]hit, uint32) {
+	lastEnd := w.lastEnd
 	for i := range lastEnd {
 		lastEnd[i] = 0
 	}
 	var seen uint32
-	needSet.each(text, func(id, end int) {
+	w.raw = appendHits(needSet, text, w.raw[:0], &w.scratch)
+	for _, h := range w.raw {
+		id, end := h.id(), h.end()
 		start := end - len(needWords[id])
 		if start < lastEnd[id] {
-			return
+			continue
 		}
 		lastEnd[id] = end
 		hits = append(hits, hit{word: uint16(id), start: int32(start)})
 		seen |= needMask[id]
-	})
+	}
 	return hits, seen
 }
 
