@@ -35,11 +35,11 @@ func TestTagAndRedirect(t *testing.T) {
 	if got := cv.sendMessage("accounts@supplier.example", []string{"office@trust.example"}, msg); !strings.HasPrefix(got, "250") {
 		t.Fatal(got)
 	}
-	m := r.in.messages()
+	m := r.in.Messages()
 	if len(m) != 1 {
 		t.Fatalf("inbound hop got %d", len(m))
 	}
-	data := string(m[0].data)
+	data := string(m[0].Data)
 	for _, want := range []string{"\r\nSubject: [Suspicious] Invoice 4471\r\n", "\r\nX-School-Notice: check before opening\r\n",
 		"X-Mailward-Action: tag\r\n", "X-Mailward-Findings: suspicious_attachment="} {
 		if !strings.Contains(data, want) {
@@ -51,8 +51,8 @@ func TestTagAndRedirect(t *testing.T) {
 	cv = dial(t, r.addr, "")
 	cv.ehlo()
 	cv.sendMessage("head@trust.example", []string{"office@trust.example"}, msg)
-	if m := r.in.messages(); len(m) != 2 || !strings.Contains(string(m[1].data), "\r\nSubject: Invoice 4471\r\n") ||
-		!strings.Contains(string(m[1].data), "\r\nX-School-Notice: internal\r\n") {
+	if m := r.in.Messages(); len(m) != 2 || !strings.Contains(string(m[1].Data), "\r\nSubject: Invoice 4471\r\n") ||
+		!strings.Contains(string(m[1].Data), "\r\nX-School-Notice: internal\r\n") {
 		t.Errorf("internal tag wrong")
 	}
 
@@ -62,11 +62,11 @@ func TestTagAndRedirect(t *testing.T) {
 	if got := cv.sendMessage("head@trust.example", []string{"someone@elsewhere.example"}, msg); !strings.HasPrefix(got, "250") {
 		t.Fatal(got)
 	}
-	if n := len(r.out.messages()); n != 0 {
+	if n := len(r.out.Messages()); n != 0 {
 		t.Fatalf("outbound hop got %d messages: a redirect must not reach the recipient", n)
 	}
-	m = r.in.messages()
-	if len(m) != 3 || len(m[2].to) != 1 || m[2].to[0] != "review@trust.example" || m[2].from != "head@trust.example" {
+	m = r.in.Messages()
+	if len(m) != 3 || len(m[2].To) != 1 || m[2].To[0] != "review@trust.example" || m[2].From != "head@trust.example" {
 		t.Fatalf("review mailbox got %+v", m[len(m)-1])
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/smtptest"
 )
 
 // BenchmarkRelay pushes messages through mailward into a go-smtp sink over
@@ -31,8 +32,8 @@ func BenchmarkRelay(b *testing.B) {
 func BenchmarkDirect(b *testing.B) {
 	for _, size := range []int{5 << 10, 50 << 10} {
 		b.Run(fmt.Sprintf("%dK", size>>10), func(b *testing.B) {
-			s := newSink(b)
-			benchSend(b, s.addr, size)
+			s := smtptest.Start(b, nil)
+			benchSend(b, s.Addr, size)
 		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/smtptest"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/scanner"
@@ -22,7 +23,7 @@ import (
 // relay is a running mailward in front of two sinks.
 type relay struct {
 	addr    string
-	in, out *sink
+	in, out *smtptest.Server
 	qdir    string
 	store   *quarantine.Dir
 	pipe    *pipeline.Pipeline
@@ -41,7 +42,7 @@ func startRelay(t testing.TB, extraYAML string, scanners ...scanner.Scanner) *re
 // startRelayCfg is startRelay with a change to the parsed config.
 func startRelayCfg(t testing.TB, extraYAML string, mod func(*config.Config), scanners ...scanner.Scanner) *relay {
 	t.Helper()
-	r := &relay{in: newSink(t), out: newSink(t), qdir: t.TempDir()}
+	r := &relay{in: smtptest.Start(t, nil), out: smtptest.Start(t, nil), qdir: t.TempDir()}
 	yaml := fmt.Sprintf(`domains: [trust.example, "*.schools.example"]
 trusted_networks: [127.0.0.1/32]
 listen: 127.0.0.1:0
@@ -54,7 +55,7 @@ quarantine:
   dir: %s
 limits:
   max_recipients: 5
-%s`, r.in.addr, r.out.addr, r.qdir, extraYAML)
+%s`, r.in.Addr, r.out.Addr, r.qdir, extraYAML)
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatalf("config: %v", err)

@@ -28,13 +28,13 @@ func TestSMTPSmuggling(t *testing.T) {
 			cv.send(smuggled)
 			cv.expect("250")
 			cv.cmd("QUIT", "221")
-			waitFor(t, "delivery", func() bool { return len(r.in.messages()) >= 1 })
-			m := r.in.messages()
+			waitFor(t, "delivery", func() bool { return len(r.in.Messages()) >= 1 })
+			m := r.in.Messages()
 			if len(m) != 1 {
 				t.Fatalf("next hop got %d messages, want exactly 1", len(m))
 			}
-			data := string(m[0].data)
-			if !strings.Contains(data, "send money") || m[0].from != "a@elsewhere.example" {
+			data := string(m[0].Data)
+			if !strings.Contains(data, "send money") || m[0].From != "a@elsewhere.example" {
 				t.Fatalf("the smuggled text should stay inside the first message:\n%q", data)
 			}
 			// Every line ending that reached the next hop is CRLF.
@@ -84,8 +84,8 @@ func TestBadInput(t *testing.T) {
 		cv.cmd("DATA", "354")
 		cv.send(body + ".\r\n")
 		cv.expect("250")
-		m := r.in.messages()
-		if len(m) != 1 || !bytes.Contains(m[0].data, []byte("bare\r\nlf and nul \x00 here")) {
+		m := r.in.Messages()
+		if len(m) != 1 || !bytes.Contains(m[0].Data, []byte("bare\r\nlf and nul \x00 here")) {
 			t.Fatalf("next hop got %+v", m)
 		}
 	})
@@ -130,15 +130,15 @@ func TestDKIMSurvivesRelay(t *testing.T) {
 	if got := cv.sendMessage("head@trust.example", []string{"office@trust.example"}, signed.String()); !strings.HasPrefix(got, "250") {
 		t.Fatal(got)
 	}
-	m := r.in.messages()
+	m := r.in.Messages()
 	if len(m) != 1 {
 		t.Fatal("not delivered")
 	}
-	if !bytes.Contains(m[0].data, []byte("\r\nX-Mailward-Untrusted-Action: deliver\r\n")) {
-		t.Errorf("incoming X-Mailward field not renamed:\n%s", m[0].data)
+	if !bytes.Contains(m[0].Data, []byte("\r\nX-Mailward-Untrusted-Action: deliver\r\n")) {
+		t.Errorf("incoming X-Mailward field not renamed:\n%s", m[0].Data)
 	}
 	txt := "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)
-	verifs, err := dkim.VerifyWithOptions(bytes.NewReader(m[0].data), &dkim.VerifyOptions{
+	verifs, err := dkim.VerifyWithOptions(bytes.NewReader(m[0].Data), &dkim.VerifyOptions{
 		LookupTXT: func(domain string) ([]string, error) { return []string{txt}, nil },
 	})
 	if err != nil || len(verifs) != 1 || verifs[0].Err != nil {

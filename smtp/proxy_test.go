@@ -22,7 +22,7 @@ func TestProxyProtocol(t *testing.T) {
 	cv.cmd("DATA", "354")
 	cv.send("Subject: via balancer\r\n\r\nhi\r\n.\r\n")
 	cv.expect("250")
-	if m := r.in.messages(); len(m) != 1 || !strings.Contains(string(m[0].data), "([192.0.2.7])") {
+	if m := r.in.Messages(); len(m) != 1 || !strings.Contains(string(m[0].Data), "([192.0.2.7])") {
 		t.Fatalf("Received does not name the real client: %+v", m)
 	}
 

@@ -15,6 +15,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/smtptest"
 	"github.com/mailward/mailward/scanner"
 )
 
@@ -28,7 +29,7 @@ func TestRelayByteExact(t *testing.T) {
 		name      string
 		from, to  string
 		client    string
-		hop       *sink
+		hop       *smtptest.Server
 		direction string
 		verdict   bool // X-Mailward-* fields expected
 	}{
@@ -39,26 +40,26 @@ func TestRelayByteExact(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := len(tc.hop.messages())
+			before := len(tc.hop.Messages())
 			cv := dial(t, r.addr, tc.client)
 			cv.ehlo()
 			got := cv.sendMessage(tc.from, []string{tc.to}, msg)
 			if !strings.HasPrefix(got, "250 2.0.0") {
 				t.Fatalf("final reply %q", got)
 			}
-			msgs := tc.hop.messages()
+			msgs := tc.hop.Messages()
 			if len(msgs) != before+1 {
 				t.Fatalf("next hop got %d new messages, want 1", len(msgs)-before)
 			}
 			m := msgs[len(msgs)-1]
-			if m.from != tc.from || len(m.to) != 1 || m.to[0] != tc.to {
-				t.Errorf("envelope %q -> %v", m.from, m.to)
+			if m.From != tc.from || len(m.To) != 1 || m.To[0] != tc.to {
+				t.Errorf("envelope %q -> %v", m.From, m.To)
 			}
-			i := bytes.Index(m.data, []byte(msg))
-			if i < 0 || i+len(msg) != len(m.data) {
-				t.Fatalf("relayed message does not end with the client's bytes unchanged:\n%s", m.data)
+			i := bytes.Index(m.Data, []byte(msg))
+			if i < 0 || i+len(msg) != len(m.Data) {
+				t.Fatalf("relayed message does not end with the client's bytes unchanged:\n%s", m.Data)
 			}
-			prefix := string(m.data[:i])
+			prefix := string(m.Data[:i])
 			if !strings.HasPrefix(prefix, "Received: from client.test ([") || !strings.Contains(prefix, "by mailward.test (mailward)") {
 				t.Errorf("no Received field first: %q", prefix)
 			}
@@ -68,7 +69,7 @@ func TestRelayByteExact(t *testing.T) {
 			if !tc.verdict && strings.Contains(strings.ToLower(prefix), "x-mailward") {
 				t.Errorf("outbound mail carries a verdict: %q", prefix)
 			}
-			if !strings.Contains(string(m.data), "\r\n.A line that starts with a dot") {
+			if !strings.Contains(string(m.Data), "\r\n.A line that starts with a dot") {
 				t.Errorf("dot-stuffing not undone end to end")
 			}
 		})
@@ -118,7 +119,7 @@ func TestRelayControl(t *testing.T) {
 		})
 	}
 	// Nothing reached a next hop: no DATA was sent.
-	if n := len(r.in.messages()) + len(r.out.messages()); n != 0 {
+	if n := len(r.in.Messages()) + len(r.out.Messages()); n != 0 {
 		t.Fatalf("next hops got %d messages", n)
 	}
 }
@@ -136,9 +137,9 @@ func TestOneDirectionPerTransaction(t *testing.T) {
 	cv.cmd("DATA", "354")
 	cv.send("Subject: x\r\n\r\nhello\r\n.\r\n")
 	cv.expect("250")
-	msgs := r.in.messages()
-	if len(msgs) != 1 || len(msgs[0].to) != 2 || len(r.out.messages()) != 0 {
-		t.Fatalf("inbound hop got %v; outbound %d", msgs, len(r.out.messages()))
+	msgs := r.in.Messages()
+	if len(msgs) != 1 || len(msgs[0].To) != 2 || len(r.out.Messages()) != 0 {
+		t.Fatalf("inbound hop got %v; outbound %d", msgs, len(r.out.Messages()))
 	}
 }
 
@@ -146,7 +147,9 @@ func TestOneDirectionPerTransaction(t *testing.T) {
 // refusal is the client's answer for that recipient.
 func TestNextHopRefusalPassedBack(t *testing.T) {
 	r := startRelay(t, "")
-	r.in.set(func(s *sink) { s.refuseRcpt["nobody@trust.example"] = reply(550, [3]int{5, 1, 1}, "No such user") })
+	r.in.Set(func(s *smtptest.Behaviour) {
+		s.RcptErr = map[string]*gosmtp.SMTPError{"nobody@trust.example": reply(550, [3]int{5, 1, 1}, "No such user")}
+	})
 	cv := dial(t, r.addr, "127.0.0.2")
 	cv.ehlo()
 	cv.cmd("MAIL FROM:<a@elsewhere.example>", "250")
@@ -155,7 +158,7 @@ func TestNextHopRefusalPassedBack(t *testing.T) {
 	cv.cmd("DATA", "354")
 	cv.send("Subject: x\r\n\r\nhello\r\n.\r\n")
 	cv.expect("250")
-	if m := r.in.messages(); len(m) != 1 || len(m[0].to) != 1 || m[0].to[0] != "head@trust.example" {
+	if m := r.in.Messages(); len(m) != 1 || len(m[0].To) != 1 || m[0].To[0] != "head@trust.example" {
 		t.Fatalf("next hop got %+v", m)
 	}
 }
@@ -163,7 +166,7 @@ func TestNextHopRefusalPassedBack(t *testing.T) {
 // TestNextHopDown: nothing listening means 451 at RCPT, never a 250.
 func TestNextHopDown(t *testing.T) {
 	r := startRelay(t, "")
-	r.in.stop()
+	r.in.Stop()
 	cv := dial(t, r.addr, "127.0.0.2")
 	cv.ehlo()
 	cv.cmd("MAIL FROM:<a@elsewhere.example>", "250")
@@ -175,24 +178,24 @@ func TestNextHopDown(t *testing.T) {
 func TestNextHopFailsAtData(t *testing.T) {
 	cases := []struct {
 		name string
-		set  func(*sink)
+		set  func(*smtptest.Behaviour)
 		want string
 	}{
-		{"temporary", func(s *sink) { s.dataErr = reply(452, [3]int{4, 3, 1}, "Disk full") }, "452 4.3.1"},
-		{"permanent", func(s *sink) { s.dataErr = reply(554, [3]int{5, 6, 0}, "Refused") }, "554 5.6.0"},
-		{"drops mid-data", func(s *sink) { s.dropInData = true }, "451 4.4.2"},
+		{"temporary", func(s *smtptest.Behaviour) { s.DataErr = reply(452, [3]int{4, 3, 1}, "Disk full") }, "452 4.3.1"},
+		{"permanent", func(s *smtptest.Behaviour) { s.DataErr = reply(554, [3]int{5, 6, 0}, "Refused") }, "554 5.6.0"},
+		{"drops mid-data", func(s *smtptest.Behaviour) { s.DropInData = true }, "451 4.4.2"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := startRelay(t, "")
-			r.in.set(tc.set)
+			r.in.Set(tc.set)
 			cv := dial(t, r.addr, "127.0.0.2")
 			cv.ehlo()
 			got := cv.sendMessage("a@elsewhere.example", []string{"head@trust.example"}, readFixture(t, "plain.eml"))
 			if !strings.HasPrefix(got, tc.want) {
 				t.Fatalf("got %q, want %s", got, tc.want)
 			}
-			if n := len(r.in.messages()); n != 0 {
+			if n := len(r.in.Messages()); n != 0 {
 				t.Fatalf("next hop kept %d messages", n)
 			}
 		})
@@ -204,7 +207,7 @@ func TestNextHopFailsAtData(t *testing.T) {
 // delivers once.
 func TestReplayAfterIdleDrop(t *testing.T) {
 	r := startRelay(t, "")
-	r.in.set(func(s *sink) { s.dropIdleRCP = 200 * time.Millisecond })
+	r.in.Set(func(s *smtptest.Behaviour) { s.IdleDrop = 200 * time.Millisecond })
 	cv := dial(t, r.addr, "127.0.0.2")
 	cv.ehlo()
 	cv.cmd("MAIL FROM:<a@elsewhere.example>", "250")
@@ -214,12 +217,12 @@ func TestReplayAfterIdleDrop(t *testing.T) {
 	time.Sleep(600 * time.Millisecond) // the next hop gives up on us meanwhile
 	cv.send("Subject: slow\r\n\r\nhello\r\n.\r\n")
 	cv.expect("250")
-	m := r.in.messages()
-	if len(m) != 1 || len(m[0].to) != 2 {
+	m := r.in.Messages()
+	if len(m) != 1 || len(m[0].To) != 2 {
 		t.Fatalf("next hop got %+v", m)
 	}
-	if r.in.sessions < 2 {
-		t.Fatalf("expected a second session, saw %d", r.in.sessions)
+	if r.in.Sessions() < 2 {
+		t.Fatalf("expected a second session, saw %d", r.in.Sessions())
 	}
 }
 
@@ -234,7 +237,7 @@ func TestClientVanishesMidData(t *testing.T) {
 	cv.send("Subject: half\r\n\r\nhalf a message")
 	cv.c.Close()
 	time.Sleep(300 * time.Millisecond)
-	if n := len(r.in.messages()); n != 0 {
+	if n := len(r.in.Messages()); n != 0 {
 		t.Fatalf("next hop got %d messages", n)
 	}
 	// The relay still serves others.
@@ -277,7 +280,7 @@ func TestLimits(t *testing.T) {
 			t.Fatalf("got %q", got)
 		}
 	})
-	if n := len(r.in.messages()); n != 0 {
+	if n := len(r.in.Messages()); n != 0 {
 		t.Fatalf("next hop got %d messages", n)
 	}
 }
@@ -294,7 +297,7 @@ func TestPipelining(t *testing.T) {
 	cv.send("Subject: pipelined\r\n\r\nhi\r\n.\r\nQUIT\r\n")
 	cv.expect("250")
 	cv.expect("221")
-	if m := r.in.messages(); len(m) != 1 || len(m[0].to) != 2 {
+	if m := r.in.Messages(); len(m) != 1 || len(m[0].To) != 2 {
 		t.Fatalf("next hop got %+v", m)
 	}
 }
@@ -329,8 +332,8 @@ func TestNetSMTPClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Quit()
-	m := r.out.messages()
-	if len(m) != 1 || !strings.Contains(string(m[0].data), "with ESMTPS id") {
+	m := r.out.Messages()
+	if len(m) != 1 || !strings.Contains(string(m[0].Data), "with ESMTPS id") {
 		t.Fatalf("outbound hop got %+v", m)
 	}
 }
@@ -346,7 +349,7 @@ func TestQuarantineBlockedAttachment(t *testing.T) {
 	if !strings.HasPrefix(got, "250 2.0.0") {
 		t.Fatalf("got %q", got)
 	}
-	if n := len(r.in.messages()); n != 0 {
+	if n := len(r.in.Messages()); n != 0 {
 		t.Fatalf("next hop got %d messages", n)
 	}
 	ids := heldIDs(t, r.qdir)
@@ -405,8 +408,8 @@ func TestScannerFailures(t *testing.T) {
 			t.Fatal(got)
 		}
 		ids := heldIDs(t, r.qdir)
-		if len(ids) != 1 || len(r.in.messages()) != 0 {
-			t.Fatalf("held %v, delivered %d", ids, len(r.in.messages()))
+		if len(ids) != 1 || len(r.in.Messages()) != 0 {
+			t.Fatalf("held %v, delivered %d", ids, len(r.in.Messages()))
 		}
 		rec, _ := os.ReadFile(filepath.Join(r.qdir, "msg", ids[0]+".json"))
 		if !strings.Contains(string(rec), `"unscannable"`) {
@@ -420,7 +423,7 @@ func TestScannerFailures(t *testing.T) {
 		if got := cv.sendMessage("a@elsewhere.example", []string{"head@trust.example"}, "Subject: x\r\n\r\nhi\r\n"); !strings.HasPrefix(got, "451 4.3.0") {
 			t.Fatal(got)
 		}
-		if len(r.in.messages()) != 0 || len(heldIDs(t, r.qdir)) != 0 {
+		if len(r.in.Messages()) != 0 || len(heldIDs(t, r.qdir)) != 0 {
 			t.Fatal("message went somewhere")
 		}
 	})
@@ -447,7 +450,7 @@ func TestQuarantineDiskError(t *testing.T) {
 	if !strings.HasPrefix(got, "451 4.3.0") {
 		t.Fatalf("got %q", got)
 	}
-	if len(r.in.messages()) != 0 {
+	if len(r.in.Messages()) != 0 {
 		t.Fatal("delivered")
 	}
 }
@@ -456,8 +459,8 @@ func TestQuarantineDiskError(t *testing.T) {
 // (RFC 6531) when the next hop cannot carry it, instead of being sent on
 // without the parameter.
 func TestSMTPUTF8NextHopWithout(t *testing.T) {
-	plain := newSinkWith(t, func(s *gosmtp.Server) { s.EnableSMTPUTF8 = false })
-	r := startRelayCfg(t, "", func(c *config.Config) { c.NextHop.Inbound = "smtp://" + plain.addr })
+	plain := smtptest.Start(t, func(s *gosmtp.Server) { s.EnableSMTPUTF8 = false })
+	r := startRelayCfg(t, "", func(c *config.Config) { c.NextHop.Inbound = "smtp://" + plain.Addr })
 	cv := dial(t, r.addr, "127.0.0.2")
 	cv.ehlo()
 	cv.cmd("MAIL FROM:<jos\u00e9@elsewhere.example> SMTPUTF8", "250")
@@ -474,17 +477,17 @@ func TestNextHopSTARTTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secure := newSinkWith(t, func(s *gosmtp.Server) { s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}} })
-	r := startRelayCfg(t, "", func(c *config.Config) { c.NextHop.Inbound = "smtp://" + secure.addr })
+	secure := smtptest.Start(t, func(s *gosmtp.Server) { s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}} })
+	r := startRelayCfg(t, "", func(c *config.Config) { c.NextHop.Inbound = "smtp://" + secure.Addr })
 	cv := dial(t, r.addr, "127.0.0.2")
 	cv.ehlo()
 	if got := cv.sendMessage("a@elsewhere.example", []string{"head@trust.example"}, "Subject: x\r\n\r\nhi\r\n"); !strings.HasPrefix(got, "250") {
 		t.Fatal(got)
 	}
-	if m := secure.messages(); len(m) != 1 || !m[0].tls {
+	if m := secure.Messages(); len(m) != 1 || !m[0].TLS {
 		t.Fatalf("not delivered over TLS: %+v", m)
 	}
-	if m := r.in.messages(); len(m) != 0 {
+	if m := r.in.Messages(); len(m) != 0 {
 		t.Fatal("wrong hop")
 	}
 }

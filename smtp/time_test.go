@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/smtptest"
 	"github.com/mailward/mailward/scanner"
 )
 
@@ -31,7 +32,7 @@ func TestDataIdleTimeout(t *testing.T) {
 	if took := time.Since(start); took > 5*time.Second {
 		t.Fatalf("took %s", took)
 	}
-	if len(r.in.messages()) != 0 {
+	if len(r.in.Messages()) != 0 {
 		t.Fatal("half a message went on")
 	}
 }
@@ -58,7 +59,7 @@ func TestDataDeadlineExtendedWhileBytesArrive(t *testing.T) {
 // the client waiting past reply_deadline: it gets 451 and retries.
 func TestReplyDeadline(t *testing.T) {
 	r := startRelay(t, "  reply_deadline: 1s\n")
-	r.in.set(func(s *sink) { s.dataDelay = 3 * time.Second })
+	r.in.Set(func(s *smtptest.Behaviour) { s.DataDelay = 3 * time.Second })
 	cv := dial(t, r.addr, "127.0.0.2")
 	cv.ehlo()
 	start := time.Now()
@@ -116,8 +117,8 @@ func TestScanBudgetOnIdleSystem(t *testing.T) {
 		t.Fatal("waited for the stuck scanner")
 	}
 	ids := heldIDs(t, r.qdir)
-	if len(ids) != 1 || len(r.in.messages()) != 0 {
-		t.Fatalf("held %v delivered %d", ids, len(r.in.messages()))
+	if len(ids) != 1 || len(r.in.Messages()) != 0 {
+		t.Fatalf("held %v delivered %d", ids, len(r.in.Messages()))
 	}
 	rec, _ := os.ReadFile(filepath.Join(r.qdir, "msg", ids[0]+".json"))
 	if !strings.Contains(string(rec), "scan budget") {
