@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"mime"
 	"mime/quotedprintable"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
@@ -23,82 +22,13 @@ import (
 
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/directory"
+	"github.com/mailward/mailward/internal/smtptest"
 	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/review"
 	"github.com/mailward/mailward/scanner"
 	"github.com/mailward/mailward/tracker"
 	"github.com/mailward/mailward/tracker/redistest"
 )
-
-// sink is a real SMTP server (go-smtp) that keeps what it receives.
-type sink struct {
-	addr string
-	mu   sync.Mutex
-	msgs []received
-	// refuse makes DATA fail with a 451 while set.
-	refuse bool
-}
-
-type received struct {
-	from string
-	to   []string
-	data []byte
-}
-
-func newSink(t *testing.T) *sink {
-	t.Helper()
-	s := &sink{}
-	srv := smtp.NewServer(s)
-	srv.Domain = "sink.test"
-	srv.AllowInsecureAuth = true
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = l.Addr().String()
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return s
-}
-
-func (s *sink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }
-
-func (s *sink) all() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.msgs...)
-}
-
-type sinkSession struct {
-	s    *sink
-	from string
-	to   []string
-}
-
-func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
-func (ss *sinkSession) Logout() error { return nil }
-func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
-	ss.from = from
-	return nil
-}
-func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	ss.to = append(ss.to, to)
-	return nil
-}
-func (ss *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	ss.s.mu.Lock()
-	defer ss.s.mu.Unlock()
-	if ss.s.refuse {
-		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
-	}
-	ss.s.msgs = append(ss.s.msgs, received{ss.from, ss.to, b})
-	return nil
-}
 
 // body decodes a received digest's text.
 func body(t *testing.T, raw []byte) (subject, text string) {
@@ -120,15 +50,15 @@ func body(t *testing.T, raw []byte) (subject, text string) {
 
 type env struct {
 	cfg      *config.Config
-	internal *sink // next_hop.inbound: the trust's own mail server
-	external *sink // next_hop.outbound
+	internal *smtptest.Server // next_hop.inbound: the trust's own mail server
+	external *smtptest.Server // next_hop.outbound
 	n        *Notifier
 	tr       tracker.Tracker
 }
 
 func setup(t *testing.T, tr tracker.Tracker, extra string) *env {
 	t.Helper()
-	in, out := newSink(t), newSink(t)
+	in, out := smtptest.Start(t, nil), smtptest.Start(t, nil)
 	yml := fmt.Sprintf(`
 domains: [trust.example, "*.schools.trust.example"]
 next_hop:
@@ -142,7 +72,7 @@ alerts:
   from: mailward@trust.example
   it: [it-support@trust.example]
   dpo: [dpo@la.example]
-%s`, in.addr, out.addr, extra)
+%s`, in.Addr, out.Addr, extra)
 	cfg, err := config.Parse([]byte(yml))
 	if err != nil {
 		t.Fatal(err)
@@ -263,22 +193,22 @@ func TestThirdConfirmedViolationAlertsManager(t *testing.T) {
 		confirm(id(1))
 		confirm(id(1)) // the same message confirmed twice counts once
 		confirm(id(2))
-		if n := flush(); n != 0 || len(e.internal.all()) != 0 {
+		if n := flush(); n != 0 || len(e.internal.Messages()) != 0 {
 			t.Fatalf("alert before the third violation: %d", n)
 		}
 		confirm(id(3))
 		if n := flush(); n != 1 {
 			t.Fatalf("%d digests, want 1", n)
 		}
-		got := e.internal.all()
-		if len(got) != 1 || len(e.external.all()) != 0 {
-			t.Fatalf("internal %d, external %d: want one mail via the inbound hop", len(got), len(e.external.all()))
+		got := e.internal.Messages()
+		if len(got) != 1 || len(e.external.Messages()) != 0 {
+			t.Fatalf("internal %d, external %d: want one mail via the inbound hop", len(got), len(e.external.Messages()))
 		}
 		m := got[0]
-		if m.from != "mailward@trust.example" || len(m.to) != 1 || m.to[0] != "head@trust.example" {
-			t.Fatalf("envelope %s -> %v", m.from, m.to)
+		if m.From != "mailward@trust.example" || len(m.To) != 1 || m.To[0] != "head@trust.example" {
+			t.Fatalf("envelope %s -> %v", m.From, m.To)
 		}
-		subject, text := body(t, m.data)
+		subject, text := body(t, m.Data)
 		for _, want := range []string{sender, "Recipients:   31 (outbound)", "pupil_data", "pupil-data-outbound",
 			"reviewer-ann", "3 today, 3 this month", "escalation: at least 3 confirmed violations in a day",
 			"https://mailward.trust.example/messages/" + id(1), "https://mailward.trust.example/messages/" + id(3)} {
@@ -292,26 +222,26 @@ func TestThirdConfirmedViolationAlertsManager(t *testing.T) {
 		if !strings.Contains(subject, "mailward: 3 confirmed policy violations (") {
 			t.Errorf("subject %q", subject)
 		}
-		if !strings.Contains(string(m.data), "Auto-Submitted: auto-generated") {
+		if !strings.Contains(string(m.Data), "Auto-Submitted: auto-generated") {
 			t.Error("no Auto-Submitted")
 		}
-		if hm, err := mail.ReadMessage(strings.NewReader(string(m.data))); err != nil {
+		if hm, err := mail.ReadMessage(strings.NewReader(string(m.Data))); err != nil {
 			t.Fatal(err)
 		} else if id := hm.Header.Get("Message-Id"); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@trust.example>") {
 			t.Errorf("Message-ID %q", id)
 		} else if _, err := hm.Header.Date(); err != nil {
 			t.Errorf("Date: %v", err)
 		}
-		noContent(t, m.data)
+		noContent(t, m.Data)
 
 		// A fourth confirmation tells the manager of that one only.
 		confirm(id(4))
 		flush()
-		got = e.internal.all()
+		got = e.internal.Messages()
 		if len(got) != 2 {
 			t.Fatalf("fourth: %d mails", len(got))
 		}
-		_, text = body(t, got[1].data)
+		_, text = body(t, got[1].Data)
 		if strings.Count(text, "Confirmed policy violation") != 1 || !strings.Contains(text, id(4)) {
 			t.Errorf("fourth digest:\n%s", text)
 		}
@@ -355,19 +285,19 @@ func TestHoldSpreeOneMail(t *testing.T) {
 		if n, err := e.n.Flush(ctx, t0.Add(time.Minute)); n != 2 || err != nil {
 			t.Fatalf("flush: %d %v", n, err)
 		}
-		in, out := e.internal.all(), e.external.all()
-		if len(in) != 1 || in[0].to[0] != "it-support@trust.example" {
+		in, out := e.internal.Messages(), e.external.Messages()
+		if len(in) != 1 || in[0].To[0] != "it-support@trust.example" {
 			t.Fatalf("internal: %d", len(in))
 		}
-		if len(out) != 1 || out[0].to[0] != "dpo@la.example" {
+		if len(out) != 1 || out[0].To[0] != "dpo@la.example" {
 			t.Fatalf("external: %d", len(out))
 		}
-		for _, m := range []received{in[0], out[0]} {
-			_, text := body(t, m.data)
+		for _, m := range []smtptest.Message{in[0], out[0]} {
+			_, text := body(t, m.Data)
 			if c := strings.Count(text, "Message held"); c != 50 {
 				t.Errorf("%d items, want 50", c)
 			}
-			noContent(t, m.data)
+			noContent(t, m.Data)
 		}
 		// Holds of other categories tell nobody by default.
 		it := Item{Sender: sender, Categories: []string{"chain_mail"}, QuarantineID: "x"}
@@ -409,10 +339,10 @@ func TestTwoInstancesSendOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if total != 1 || len(e.internal.all()) != 1 {
-		t.Fatalf("%d digests, %d mails; want 1", total, len(e.internal.all()))
+	if total != 1 || len(e.internal.Messages()) != 1 {
+		t.Fatalf("%d digests, %d mails; want 1", total, len(e.internal.Messages()))
 	}
-	_, text := body(t, e.internal.all()[0].data)
+	_, text := body(t, e.internal.Messages()[0].Data)
 	if strings.Count(text, "Sending rate exceeded") != 1 {
 		t.Fatalf("rate alert told twice:\n%s", text)
 	}
@@ -429,16 +359,16 @@ func TestSuspectedIllegalAtOnce(t *testing.T) {
 	e.n.SuspectedIllegal(ctx, rec, "ann")
 	e.n.SuspectedIllegal(ctx, rec, "bob") // marked twice: told once
 	e.n.Flush(ctx, t0.Add(time.Minute))
-	got := e.internal.all()
-	if len(got) != 1 || got[0].to[0] != "it-support@trust.example" || len(e.external.all()) != 1 {
-		t.Fatalf("internal %d external %d", len(got), len(e.external.all()))
+	got := e.internal.Messages()
+	if len(got) != 1 || got[0].To[0] != "it-support@trust.example" || len(e.external.Messages()) != 1 {
+		t.Fatalf("internal %d external %d", len(got), len(e.external.Messages()))
 	}
-	subject, text := body(t, got[0].data)
+	subject, text := body(t, got[0].Data)
 	if !strings.Contains(subject, "1 message for urgent attention") || !strings.Contains(text, "do not view it again") ||
 		!strings.Contains(text, "/messages/dddddddddddddddddddd") {
 		t.Fatalf("%s\n%s", subject, text)
 	}
-	noContent(t, got[0].data)
+	noContent(t, got[0].Data)
 }
 
 func TestNoManagerTellsIT(t *testing.T) {
@@ -453,11 +383,11 @@ func TestNoManagerTellsIT(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.n.Flush(ctx, t0.Add(2*time.Hour))
-	got := e.internal.all()
-	if len(got) != 1 || got[0].to[0] != "it-support@trust.example" {
+	got := e.internal.Messages()
+	if len(got) != 1 || got[0].To[0] != "it-support@trust.example" {
 		t.Fatalf("%v", got)
 	}
-	if _, text := body(t, got[0].data); !strings.Contains(text, "no line manager in the directory") {
+	if _, text := body(t, got[0].Data); !strings.Contains(text, "no line manager in the directory") {
 		t.Fatalf("no note:\n%s", text)
 	}
 }
@@ -465,24 +395,22 @@ func TestNoManagerTellsIT(t *testing.T) {
 func TestSendFailureRetries(t *testing.T) {
 	ctx := context.Background()
 	e := setup(t, tracker.NewMemory(nil), "")
-	e.internal.mu.Lock()
-	e.internal.refuse = true
-	e.internal.mu.Unlock()
+	e.internal.Set(func(b *smtptest.Behaviour) {
+		b.DataErr = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
+	})
 	e.n.RateLimited(ctx, Item{Sender: "x@trust.example"}, "x@trust.example", t0)
 	if n, err := e.n.Flush(ctx, t0.Add(time.Minute)); n != 0 || err == nil {
 		t.Fatalf("refused send: %d %v", n, err)
 	}
-	e.internal.mu.Lock()
-	e.internal.refuse = false
-	e.internal.mu.Unlock()
+	e.internal.Set(func(b *smtptest.Behaviour) { b.DataErr = nil })
 	if n, _ := e.n.Flush(ctx, t0.Add(time.Minute+30*time.Second)); n != 0 {
 		t.Fatal("retried before the backoff")
 	}
 	if n, err := e.n.Flush(ctx, t0.Add(4*time.Minute)); n != 1 || err != nil {
 		t.Fatalf("retry: %d %v", n, err)
 	}
-	if len(e.internal.all()) != 1 {
-		t.Fatalf("%d mails", len(e.internal.all()))
+	if len(e.internal.Messages()) != 1 {
+		t.Fatalf("%d mails", len(e.internal.Messages()))
 	}
 }
 
@@ -548,11 +476,11 @@ func TestRedisDownAlertsStillGo(t *testing.T) {
 	if took := time.Since(start); took > 5*time.Second {
 		t.Fatalf("took %v", took)
 	}
-	got := e.internal.all()
+	got := e.internal.Messages()
 	if len(got) != 1 {
 		t.Fatalf("%d mails to IT", len(got))
 	}
-	if _, text := body(t, got[0].data); strings.Count(text, "Message held") != 3 {
+	if _, text := body(t, got[0].Data); strings.Count(text, "Message held") != 3 {
 		t.Fatalf("digest:\n%s", text)
 	}
 }

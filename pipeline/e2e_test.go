@@ -10,88 +10,17 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/smtptest"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/smtp"
 )
-
-// mailSink is a real SMTP server standing in for a next hop.
-type mailSink struct {
-	addr string
-	mu   sync.Mutex
-	msgs []sunk
-}
-
-type sunk struct {
-	from string
-	to   []string
-	data string
-}
-
-func newMailSink(t *testing.T) *mailSink {
-	s := &mailSink{}
-	srv := gosmtp.NewServer(s)
-	srv.Domain = "sink.test"
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = l.Addr().String()
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return s
-}
-
-func (s *mailSink) NewSession(*gosmtp.Conn) (gosmtp.Session, error) { return &sinkSess{s: s}, nil }
-
-func (s *mailSink) to(addr string) []sunk {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []sunk
-	for _, m := range s.msgs {
-		for _, r := range m.to {
-			if r == addr {
-				out = append(out, m)
-			}
-		}
-	}
-	return out
-}
-
-type sinkSess struct {
-	s    *mailSink
-	from string
-	to   []string
-}
-
-func (x *sinkSess) Reset()        { x.from, x.to = "", nil }
-func (x *sinkSess) Logout() error { return nil }
-func (x *sinkSess) Mail(f string, _ *gosmtp.MailOptions) error {
-	x.from = f
-	return nil
-}
-func (x *sinkSess) Rcpt(r string, _ *gosmtp.RcptOptions) error {
-	x.to = append(x.to, r)
-	return nil
-}
-func (x *sinkSess) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	x.s.mu.Lock()
-	x.s.msgs = append(x.s.msgs, sunk{x.from, x.to, string(b)})
-	x.s.mu.Unlock()
-	return nil
-}
 
 // TestEndToEnd is issue 7's proof over real sockets: a sender over its
 // rate gets 451 4.7.1; three senders of one neutral body make it
@@ -99,7 +28,7 @@ func (x *sinkSess) Data(r io.Reader) error {
 // exactly one alert reaches the line manager's mailbox through the inbound
 // next hop, with no content in it.
 func TestEndToEnd(t *testing.T) {
-	in, out := newMailSink(t), newMailSink(t)
+	in, out := smtptest.Start(t, nil), smtptest.Start(t, nil)
 	qdir := t.TempDir()
 	// Names unique to this run keep runs apart in a shared Redis.
 	u := fmt.Sprintf("%x", time.Now().UnixNano())
@@ -124,7 +53,7 @@ tracker:
   overrides:
     - sender: [%s]
       messages_per_hour: 3
-%s`, in.addr, out.addr, qdir, people, busy, redisYAML)))
+%s`, in.Addr, out.Addr, qdir, people, busy, redisYAML)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,8 +132,8 @@ tracker:
 	if got := held("c.three-" + u + "@trust.example"); len(got) != 1 || got[0].Rule != "chain-mail-staff" {
 		t.Fatalf("third chain copy not held as chain mail: %+v", got)
 	}
-	if len(held("a.one-"+u+"@trust.example")) != 0 || len(in.to("all-staff@trust.example")) != 2 {
-		t.Fatalf("first copies should have been delivered: %d held, %d delivered", len(held("a.one-"+u+"@trust.example")), len(in.to("all-staff@trust.example")))
+	if len(held("a.one-"+u+"@trust.example")) != 0 || len(in.To("all-staff@trust.example")) != 2 {
+		t.Fatalf("first copies should have been delivered: %d held, %d delivered", len(held("a.one-"+u+"@trust.example")), len(in.To("all-staff@trust.example")))
 	}
 
 	// 3. Three violations by j.smith, confirmed by a reviewer.
@@ -230,7 +159,7 @@ tracker:
 			if _, err := n.Flush(context.Background(), time.Now().Add(3*time.Hour)); err != nil {
 				t.Fatal(err)
 			}
-			if len(in.to("head@trust.example")) != 0 {
+			if len(in.To("head@trust.example")) != 0 {
 				t.Fatalf("manager alerted after %d confirmations", i+1)
 			}
 		}
@@ -238,11 +167,11 @@ tracker:
 	if _, err := n.Flush(context.Background(), time.Now().Add(3*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	alerts := in.to("head@trust.example")
+	alerts := in.To("head@trust.example")
 	if len(alerts) != 1 {
 		t.Fatalf("%d alerts to the manager, want 1", len(alerts))
 	}
-	a := alerts[0].data
+	a := string(alerts[0].Data)
 	for _, secret := range []string{secretSubject, "owed-list", "please run", "TVqQ"} {
 		if strings.Contains(a, secret) {
 			t.Errorf("alert leaks %q", secret)
@@ -253,8 +182,8 @@ tracker:
 	}
 	// IT heard of the rate limit once.
 	var rate int
-	for _, m := range in.to("it-support@trust.example") {
-		rate += strings.Count(m.data, busy)
+	for _, m := range in.To("it-support@trust.example") {
+		rate += strings.Count(string(m.Data), busy)
 	}
 	if rate == 0 || !bytes.Contains([]byte(a), []byte("Auto-Submitted: auto-generated")) {
 		t.Errorf("IT rate alert %d", rate)

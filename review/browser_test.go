@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/smtptest"
 	"net/http/httptest"
 )
 
@@ -32,10 +33,10 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	next := newSink(t)
+	next := smtptest.Start(t, nil)
 	e := newEnv(t, func(c *config.Config) {
-		c.NextHop.Inbound = "smtp://" + next.addr
-		c.NextHop.Outbound = "smtp://" + next.addr
+		c.NextHop.Inbound = "smtp://" + next.Addr
+		c.NextHop.Outbound = "smtp://" + next.Addr
 		c.Review.SecureCookie = nil // the default: Secure cookies, which Chromium accepts from http://127.0.0.1
 	})
 	e.cfg.Review.SecureCookie = new(bool)
@@ -186,8 +187,8 @@ func TestBrowser(t *testing.T) {
 	if title != "About Friday" || !strings.Contains(done, "Release done") {
 		t.Errorf("title %q, done %q", title, done)
 	}
-	got := next.messages()
-	if len(got) != 1 || got[0].to[0] != "parent@other.example" || !strings.Contains(string(got[0].data), "X-Mailward-Released-By: rev; ") {
+	got := next.Messages()
+	if len(got) != 1 || got[0].To[0] != "parent@other.example" || !strings.Contains(string(got[0].Data), "X-Mailward-Released-By: rev; ") {
 		t.Fatalf("next hop got %d messages", len(got))
 	}
 	r, _ := e.store.Get(t.Context(), offensive)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,83 +11,14 @@ import (
 	netsmtp "net/smtp"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	gosmtp "github.com/emersion/go-smtp"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/smtptest"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/quarantine"
 	mwsmtp "github.com/mailward/mailward/smtp"
 )
-
-// sink is a real go-smtp server standing in for the trust's mail server:
-// it records every message it accepts, byte for byte.
-type sink struct {
-	addr string
-	mu   sync.Mutex
-	msgs []sunk
-}
-
-type sunk struct {
-	from string
-	to   []string
-	data []byte
-}
-
-type sinkSession struct {
-	s    *sink
-	from string
-	to   []string
-}
-
-func (x *sinkSession) Reset()        { x.from, x.to = "", nil }
-func (x *sinkSession) Logout() error { return nil }
-func (x *sinkSession) Mail(from string, _ *gosmtp.MailOptions) error {
-	x.from = from
-	return nil
-}
-func (x *sinkSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
-	x.to = append(x.to, to)
-	return nil
-}
-func (x *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	x.s.mu.Lock()
-	x.s.msgs = append(x.s.msgs, sunk{from: x.from, to: append([]string(nil), x.to...), data: b})
-	x.s.mu.Unlock()
-	return nil
-}
-
-func newSink(t testing.TB) *sink {
-	s := &sink{}
-	srv := gosmtp.NewServer(gosmtp.BackendFunc(func(c *gosmtp.Conn) (gosmtp.Session, error) {
-		return &sinkSession{s: s}, nil
-	}))
-	srv.Domain = "sink.test"
-	srv.MaxMessageBytes = 32 << 20
-	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
-	srv.EnableSMTPUTF8 = true // like the trust's server; the relay advertises only what its next hops support
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = l.Addr().String()
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return s
-}
-
-func (s *sink) messages() []sunk {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]sunk(nil), s.msgs...)
-}
 
 // heldMsg is inbound mail with an executable attachment: the default
 // policy quarantines it (suspicious-attachment).
@@ -117,7 +47,7 @@ const heldMsg = "From: Outside <someone@sender.example>\r\n" +
 // (a go-smtp server) byte-exact but for the one prepended header, with its
 // original envelope; a second release sends nothing more.
 func TestEndToEndRelease(t *testing.T) {
-	next := newSink(t)
+	next := smtptest.Start(t, nil)
 	qdir := t.TempDir()
 	cfg, err := config.Parse([]byte(fmt.Sprintf(`domains: [trust.example]
 trusted_networks: [10.99.0.0/16]
@@ -131,7 +61,7 @@ quarantine:
 review:
   users:
     - {name: admin, role: admin, password_hash: "%s"}
-`, next.addr, next.addr, qdir, passwordHash(t))))
+`, next.Addr, next.Addr, qdir, passwordHash(t))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +97,7 @@ review:
 	if err := netsmtp.SendMail(l.Addr().String(), nil, "someone@sender.example", []string{"staff@trust.example"}, []byte(heldMsg)); err != nil {
 		t.Fatalf("send through relay: %v\n%s", err, logs.String())
 	}
-	if n := len(next.messages()); n != 0 {
+	if n := len(next.Messages()); n != 0 {
 		t.Fatalf("held message reached the next hop (%d)", n)
 	}
 
@@ -211,29 +141,29 @@ review:
 	if code != 200 || res["status"] != "released" {
 		t.Fatalf("release: %d %v", code, res)
 	}
-	got := next.messages()
+	got := next.Messages()
 	if len(got) != 1 {
 		t.Fatalf("next hop got %d messages", len(got))
 	}
 	g := got[0]
-	if g.from != "someone@sender.example" || len(g.to) != 1 || g.to[0] != "staff@trust.example" {
-		t.Errorf("envelope %q -> %v", g.from, g.to)
+	if g.From != "someone@sender.example" || len(g.To) != 1 || g.To[0] != "staff@trust.example" {
+		t.Errorf("envelope %q -> %v", g.From, g.To)
 	}
-	hdr, rest, _ := bytes.Cut(g.data, []byte("\r\n"))
+	hdr, rest, _ := bytes.Cut(g.Data, []byte("\r\n"))
 	if !bytes.HasPrefix(hdr, []byte("X-Mailward-Released-By: admin; ")) {
 		t.Errorf("first line %q", hdr)
 	}
 	if !bytes.Equal(rest, raw) {
 		t.Errorf("released bytes differ from the held bytes:\n got %q\nwant %q", rest, raw)
 	}
-	if !bytes.HasSuffix(g.data, []byte(heldMsg)) {
+	if !bytes.HasSuffix(g.Data, []byte(heldMsg)) {
 		t.Error("released message does not end with the original bytes")
 	}
 
 	// 4. Idempotent: a second release sends nothing.
 	code, res = api("POST", "/api/messages/"+id+"/release", `{}`)
-	if code != 200 || len(next.messages()) != 1 {
-		t.Fatalf("second release: %d %v, next hop has %d", code, res, len(next.messages()))
+	if code != 200 || len(next.Messages()) != 1 {
+		t.Fatalf("second release: %d %v, next hop has %d", code, res, len(next.Messages()))
 	}
 	if r := res["results"].([]any)[0].(map[string]any); r["outcome"] != "already" {
 		t.Errorf("second release outcome %v", r)

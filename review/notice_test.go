@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/smtptest"
 )
 
 var secretMsg = []byte("From: staff@a.trust.example\r\nTo: x@other.example\r\nSubject: SECRET-SUBJECT pupil list\r\n\r\nSECRET-BODY\r\n")
@@ -16,10 +17,10 @@ var secretMsg = []byte("From: staff@a.trust.example\r\nTo: x@other.example\r\nSu
 // daily digest per recipient; deletion and expiry tell the sender; outside
 // senders of inbound mail are not told (backscatter).
 func TestNotices(t *testing.T) {
-	next := newSink(t)
+	next := smtptest.Start(t, nil)
 	e := newEnv(t, func(c *config.Config) {
-		c.NextHop.Inbound = "smtp://" + next.addr
-		c.NextHop.Outbound = "smtp://" + next.addr
+		c.NextHop.Inbound = "smtp://" + next.Addr
+		c.NextHop.Outbound = "smtp://" + next.Addr
 		c.Review.Notices.Templates = map[string]config.NoticeTemplate{
 			"deleted": {Subject: "Deleted: {{.ID}}"},
 		}
@@ -31,14 +32,14 @@ func TestNotices(t *testing.T) {
 	ctx := t.Context()
 
 	e.srv.SendNotices(ctx)
-	got := next.messages()
+	got := next.Messages()
 	if len(got) != 1 {
 		t.Fatalf("after first run: %d notices", len(got))
 	}
 	n := got[0]
-	body := string(n.data)
-	if n.from != "" || len(n.to) != 1 || n.to[0] != "staff@a.trust.example" {
-		t.Errorf("hold notice envelope %q -> %v", n.from, n.to)
+	body := string(n.Data)
+	if n.From != "" || len(n.To) != 1 || n.To[0] != "staff@a.trust.example" {
+		t.Errorf("hold notice envelope %q -> %v", n.From, n.To)
 	}
 	for _, want := range []string{"Auto-Submitted: auto-generated", "pupil data", out, "From: postmaster@a.trust.example"} {
 		if !strings.Contains(body, want) {
@@ -46,7 +47,7 @@ func TestNotices(t *testing.T) {
 		}
 	}
 	e.srv.SendNotices(ctx)
-	if len(next.messages()) != 1 {
+	if len(next.Messages()) != 1 {
 		t.Fatal("hold notice sent twice")
 	}
 
@@ -54,13 +55,13 @@ func TestNotices(t *testing.T) {
 	e.now = e.now.Add(2 * time.Hour)
 	e.srv.SendNotices(ctx)
 	e.srv.SendNotices(ctx)
-	got = next.messages()[1:]
+	got = next.Messages()[1:]
 	if len(got) != 2 {
 		t.Fatalf("%d digests, want 2", len(got))
 	}
 	byTo := map[string]string{}
 	for _, m := range got {
-		byTo[m.to[0]] = string(m.data)
+		byTo[m.To[0]] = string(m.Data)
 	}
 	if d := byTo["t1@a.trust.example"]; !strings.Contains(d, in1) || !strings.Contains(d, in2) || !strings.Contains(d, "2 message(s)") {
 		t.Errorf("t1 digest:\n%s", d)
@@ -76,8 +77,8 @@ func TestNotices(t *testing.T) {
 	}
 	// Deleting inbound mail tells nobody outside.
 	admin.post("/messages/"+in1+"/delete", nil)
-	got = next.messages()[3:]
-	if len(got) != 1 || got[0].to[0] != "staff@a.trust.example" || !strings.Contains(string(got[0].data), "Subject: Deleted: "+out) {
+	got = next.Messages()[3:]
+	if len(got) != 1 || got[0].To[0] != "staff@a.trust.example" || !strings.Contains(string(got[0].Data), "Subject: Deleted: "+out) {
 		t.Fatalf("deletion notices: %+v", got)
 	}
 
@@ -87,20 +88,20 @@ func TestNotices(t *testing.T) {
 	if res, err := e.srv.Purge(ctx); err != nil || len(res.Expired) != 2 {
 		t.Fatalf("purge: %+v %v", res, err) // exp and in2
 	}
-	got = next.messages()[4:]
+	got = next.Messages()[4:]
 	var expiry []string
 	for _, m := range got {
-		if strings.Contains(string(m.data), "retention period") {
-			expiry = append(expiry, m.to[0])
+		if strings.Contains(string(m.Data), "retention period") {
+			expiry = append(expiry, m.To[0])
 		}
 	}
 	if len(expiry) != 1 || expiry[0] != "staff@b.trust.example" || !strings.Contains(strings.Join(expiry, ""), "b.trust") {
 		t.Errorf("expiry notices to %v", expiry)
 	}
 	_ = exp
-	for i, m := range next.messages() {
-		if strings.Contains(string(m.data), "SECRET") {
-			t.Errorf("notice %d carries content:\n%s", i, m.data)
+	for i, m := range next.Messages() {
+		if strings.Contains(string(m.Data), "SECRET") {
+			t.Errorf("notice %d carries content:\n%s", i, m.Data)
 		}
 	}
 }
