@@ -412,7 +412,9 @@ func (z *Tokenizer) push(start, from, at int, flags Flags) {
 		return
 	}
 	z.words = append(z.words, w)
-	z.flushRun(1)
+	if z.run > 0 {
+		z.flushRun(1)
+	}
 }
 
 // asciiWord is the fast path for the common word: ASCII letters followed by
