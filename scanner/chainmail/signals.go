@@ -55,6 +55,9 @@ type pattern struct {
 	fam      family
 	strength float64
 	re       *regexp.Regexp
+	// req are strings one of which every match holds (nil: none known);
+	// a window without any of them is not searched.
+	req [][]byte
 }
 
 const (
@@ -65,7 +68,12 @@ const (
 )
 
 func p(f family, s float64, re string) pattern {
-	return pattern{fam: f, strength: s, re: regexp.MustCompile(`\b(?:` + re + `)\b`)}
+	expr := `\b(?:` + re + `)\b`
+	pt := pattern{fam: f, strength: s, re: regexp.MustCompile(expr)}
+	for _, l := range requiredLiterals(expr) {
+		pt.req = append(pt.req, []byte(l))
+	}
+	return pt
 }
 
 // patterns are the wording signals. Strengths are small on purpose: no
@@ -241,7 +249,11 @@ func wording(text []byte, hits []hit, seen uint32, extra [][]byte, s *[numFamili
 			famWins[pt.fam] = wins[start:len(wins):len(wins)]
 		}
 		for _, w := range famWins[pt.fam] {
-			if pt.re.Match(text[w[0]:w[1]]) {
+			win := text[w[0]:w[1]]
+			if pt.req != nil && !containsAny(win, pt.req) {
+				continue
+			}
+			if pt.re.Match(win) {
 				s[pt.fam] = pt.strength
 				break
 			}

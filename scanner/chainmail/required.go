@@ -1,0 +1,165 @@
+package chainmail
+
+import (
+	"bytes"
+	"regexp/syntax"
+)
+
+// requiredLiterals returns strings one of which every match of the
+// regular expression expr contains, or nil when it finds no such set. A
+// pattern whose window holds none of them cannot match there, so its
+// regular expression is not run: on ordinary mail, windows around common
+// need words ("mail", "day", "every") rarely hold the rest of a pattern.
+func requiredLiterals(expr string) []string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return required(re)
+}
+
+// maxExact bounds the sets exact builds (cross products grow fast).
+const maxExact = 64
+
+// exact returns every string re matches, when they are few and re has no
+// case folding; ok is false otherwise.
+func exact(re *syntax.Regexp) (set []string, ok bool) {
+	switch re.Op {
+	case syntax.OpEmptyMatch:
+		return []string{""}, true
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return nil, false
+		}
+		return []string{string(re.Rune)}, true
+	case syntax.OpCapture:
+		return exact(re.Sub[0])
+	case syntax.OpQuest:
+		s, ok := exact(re.Sub[0])
+		if !ok {
+			return nil, false
+		}
+		return append(s, ""), true
+	case syntax.OpAlternate:
+		var out []string
+		for _, sub := range re.Sub {
+			s, ok := exact(sub)
+			if !ok || len(out)+len(s) > maxExact {
+				return nil, false
+			}
+			out = append(out, s...)
+		}
+		return out, true
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, sub := range re.Sub {
+			s, ok := exact(sub)
+			if !ok || len(out)*len(s) > maxExact {
+				return nil, false
+			}
+			out = cross(out, s)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+func cross(a, b []string) []string {
+	out := make([]string, 0, len(a)*len(b))
+	for _, x := range a {
+		for _, y := range b {
+			out = append(out, x+y)
+		}
+	}
+	return out
+}
+
+// required returns strings one of which every match of re contains, or
+// nil.
+func required(re *syntax.Regexp) []string {
+	if s, ok := exact(re); ok {
+		return nonEmpty(s)
+	}
+	switch re.Op {
+	case syntax.OpCapture, syntax.OpPlus:
+		return required(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return required(re.Sub[0])
+		}
+	case syntax.OpAlternate:
+		var out []string
+		for _, sub := range re.Sub {
+			r := required(sub)
+			if r == nil {
+				return nil
+			}
+			out = append(out, r...)
+		}
+		return out
+	case syntax.OpConcat:
+		// Any child's requirement holds for the whole; so does that of a
+		// run of children with exact sets, joined. Take the most
+		// selective: the longest shortest string, then the fewest.
+		var best []string
+		consider := func(r []string) {
+			if r != nil && (best == nil || better(r, best)) {
+				best = r
+			}
+		}
+		for i, sub := range re.Sub {
+			consider(required(sub))
+			run := []string{""}
+			for _, next := range re.Sub[i:] {
+				s, ok := exact(next)
+				if !ok || len(run)*len(s) > maxExact {
+					break
+				}
+				run = cross(run, s)
+				consider(nonEmpty(run))
+			}
+		}
+		return best
+	}
+	return nil
+}
+
+// nonEmpty returns s, or nil when one of its strings is empty (then a
+// match need contain nothing).
+func nonEmpty(s []string) []string {
+	for _, x := range s {
+		if x == "" {
+			return nil
+		}
+	}
+	return s
+}
+
+// better reports whether literal set a is more selective than b.
+func better(a, b []string) bool {
+	ma, mb := minLen(a), minLen(b)
+	if ma != mb {
+		return ma > mb
+	}
+	return len(a) < len(b)
+}
+
+func minLen(s []string) int {
+	m := -1
+	for _, x := range s {
+		if m < 0 || len(x) < m {
+			m = len(x)
+		}
+	}
+	return m
+}
+
+// containsAny reports whether text holds any of words.
+func containsAny(text []byte, words [][]byte) bool {
+	for _, w := range words {
+		if bytes.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
