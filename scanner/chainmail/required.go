@@ -77,36 +77,36 @@ func cross(a, b []string) []string {
 // required returns strings one of which every match of re contains, or
 // nil.
 func required(re *syntax.Regexp) []string {
+	var best []string
+	consider := func(r []string) {
+		if r != nil && (best == nil || better(r, best)) {
+			best = r
+		}
+	}
 	if s, ok := exact(re); ok {
-		return nonEmpty(s)
+		consider(nonEmpty(s))
 	}
 	switch re.Op {
 	case syntax.OpCapture, syntax.OpPlus:
-		return required(re.Sub[0])
+		consider(required(re.Sub[0]))
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
-			return required(re.Sub[0])
+			consider(required(re.Sub[0]))
 		}
 	case syntax.OpAlternate:
 		var out []string
 		for _, sub := range re.Sub {
 			r := required(sub)
 			if r == nil {
-				return nil
+				out = nil
+				break
 			}
 			out = append(out, r...)
 		}
-		return out
+		consider(out)
 	case syntax.OpConcat:
 		// Any child's requirement holds for the whole; so does that of a
-		// run of children with exact sets, joined. Take the most
-		// selective: the longest shortest string, then the fewest.
-		var best []string
-		consider := func(r []string) {
-			if r != nil && (best == nil || better(r, best)) {
-				best = r
-			}
-		}
+		// run of children with exact sets, joined.
 		for i, sub := range re.Sub {
 			consider(required(sub))
 			run := []string{""}
@@ -119,9 +119,8 @@ func required(re *syntax.Regexp) []string {
 				consider(nonEmpty(run))
 			}
 		}
-		return best
 	}
-	return nil
+	return best
 }
 
 // nonEmpty returns s, or nil when one of its strings is empty (then a
@@ -135,9 +134,14 @@ func nonEmpty(s []string) []string {
 	return s
 }
 
-// better reports whether literal set a is more selective than b.
+// selective is the literal length beyond which a longer literal hardly
+// rules out more windows, while each extra literal costs a search.
+const selective = 6
+
+// better reports whether literal set a is the better filter: its shortest
+// string longer (up to selective bytes), then fewer strings.
 func better(a, b []string) bool {
-	ma, mb := minLen(a), minLen(b)
+	ma, mb := min(minLen(a), selective), min(minLen(b), selective)
 	if ma != mb {
 		return ma > mb
 	}

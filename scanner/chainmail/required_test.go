@@ -15,7 +15,9 @@ func TestRequiredLiterals(t *testing.T) {
 	}{
 		{`\b(?:make a wish)\b`, []string{"make a wish"}},
 		{`\b(?:(forward|send) (\w+ ){0,4}to)\b`, []string{"forward ", "send "}},
-		{`\b(?:(good|bad) luck (will|for))\b`, []string{"good luck will", "good luck for", "bad luck will", "bad luck for"}},
+		{`\b(?:(good|bad) luck (will|for))\b`, []string{" luck "}},
+		{`\b(?:(it|this) (is|was) (true|real))\b`, []string{"it is ", "it was ", "this is ", "this was "}},
+		{`\b(?:(if you (do not|don) (forward|send)))\b`, []string{"if you "}},
 		{`\b(?:\d+ years?)\b`, []string{" year"}},
 		{`\b(?:(\w+ )?x)\b`, []string{"x"}},
 		{`\b(?:\w+)\b`, nil},
