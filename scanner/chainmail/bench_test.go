@@ -88,3 +88,24 @@ func BenchmarkFingerprints50K(b *testing.B) {
 		Fingerprints(m)
 	}
 }
+
+// BenchmarkPipeline50K is what the pipeline spends on chain mail for the
+// 50 KB message: the scan, then the fingerprints the tracker asks for.
+func BenchmarkPipeline50K(b *testing.B) {
+	m, err := scanner.Parse(plain50K(), scanner.Envelope{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := New(config.ChainMail{}, nil)
+	b.SetBytes(int64(len(m.Raw)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Scan(context.Background(), m); err != nil {
+			b.Fatal(err)
+		}
+		if len(Fingerprints(m)) != Keys {
+			b.Fatal("no fingerprints")
+		}
+	}
+}

@@ -142,7 +142,8 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 	defer s.work.Put(wk)
 	z := &wk.z
 	budget := s.cfg.MaxTextBytes
-	for _, t := range m.Texts {
+	sole, soleOK := soleBody(m)
+	for i, t := range m.Texts {
 		if budget <= 0 {
 			break
 		}
@@ -157,12 +158,26 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 		}
 		budget -= len(c)
 		// The words joined by single spaces: the form the patterns read.
-		norm := wk.norm[:0]
-		for i, w := range z.Words(c) {
-			if i > 0 {
-				norm = append(norm, ' ')
+		var norm []byte
+		if soleOK && i == sole && len(c) == len(t.Content) {
+			// The letter's body, whole: one reading gives both these
+			// words and the fingerprints, which Fingerprints then returns.
+			bw := bodyPool.Get().(*bodyWork)
+			bw.arena, bw.spans = bw.arena[:0], bw.spans[:0]
+			bw.withNorm, bw.norm = true, wk.norm[:0]
+			bw.paragraphs(c)
+			norm = bw.norm
+			bw.withNorm, bw.norm = false, nil
+			remember(m, bw.keys())
+			bodyPool.Put(bw)
+		} else {
+			norm = wk.norm[:0]
+			for i, w := range z.Words(c) {
+				if i > 0 {
+					norm = append(norm, ' ')
+				}
+				norm = append(norm, z.Bytes(w)...)
 			}
-			norm = append(norm, z.Bytes(w)...)
 		}
 		wk.norm = norm
 		for _, a := range s.allow {

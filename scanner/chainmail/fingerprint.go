@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/bits"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"weak"
 
 	"github.com/mailward/mailward/scanner"
 	"github.com/mailward/mailward/scanner/textnorm"
@@ -58,9 +61,35 @@ func Fingerprint(m *scanner.Message) string {
 // largest count over the keys: that finds a letter spreading even when each
 // sender edits it a little.
 func Fingerprints(m *scanner.Message) []string {
+	if v, ok := fpMemo.Load(weak.Make(m)); ok {
+		return slices.Clone(v.(fpKeys).keys)
+	}
 	bw := bodyPool.Get().(*bodyWork)
 	defer bodyPool.Put(bw)
 	bw.collect(m)
+	return bw.keys()
+}
+
+// fpMemo holds the fingerprints Examine computed from its own reading of
+// a message's body, for Fingerprints to return without reading the body a
+// second time (the pipeline asks for them right after the scanners ran).
+// Keys are weak, and an entry goes when its message is collected, so the
+// memo never keeps a message alive.
+var fpMemo sync.Map // weak.Pointer[scanner.Message] -> fpKeys
+
+type fpKeys struct{ keys []string }
+
+// remember stores keys as m's fingerprints.
+func remember(m *scanner.Message, keys []string) {
+	wp := weak.Make(m)
+	if _, loaded := fpMemo.LoadOrStore(wp, fpKeys{keys}); !loaded {
+		runtime.AddCleanup(m, func(wp weak.Pointer[scanner.Message]) { fpMemo.Delete(wp) }, wp)
+	}
+}
+
+// keys returns the fingerprints of the collected words, nil when they are
+// too few.
+func (bw *bodyWork) keys() []string {
 	words := bw.spans
 	if len(words) < minWords {
 		return nil
@@ -210,7 +239,9 @@ type bodyWork struct {
 	arena []byte
 	spans []span
 	para  []byte
-	body  strings.Builder
+	// withNorm: paragraph also collects every word into norm (Examine)
+	withNorm bool
+	norm     []byte
 	// footer search
 	hits    []phraseHit
 	scratch [3][]phraseHit
@@ -220,51 +251,71 @@ type span struct{ start, end int }
 
 var bodyPool = sync.Pool{New: func() any { return new(bodyWork) }}
 
-// collect fills bw.arena and bw.spans with the words of m's letter (see
-// bodyWords).
-func (bw *bodyWork) collect(m *scanner.Message) {
-	bw.arena, bw.spans = bw.arena[:0], bw.spans[:0]
-	// The body parts, each followed by a blank line. A single part needs
-	// no copy: the trailing blank line only ends its last paragraph.
-	// The plain parts, or the HTML ones when there is no plain part.
-	var body string
-	kind, parts := scanner.KindPlain, 0
-	for _, k := range []scanner.TextKind{scanner.KindPlain, scanner.KindHTML} {
-		for _, t := range m.Texts {
-			if t.Kind == k && t.Attachment == nil {
-				kind = k
+// soleBody returns the index in m.Texts of the only text bodyWords reads
+// as it is: the single plain part (or HTML part, without a plain one) of a
+// message that is no reply and carries no forwarded message; ok is false
+// for other messages.
+func soleBody(m *scanner.Message) (i int, ok bool) {
+	i, parts := -1, 0
+	for _, kind := range []scanner.TextKind{scanner.KindPlain, scanner.KindHTML} {
+		for j, t := range m.Texts {
+			if t.Kind == kind && t.Attachment == nil {
+				i = j
 				parts++
-				body = t.Content
 			}
 		}
 		if parts > 0 {
 			break
 		}
 	}
-	attached := func(t scanner.Text) bool {
-		return t.Kind == scanner.KindAttachment && t.Attachment != nil && t.Attachment.Depth == 0 &&
-			(t.Attachment.SniffedType == "message/rfc822" || t.Attachment.DeclaredType == "message/rfc822")
+	if parts != 1 || isReply(m) {
+		return -1, false
 	}
-	reply := isReply(m)
-	if parts > 1 || reply {
-		// Each part followed by a blank line; a single part needs no
-		// copy, as its trailing blank line only ends its last paragraph.
-		b := &bw.body
-		b.Reset()
+	for _, t := range m.Texts {
+		if attachedMessage(t) {
+			return -1, false
+		}
+	}
+	return i, true
+}
+
+// attachedMessage reports a message forwarded as an attachment.
+func attachedMessage(t scanner.Text) bool {
+	return t.Kind == scanner.KindAttachment && t.Attachment != nil && t.Attachment.Depth == 0 &&
+		(t.Attachment.SniffedType == "message/rfc822" || t.Attachment.DeclaredType == "message/rfc822")
+}
+
+// collect fills bw.arena and bw.spans with the words of m's letter (see
+// bodyWords).
+func (bw *bodyWork) collect(m *scanner.Message) {
+	bw.arena, bw.spans = bw.arena[:0], bw.spans[:0]
+	if i, ok := soleBody(m); ok {
+		// A single part needs no copy: the blank line that would follow
+		// it only ends its last paragraph.
+		bw.paragraphs(m.Texts[i].Content)
+		return
+	}
+	// The plain parts, or the HTML ones when there is no plain part, each
+	// followed by a blank line.
+	var b strings.Builder
+	for _, kind := range []scanner.TextKind{scanner.KindPlain, scanner.KindHTML} {
 		for _, t := range m.Texts {
 			if t.Kind == kind && t.Attachment == nil {
 				b.WriteString(t.Content)
 				b.WriteString("\n\n")
 			}
 		}
-		body = b.String()
+		if b.Len() > 0 {
+			break
+		}
 	}
-	if reply {
+	body := b.String()
+	if isReply(m) {
 		body = ownText(body)
 	}
 	// "Forward as attachment": the letter travels in an attached message.
 	for _, t := range m.Texts {
-		if attached(t) {
+		if attachedMessage(t) {
 			body += "\n\n" + t.Content
 		}
 	}
@@ -330,13 +381,24 @@ func (bw *bodyWork) paragraphs(text string) {
 
 // paragraph keeps the words of para unless it is boilerplate; n is its
 // length as paragraphs measures it (lines trimmed, each with its '\n').
+// With bw.withNorm it also appends every word of para to bw.norm, joined
+// by single spaces: what Examine reads (quote markers, blank lines and
+// paragraph breaks never make or change a word, so these are the words of
+// the whole text).
 func (bw *bodyWork) paragraph(para string, n int) {
-	if isBoilerplateLen(para, n, bw) {
+	footer := isBoilerplateLen(para, n, bw)
+	if footer && !bw.withNorm {
 		return
 	}
 	z := &bw.z
 	for _, w := range z.Words(para) {
-		if w.Flags&(textnorm.Header|textnorm.Marker) != 0 {
+		if bw.withNorm {
+			if len(bw.norm) > 0 {
+				bw.norm = append(bw.norm, ' ')
+			}
+			bw.norm = append(bw.norm, z.Bytes(w)...)
+		}
+		if footer || w.Flags&(textnorm.Header|textnorm.Marker) != 0 {
 			continue
 		}
 		if len(bw.arena) > 0 {

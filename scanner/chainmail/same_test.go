@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"weak"
 
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/scanner"
@@ -132,4 +133,32 @@ func FuzzLineChecksSameAsReference(f *testing.F) {
 			t.Errorf("isBoilerplate(%q) = %v, reference %v", para, got, want)
 		}
 	})
+}
+
+// TestFingerprintsMemo: the fingerprints Examine remembers are those
+// Fingerprints computes on its own, also while both run at once on one
+// message (run with -race).
+func TestFingerprintsMemo(t *testing.T) {
+	s := New(config.ChainMail{}, nil)
+	for _, c := range readCorpus(t, filepath.Join("testdata", "labelled.txt"))[:20] {
+		fresh, m := parse(t, c.raw), parse(t, c.raw)
+		want := Fingerprints(fresh) // no Examine: computed
+		done := make(chan []string)
+		for g := 0; g < 4; g++ {
+			go func() {
+				s.Examine(m)
+				done <- Fingerprints(m)
+			}()
+		}
+		for g := 0; g < 4; g++ {
+			if got := <-done; !slices.Equal(got, want) {
+				t.Errorf("%s: %v, computed alone %v", c.name, got, want)
+			}
+		}
+		if _, ok := fpMemo.Load(weak.Make(m)); !ok {
+			if _, sole := soleBody(m); sole {
+				t.Errorf("%s: Examine remembered no fingerprints", c.name)
+			}
+		}
+	}
 }
