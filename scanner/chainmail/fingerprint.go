@@ -239,10 +239,11 @@ type bodyWork struct {
 	arena []byte
 	spans []span
 	para  []byte
-	// withNorm: paragraph also collects every word into norm (Examine)
+	// withNorm makes paragraph also collect every word into norm, for
+	// Examine's one reading of the body.
 	withNorm bool
 	norm     []byte
-	// footer search
+	// hits and scratch serve the footer search (isBoilerplateLen).
 	hits    []phraseHit
 	scratch [3][]phraseHit
 }
