@@ -101,9 +101,9 @@ func (bw *bodyWork) keys() []string {
 	// seen caches recent shingle hashes: a repeated shingle (a repeated
 	// line, a signature) cannot lower any minimum again, so its 18
 	// MinHash values are skipped.
-	var seen [64]uint64
+	var seen [256]uint64
 	add := func(x uint64) {
-		if slot := &seen[x&63]; *slot == x {
+		if slot := &seen[x&255]; *slot == x {
 			return
 		} else {
 			*slot = x
