@@ -8,6 +8,7 @@ package scanner
 import (
 	"net/netip"
 	"net/textproto"
+	"sync"
 
 	"github.com/mailward/mailward/scanner/extract"
 )
@@ -113,7 +114,19 @@ type Message struct {
 	// Limits are extraction limits that were hit, each a deterministic
 	// reason the message could not be fully scanned.
 	Limits []string
+	// derived holds values computed from the message once and shared
+	// between scanners and the pipeline (see Derived).
+	derived sync.Map
 }
+
+// Derived returns the value a scanner stored under key with SetDerived:
+// work derived from the message (a tokenised body, fingerprints) that
+// another step needs too, kept exactly as long as the message.
+func (m *Message) Derived(key any) (any, bool) { return m.derived.Load(key) }
+
+// SetDerived stores a value derived from the message under key; use an
+// unexported key type of the storing package.
+func (m *Message) SetDerived(key, v any) { m.derived.Store(key, v) }
 
 // Body returns the text of the body parts (plain, or HTML when the message
 // has no plain part) joined by blank lines.

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/bits"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"weak"
 
 	"github.com/mailward/mailward/scanner"
 	"github.com/mailward/mailward/scanner/textnorm"
@@ -61,8 +59,8 @@ func Fingerprint(m *scanner.Message) string {
 // largest count over the keys: that finds a letter spreading even when each
 // sender edits it a little.
 func Fingerprints(m *scanner.Message) []string {
-	if v, ok := fpMemo.Load(weak.Make(m)); ok {
-		return slices.Clone(v.(fpKeys).keys)
+	if v, ok := m.Derived(fpKey{}); ok {
+		return slices.Clone(v.([]string))
 	}
 	bw := bodyPool.Get().(*bodyWork)
 	defer bodyPool.Put(bw)
@@ -70,22 +68,13 @@ func Fingerprints(m *scanner.Message) []string {
 	return bw.keys()
 }
 
-// fpMemo holds the fingerprints Examine computed from its own reading of
-// a message's body, for Fingerprints to return without reading the body a
-// second time (the pipeline asks for them right after the scanners ran).
-// Keys are weak, and an entry goes when its message is collected, so the
-// memo never keeps a message alive.
-var fpMemo sync.Map // weak.Pointer[scanner.Message] -> fpKeys
-
-type fpKeys struct{ keys []string }
+// fpKey stores on a message the fingerprints Examine computed from its own
+// reading of the body, for Fingerprints to return without reading the body
+// a second time (the pipeline asks for them right after the scanners ran).
+type fpKey struct{}
 
 // remember stores keys as m's fingerprints.
-func remember(m *scanner.Message, keys []string) {
-	wp := weak.Make(m)
-	if _, loaded := fpMemo.LoadOrStore(wp, fpKeys{keys}); !loaded {
-		runtime.AddCleanup(m, func(wp weak.Pointer[scanner.Message]) { fpMemo.Delete(wp) }, wp)
-	}
-}
+func remember(m *scanner.Message, keys []string) { m.SetDerived(fpKey{}, keys) }
 
 // keys returns the fingerprints of the collected words, nil when they are
 // too few.

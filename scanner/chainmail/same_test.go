@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"weak"
 
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/scanner"
@@ -155,7 +154,7 @@ func TestFingerprintsMemo(t *testing.T) {
 				t.Errorf("%s: %v, computed alone %v", c.name, got, want)
 			}
 		}
-		if _, ok := fpMemo.Load(weak.Make(m)); !ok {
+		if _, ok := m.Derived(fpKey{}); !ok {
 			if _, sole := soleBody(m); sole {
 				t.Errorf("%s: Examine remembered no fingerprints", c.name)
 			}
