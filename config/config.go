@@ -187,6 +187,9 @@ func (c *Config) applyDefaults() {
 		c.NextHop.Inbound = "maildir:./var/delivered"
 	}
 	if c.NextHop.Outbound == "" {
+		if c.root != nil && !strings.HasPrefix(c.NextHop.Inbound, "maildir:") {
+			c.Warnings = append(c.Warnings, "next_hop.outbound: not set, so outbound mail goes to next_hop.inbound ("+c.NextHop.Inbound+")")
+		}
 		c.NextHop.Outbound = c.NextHop.Inbound
 	}
 	if c.NextHop.MaxSessions == 0 {

@@ -33,7 +33,7 @@ func FuzzMessagePath(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		before, _ := scanner.Panics()
-		msg := normalizeNewlines(raw)
+		msg := NormalizeNewlines(raw)
 		if bytes.Count(msg, []byte("\n")) != bytes.Count(msg, []byte("\r\n")) ||
 			bytes.Count(msg, []byte("\r")) != bytes.Count(msg, []byte("\r\n")) {
 			t.Fatalf("bare line ending survived normalisation: %q", msg)

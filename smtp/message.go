@@ -8,13 +8,14 @@ import (
 	"time"
 )
 
-// normalizeNewlines turns every bare CR and bare LF into CRLF. go-smtp ends
+// NormalizeNewlines turns every bare CR and bare LF into CRLF. go-smtp ends
 // DATA only at CRLF.CRLF, so a bare "\n.\n" stays inside the message; were it
 // relayed as is, a next hop that accepts bare line endings would see the end
 // of data there and a second, unscanned message after it ("SMTP smuggling",
 // 2023). After this, what was scanned is exactly what is relayed, and the
-// dot-stuffing of the next hop writer covers every line.
-func normalizeNewlines(b []byte) []byte {
+// dot-stuffing of the next hop writer covers every line. `mailward scan`
+// applies it too, so that it scans what the relay would.
+func NormalizeNewlines(b []byte) []byte {
 	bad := 0
 	for i, c := range b {
 		switch c {

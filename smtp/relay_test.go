@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/smtp"
 	"os"
 	"path/filepath"
@@ -489,5 +490,23 @@ func TestNextHopSTARTTLS(t *testing.T) {
 	}
 	if m := r.in.Messages(); len(m) != 0 {
 		t.Fatal("wrong hop")
+	}
+}
+
+// TestChunking: BDAT (RFC 3030) delivers like DATA, byte for byte.
+func TestChunking(t *testing.T) {
+	r := startRelay(t, "")
+	cv := dial(t, r.addr, "127.0.0.2")
+	cv.ehlo()
+	cv.cmd("MAIL FROM:<a@elsewhere.example>", "250")
+	cv.cmd("RCPT TO:<head@trust.example>", "250")
+	part1, part2 := "Subject: chunks\r\n\r\n.leading dot, no stuffing in BDAT\r\n", "second chunk\r\n"
+	cv.send(fmt.Sprintf("BDAT %d\r\n%s", len(part1), part1))
+	cv.expect("250")
+	cv.send(fmt.Sprintf("BDAT %d LAST\r\n%s", len(part2), part2))
+	cv.expect("250 2.0.0 Ok: queued")
+	m := r.in.Messages()
+	if len(m) != 1 || !bytes.HasSuffix(m[0].Data, []byte(part1+part2)) {
+		t.Fatalf("next hop got %+v", m)
 	}
 }

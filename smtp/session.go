@@ -143,7 +143,7 @@ func (ss *session) Data(r io.Reader) (reterr error) {
 	if err != nil {
 		return t.readFailed(err)
 	}
-	t.raw = normalizeNewlines(raw)
+	t.raw = NormalizeNewlines(raw)
 	return t.run()
 }
 

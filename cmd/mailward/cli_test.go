@@ -41,6 +41,7 @@ func TestCheckConfig(t *testing.T) {
 		{"idle longer than cap", "limits:\n  data_idle_timeout: 20m\n  data_timeout: 10m\n", 2, []string{"limits.data_idle_timeout"}},
 		{"bad rule action", "rules:\n  - name: x\n    action: explode\n", 2, []string{"line 3", "rules.0.action"}},
 		{"public trusted range warns", "trusted_networks: [203.0.113.0/24]\n", 0, []string{"warning", "line 1", "public range"}},
+		{"missing outbound hop warns", "next_hop:\n  inbound: smtp://10.0.0.5:25\n", 0, []string{"warning", "next_hop.outbound"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -72,7 +72,7 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 			code = 2
 			continue
 		}
-		v := p.Scan(context.Background(), normalizeCRLF(raw), env)
+		v := p.Scan(context.Background(), smtp.NormalizeNewlines(raw), env)
 		line := scanLine{File: f, Direction: string(env.Direction), Action: string(v.Decision.Action),
 			Rule: v.Decision.Rule, Findings: v.Result.Findings}
 		if line.Findings == nil {
@@ -94,14 +94,6 @@ func readInput(name string) ([]byte, error) {
 		return io.ReadAll(os.Stdin)
 	}
 	return os.ReadFile(name)
-}
-
-// normalizeCRLF gives files saved with LF endings the CRLF a relay sees.
-func normalizeCRLF(b []byte) []byte {
-	if !strings.Contains(string(b), "\n") || strings.Contains(string(b), "\r\n") {
-		return b
-	}
-	return []byte(strings.ReplaceAll(string(b), "\n", "\r\n"))
 }
 
 // scanEnvelope builds the envelope `scan` pretends the message came with.
