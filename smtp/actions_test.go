@@ -70,3 +70,21 @@ func TestTagAndRedirect(t *testing.T) {
 		t.Fatalf("review mailbox got %+v", m[len(m)-1])
 	}
 }
+
+// TestSentEncryptedLogged: the message log records that mail travelled
+// encrypted (pupil data may leave that way), never what it carried.
+func TestSentEncryptedLogged(t *testing.T) {
+	r := startRelay(t, "")
+	cv := dial(t, r.addr, "")
+	cv.ehlo()
+	smime := "From: senco@trust.example\r\nTo: nurse@nhs.example\r\nSubject: referral\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n" +
+		"Content-Transfer-Encoding: base64\r\n\r\nMIIBxjCCAcICAQAxggF9MIIBeQIBADBhMFwxCzAJBgNVBAYTAkdC\r\n"
+	if got := cv.sendMessage("senco@trust.example", []string{"nurse@nhs.example"}, smime); !strings.HasPrefix(got, "250") {
+		t.Fatal(got)
+	}
+	waitFor(t, "the log line", func() bool { return strings.Contains(r.logs.String(), "msg=message") })
+	if log := r.logs.String(); !strings.Contains(log, "sent_encrypted=S/MIME") {
+		t.Fatalf("no sent_encrypted in the log:\n%s", log)
+	}
+}

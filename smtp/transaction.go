@@ -15,6 +15,7 @@ import (
 	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/rules"
 	"github.com/mailward/mailward/scanner"
+	"github.com/mailward/mailward/scanner/pupildata"
 )
 
 // transaction is one message after its DATA arrived: scan, decide, act.
@@ -232,6 +233,14 @@ func (t *transaction) logLine(rep *gosmtp.SMTPError) {
 		"ms", ss.srv.now().Sub(t.start).Milliseconds()}
 	if t.qid != "" {
 		attrs = append(attrs, "quarantine_id", t.qid)
+	}
+	if m := t.verdict.Message; m != nil {
+		// "Sent encrypted" (issue 4): how, and which items, never their names.
+		if ok, how := pupildata.SentEncrypted(m); ok {
+			attrs = append(attrs, "sent_encrypted", how)
+		} else if items := pupildata.EncryptedItems(m); len(items) > 0 {
+			attrs = append(attrs, "sent_encrypted", strings.Join(items, ", "))
+		}
 	}
 	if t.verdict.Decision.Monitor {
 		attrs = append(attrs, "monitor_would_be", t.verdict.Decision.WouldBe)
