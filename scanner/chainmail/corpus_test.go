@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/corpora"
 	"github.com/mailward/mailward/scanner"
 )
 
@@ -128,28 +129,7 @@ func testCorpus(t *testing.T, name string) {
 }
 
 // corporaDir finds ../shared/corpora beside the module root, or skips.
-func corporaDir(t testing.TB, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root (go.mod) not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(filepath.Dir(dir), "shared", "corpora", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("corpus %s absent (%v): skipping", p, err)
-	}
-	return p
-}
+func corporaDir(t testing.TB, sub string) string { return corpora.Dir(t, sub) }
 
 // TestHamCorpus: under 0.5% of 2,500 real legitimate e-mails may be flagged.
 func TestHamCorpus(t *testing.T) {
