@@ -41,7 +41,8 @@ func (h *SMTP) Begin(ctx context.Context, from string, opts *smtp.MailOptions) (
 type smtpTxn struct {
 	hop      *SMTP
 	c        *smtp.Client
-	conn     net.Conn
+	conn     net.Conn // what the client speaks over: greeted, over TLS or raw
+	raw      *bounded // the TCP connection under it
 	from     string
 	mailOpts *smtp.MailOptions
 	rcpts    []rcpt
@@ -55,18 +56,20 @@ type rcpt struct {
 // open connects, greets, starts TLS when offered and sends MAIL FROM.
 func (t *smtpTxn) open(ctx context.Context) error {
 	d := net.Dialer{Timeout: t.hop.opts.Timeout}
-	conn, err := d.DialContext(ctx, "tcp", t.hop.addr)
+	tcp, err := d.DialContext(ctx, "tcp", t.hop.addr)
 	if err != nil {
 		return fmt.Errorf("next hop %s: %w", t.hop.addr, err)
 	}
-	conn, err = starttls(conn, t.hop.opts, t.hop.addr)
+	raw := &bounded{Conn: tcp}
+	defer raw.bound(ctx)()
+	conn, err := starttls(raw, t.hop.opts, t.hop.addr)
 	if err != nil {
 		return fmt.Errorf("next hop %s: %w", t.hop.addr, err)
 	}
 	c := smtp.NewClient(conn)
 	c.CommandTimeout = t.hop.opts.Timeout
 	c.SubmissionTimeout = t.hop.opts.Timeout
-	t.c, t.conn = c, conn
+	t.c, t.conn, t.raw = c, conn, raw
 	if err := c.Hello(t.hop.opts.HeloName); err != nil {
 		t.close()
 		return fmt.Errorf("next hop %s: ehlo: %w", t.hop.addr, err)
@@ -107,7 +110,7 @@ func (t *smtpTxn) Rcpt(ctx context.Context, to string, opts *smtp.RcptOptions) e
 	if ok, _ := t.c.Extension("DSN"); !ok {
 		opts = nil
 	}
-	t.setDeadline(ctx)
+	defer t.raw.bound(ctx)()
 	if err := t.c.Rcpt(to, opts); err != nil {
 		return err
 	}
@@ -115,17 +118,9 @@ func (t *smtpTxn) Rcpt(ctx context.Context, to string, opts *smtp.RcptOptions) e
 	return nil
 }
 
-func (t *smtpTxn) setDeadline(ctx context.Context) {
-	if dl, ok := ctx.Deadline(); ok {
-		t.conn.SetDeadline(dl)
-	} else {
-		t.conn.SetDeadline(time.Time{})
-	}
-}
-
 // alive checks that an idle session still answers.
 func (t *smtpTxn) alive(ctx context.Context) bool {
-	t.setDeadline(ctx)
+	defer t.raw.bound(ctx)()
 	return t.c.Noop() == nil
 }
 
@@ -135,6 +130,7 @@ func (t *smtpTxn) reopen(ctx context.Context) error {
 	if err := t.open(ctx); err != nil {
 		return err
 	}
+	defer t.raw.bound(ctx)()
 	for _, r := range t.rcpts {
 		if err := t.c.Rcpt(r.to, r.opts); err != nil {
 			return fmt.Errorf("next hop %s: replayed rcpt refused: %w", t.hop.addr, err)
@@ -156,7 +152,9 @@ func (t *smtpTxn) Data(ctx context.Context, msg []byte) (err error) {
 			return err
 		}
 	}
-	t.setDeadline(ctx)
+	// ctx's deadline holds for every byte and reply from here on, whatever
+	// deadlines go-smtp sets or clears (see bounded).
+	defer t.raw.bound(ctx)()
 	if dl, ok := ctx.Deadline(); ok {
 		t.c.SubmissionTimeout = time.Until(dl)
 	}
@@ -208,7 +206,7 @@ func (t *smtpTxn) close() {
 	if t.conn != nil {
 		t.conn.Close()
 	}
-	t.c, t.conn = nil, nil
+	t.c, t.conn, t.raw = nil, nil, nil
 }
 
 // starttls greets the hop and upgrades the connection with STARTTLS when the
