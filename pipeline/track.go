@@ -160,7 +160,8 @@ const trackerLogEvery = 10 * time.Second
 // Admit is called once per transaction when the DATA has arrived and before
 // scanning, with the envelope (all accepted recipients). It counts the
 // message against the sender's and client's rates and returns ErrRateLimited
-// when over a limit. Untrusted clients are limited per address as well;
+// when over a limit. A sender is counted as named by whoever speaks (see
+// senderSubject). Untrusted clients are limited per address as well;
 // trusted clients (the trust's own server) are not, or the whole trust
 // would be throttled as one sender. Tracker trouble (Redis down) fails open
 // by default: logged and counted, never an error here; with
@@ -187,7 +188,7 @@ func (p *Pipeline) Admit(ctx context.Context, env scanner.Envelope, now time.Tim
 	var subject string
 	if env.From != "" {
 		msgs, rcpts := t.senderLimits(env.From)
-		subject = "sender:" + directory.Normalize(env.From)
+		subject = "sender:" + senderSubject(env)
 		over = check(subject, msgs, rcpts)
 	}
 	if over == nil && !env.Trusted && env.Client.IsValid() {
@@ -212,6 +213,19 @@ func (p *Pipeline) Admit(ctx context.Context, env scanner.Envelope, now time.Tim
 		t.trackerError("alert", err)
 	}
 	return fmt.Errorf("%w: %s", ErrRateLimited, over)
+}
+
+// senderSubject is whose budget a message's sender spends: the sender
+// alone when a trusted client (the trust's own server) speaks, since only
+// it can send as the trust's staff; otherwise the sender as named by that
+// client address (clientKey). Anyone can write MAIL FROM:<head@trust.example>:
+// inbound mail must never use up the real head's budget or hold count.
+func senderSubject(env scanner.Envelope) string {
+	from := directory.Normalize(env.From)
+	if env.Trusted || !env.Client.IsValid() {
+		return from
+	}
+	return from + "|" + clientKey(env.Client)
 }
 
 // clientKey is the unit a client is limited by: its IPv4 address, or its
@@ -367,7 +381,7 @@ func (p *Pipeline) decide(ctx context.Context, env scanner.Envelope, res scanner
 	}
 	if p.Rules.NeedsCountsFor(env.Direction) && env.From != "" {
 		now := t.now()
-		h, err1 := t.tr.Counts(ctx, tracker.Held, directory.Normalize(env.From), now)
+		h, err1 := t.tr.Counts(ctx, tracker.Held, senderSubject(env), now)
 		v, err2 := t.tr.Counts(ctx, tracker.Confirmed, directory.Normalize(env.From), now)
 		if err := errors.Join(err1, err2); err != nil {
 			t.trackerError("counts", err)
@@ -407,7 +421,7 @@ func (p *Pipeline) Record(ctx context.Context, v Verdict, quarantineID string, n
 	}
 	held := d.Action == rules.Quarantine && quarantineID != ""
 	if held && env.From != "" {
-		if _, err := t.tr.Incr(ctx, tracker.Held, directory.Normalize(env.From), now); err != nil {
+		if _, err := t.tr.Incr(ctx, tracker.Held, senderSubject(env), now); err != nil {
 			t.trackerError("incr", err)
 		}
 	}

@@ -482,3 +482,47 @@ func BenchmarkAdmit(b *testing.B) {
 		})
 	}
 }
+
+// TestSpoofedSenderSpendsOwnBudget: an outsider naming head@trust.example as
+// its sender uses up only its own budget for that name; the trust's server
+// sending as head is unaffected, in Admit and in the hold counts.
+func TestSpoofedSenderSpendsOwnBudget(t *testing.T) {
+	pipelines(t, "tracker:\n  sender_messages_per_hour: 3\n  client_messages_per_hour: 1000\n", func(t *testing.T, p *Pipeline, out *sent) {
+		ctx := context.Background()
+		now := time.Now()
+		head := "head-" + uniq() + "@trust.example"
+		spoof := scanner.Envelope{Client: outside, From: head, To: []string{"x@trust.example"}, Direction: scanner.Inbound}
+		real := scanner.Envelope{Client: inside, Trusted: true, From: head, To: []string{"x@example.com"}, Direction: scanner.Outbound}
+		for i := 0; i < 5; i++ {
+			err := p.Admit(ctx, spoof, now)
+			if want := i >= 3; errors.Is(err, ErrRateLimited) != want {
+				t.Fatalf("spoofed message %d: %v", i+1, err)
+			}
+		}
+		// Another outside address naming the same sender has its own budget.
+		other := spoof
+		other.Client = netip.MustParseAddr("203.0.113.77")
+		if err := p.Admit(ctx, other, now); err != nil {
+			t.Fatalf("second outsider: %v", err)
+		}
+		for i := 0; i < 3; i++ {
+			if err := p.Admit(ctx, real, now); err != nil {
+				t.Fatalf("the real head, message %d: %v", i+1, err)
+			}
+		}
+		if err := p.Admit(ctx, real, now); !errors.Is(err, ErrRateLimited) {
+			t.Fatalf("the real head's own 4th message: %v", err)
+		}
+		// Ten inbound holds of spoofed mail do not make head a repeat offender.
+		for i := 0; i < 10; i++ {
+			v := Verdict{Message: &scanner.Message{Envelope: spoof},
+				Result:   scanner.Result{Findings: []scanner.Finding{{Category: scanner.Malware, Scanner: "clamav", Score: 1}}},
+				Decision: rules.Decision{Action: rules.Quarantine, Rule: "malware"}}
+			p.Record(ctx, v, fmt.Sprintf("q%s%02d", uniq(), i), now)
+		}
+		clean := []byte("Subject: hello\r\n\r\nSee you on Tuesday.\r\n")
+		if v := p.Scan(ctx, clean, real); v.Decision.Action != rules.Deliver {
+			t.Fatalf("the real head after spoofed holds: %+v", v.Decision)
+		}
+	})
+}
