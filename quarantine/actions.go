@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -29,6 +29,20 @@ var (
 // shape. It returns nil only when the next hop accepted the message.
 type SendFunc func(ctx context.Context, hop, from string, to []string, msg []byte) error
 
+// Defaults of ReleaseOptions.
+const (
+	// DefaultClaimTimeout is how long a release's claim on a recipient
+	// lasts without renewal. A live release renews its claims every third
+	// of it, so the length only decides how soon the recipients of a
+	// release that died come free again.
+	DefaultClaimTimeout = 2 * time.Minute
+	// DefaultSendTimeout bounds the hand-over of one copy to the next hop
+	// (DESIGN.md: a reply within 300 s).
+	DefaultSendTimeout = 5 * time.Minute
+	// DefaultReleaseParallel copies are handed over at once.
+	DefaultReleaseParallel = 4
+)
+
 // ReleaseOptions says who releases what, and how it travels.
 type ReleaseOptions struct {
 	// Who is recorded in the audit trail and in X-Mailward-Released-By.
@@ -41,9 +55,19 @@ type ReleaseOptions struct {
 	Send SendFunc
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// ClaimTimeout is how old another release's claim must be before it is
-	// taken over (that release crashed between claim and send); default 10m.
+	// ClaimTimeout is how long a claim on a recipient lasts unless renewed;
+	// default DefaultClaimTimeout. While a release sends, a heartbeat
+	// renews its claims every ClaimTimeout/3, and each recorded copy renews
+	// them too, so a live release keeps them however slow the next hop is.
+	// If renewing fails until less than a sixth of the claim is left, the
+	// release stops: copies in flight are abandoned and none is started, so
+	// that a release whose claim lapsed never sends beside its successor.
 	ClaimTimeout time.Duration
+	// SendTimeout bounds one copy's hand-over; default DefaultSendTimeout.
+	SendTimeout time.Duration
+	// Parallel is how many copies are handed over at once; default
+	// DefaultReleaseParallel.
+	Parallel int
 }
 
 // RcptResult is the outcome of releasing to one recipient.
@@ -71,27 +95,57 @@ func ReleasedByHeader(who string, at time.Time) []byte {
 	return []byte("X-Mailward-Released-By: " + clean + "; " + at.UTC().Format(time.RFC1123Z) + "\r\n")
 }
 
-// Release re-injects the held bytes, unchanged but for one prepended
-// X-Mailward-Released-By header, to each chosen recipient through opts.Hop
-// with the original envelope sender. It is idempotent across reviewers and
-// gateway instances: each recipient is first claimed by compare-and-set
-// (held -> releasing), sent to only if the claim is ours, then marked
-// released (or back to held with the error). Each recipient travels in its
-// own transaction so that one refusal never blurs another's outcome.
+// claimLapsed reports whether x is another release's claim that may be
+// taken over at t: its holder stopped renewing it (it died).
+func claimLapsed(x *Rcpt, t time.Time, timeout time.Duration) bool {
+	if x.Status != RcptReleasing {
+		return false
+	}
+	if !x.Until.IsZero() {
+		return t.After(x.Until)
+	}
+	return t.Sub(x.At) > timeout
+}
+
+// Release re-injects the held bytes to each chosen recipient through
+// opts.Hop with the original envelope sender. The copy is the held message
+// with every incoming X-Mailward-* header renamed X-Mailward-Untrusted-*
+// (as the relay does, so that a forged verdict never passes as ours) and
+// one X-Mailward-Released-By header prepended.
+//
+// Release is idempotent across reviewers and gateway instances: each
+// recipient is first claimed by compare-and-set (held -> releasing, with a
+// lease), sent to only while the claim is ours, and marked released (or
+// back to held with the next hop's answer) as soon as its copy is handed
+// over. While copies are being sent, a heartbeat renews the lease, so no
+// other release takes a recipient over while this one is alive, however
+// slow the next hop; if this release dies, the lease lapses after
+// opts.ClaimTimeout and a later release sends what was not sent. Each
+// recipient travels in its own transaction so that one refusal never
+// blurs another's outcome. A crash between a next hop's acceptance and the
+// record of it can still mean one more copy for that one recipient.
 func Release(ctx context.Context, b Backend, id string, opts ReleaseOptions) ([]RcptResult, *Record, error) {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	if opts.ClaimTimeout == 0 {
-		opts.ClaimTimeout = 10 * time.Minute
+	if opts.ClaimTimeout <= 0 {
+		opts.ClaimTimeout = DefaultClaimTimeout
+	}
+	if opts.SendTimeout <= 0 {
+		opts.SendTimeout = DefaultSendTimeout
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = DefaultReleaseParallel
 	}
 	if opts.Send == nil {
 		return nil, nil, fmt.Errorf("quarantine release %s: no sender", id)
 	}
+	ttl := opts.ClaimTimeout
 	token := claimToken()
 	var claimed []string
 	var results []RcptResult
+	var claimedAt time.Time
 	rec, err := b.Update(ctx, id, func(r *Record) error {
 		claimed, results = nil, nil
 		if r.SuspectedIllegal != nil {
@@ -102,21 +156,27 @@ func Release(ctx context.Context, b Backend, id string, opts ReleaseOptions) ([]
 		}
 		want := opts.Recipients
 		if len(want) == 0 {
+			want = nil
 			for _, x := range r.Rcpts {
 				want = append(want, x.Addr)
 			}
 		}
 		t := now().UTC()
+		claimedAt = t
+		seen := map[string]bool{}
 		for _, a := range want {
+			if seen[a] {
+				continue
+			}
+			seen[a] = true
 			x := r.Rcpt(a)
 			if x == nil {
 				return fmt.Errorf("%w: %s", ErrNotRecipient, a)
 			}
-			stale := x.Status == RcptReleasing && t.Sub(x.At) > opts.ClaimTimeout
-			if x.Status == RcptHeld || stale {
-				*x = Rcpt{Addr: x.Addr, Status: RcptReleasing, By: opts.Who, At: t, Claim: token}
+			if x.Status == RcptHeld || claimLapsed(x, t, ttl) {
+				*x = Rcpt{Addr: x.Addr, Status: RcptReleasing, By: opts.Who, At: t, Claim: token, Until: t.Add(ttl)}
 				claimed = append(claimed, a)
-			} else if !slices.ContainsFunc(results, func(rr RcptResult) bool { return rr.Addr == a }) {
+			} else {
 				results = append(results, RcptResult{Addr: a, Outcome: "already"})
 			}
 		}
@@ -145,25 +205,39 @@ func Release(ctx context.Context, b Backend, id string, opts ReleaseOptions) ([]
 		})
 		return nil, nil, fmt.Errorf("quarantine release %s: %w", id, err)
 	}
-	msg := append(ReleasedByHeader(opts.Who, now()), raw...)
-	sent := map[string]error{}
-	for _, a := range claimed {
-		sent[a] = opts.Send(ctx, opts.Hop, rec.From, []string{a}, msg)
-	}
+	msg := append(ReleasedByHeader(opts.Who, now()), RenameUntrusted(raw)...)
+
+	rl := newReleaser(ctx, b, id, token, opts, now, claimed, claimedAt.Add(ttl))
+	rl.sendAll(rec.From, msg)
+	rl.stop()
+
 	rec, err = b.Update(context.WithoutCancel(ctx), id, func(r *Record) error {
 		t := now().UTC()
 		var ok, failed []string
 		for _, a := range claimed {
+			o := rl.outcome(a)
 			x := r.Rcpt(a)
-			if x == nil || x.Claim != token {
-				continue // taken over meanwhile (our claim went stale)
-			}
-			if e := sent[a]; e != nil {
-				*x = Rcpt{Addr: a, Status: RcptHeld, By: opts.Who, At: t, Error: oneLine(e.Error())}
-				failed = append(failed, a)
-			} else {
-				*x = Rcpt{Addr: a, Status: RcptReleased, By: opts.Who, At: t}
+			ours := x != nil && x.Claim == token && x.Status == RcptReleasing
+			switch {
+			case o.lost:
+			case o.sent && o.err == nil:
+				if ours {
+					*x = Rcpt{Addr: a, Status: RcptReleased, By: opts.Who, At: t}
+				}
 				ok = append(ok, a)
+			case o.sent:
+				if ours {
+					*x = Rcpt{Addr: a, Status: RcptHeld, By: opts.Who, At: t, Error: oneLine(o.err.Error())}
+				}
+				failed = append(failed, a)
+			default: // never handed over: the release stopped
+				if o.err == nil {
+					o.err = errStopped
+				}
+				if ours {
+					*x = Rcpt{Addr: a, Status: RcptHeld, By: opts.Who, At: t, Error: oneLine(o.err.Error())}
+				}
+				failed = append(failed, a)
 			}
 		}
 		if len(ok) > 0 {
@@ -178,9 +252,13 @@ func Release(ctx context.Context, b Backend, id string, opts ReleaseOptions) ([]
 		return nil
 	})
 	for _, a := range claimed {
+		o := rl.outcome(a)
 		rr := RcptResult{Addr: a, Outcome: "released"}
-		if e := sent[a]; e != nil {
-			rr = RcptResult{Addr: a, Outcome: "failed", Error: oneLine(e.Error())}
+		switch {
+		case o.lost:
+			rr.Outcome = "already"
+		case o.err != nil:
+			rr = RcptResult{Addr: a, Outcome: "failed", Error: oneLine(o.err.Error())}
 		}
 		results = append(results, rr)
 	}
@@ -188,6 +266,182 @@ func Release(ctx context.Context, b Backend, id string, opts ReleaseOptions) ([]
 		return results, nil, fmt.Errorf("quarantine release %s: after sending: %w", id, err)
 	}
 	return results, rec, nil
+}
+
+// errStopped is why a release stops when it cannot renew its claims.
+var errStopped = errors.New("its claim could not be renewed")
+
+// sendOutcome is what happened to one claimed recipient.
+type sendOutcome struct {
+	sent     bool  // handed to the next hop (err says how that went)
+	err      error // the next hop's refusal, or errStopped
+	lost     bool  // another release held the claim before we sent: not sent
+	recorded bool  // the outcome is in the record already
+}
+
+// releaser sends the copies of one release and keeps its claims alive.
+type releaser struct {
+	b     Backend
+	id    string
+	token string
+	opts  ReleaseOptions
+	ttl   time.Duration
+	now   func() time.Time
+
+	// lease is cancelled when the claims can no longer be trusted to be
+	// ours: sends in flight are abandoned and none is started.
+	lease  context.Context
+	lose   context.CancelCauseFunc
+	done   chan struct{}
+	hbDone chan struct{}
+
+	mu       sync.Mutex
+	until    time.Time // our claims' lease, as last written
+	watchdog *time.Timer
+	out      map[string]*sendOutcome
+	order    []string
+}
+
+func newReleaser(ctx context.Context, b Backend, id, token string, opts ReleaseOptions, now func() time.Time, claimed []string, until time.Time) *releaser {
+	rl := &releaser{b: b, id: id, token: token, opts: opts, ttl: opts.ClaimTimeout, now: now,
+		done: make(chan struct{}), hbDone: make(chan struct{}), out: map[string]*sendOutcome{}, order: claimed}
+	rl.lease, rl.lose = context.WithCancelCause(ctx)
+	for _, a := range claimed {
+		rl.out[a] = &sendOutcome{}
+	}
+	rl.mu.Lock()
+	rl.watchdog = time.AfterFunc(time.Hour, func() { rl.lose(errStopped) })
+	rl.setUntilLocked(until)
+	rl.mu.Unlock()
+	go rl.heartbeat()
+	return rl
+}
+
+// setUntilLocked records a renewed lease and re-arms the watchdog, which
+// stops the release when a sixth of the lease is left unrenewed.
+func (rl *releaser) setUntilLocked(u time.Time) {
+	if u.Before(rl.until) {
+		return
+	}
+	rl.until = u
+	rl.watchdog.Reset(max(u.Sub(rl.now())-rl.ttl/6, 0))
+}
+
+// heartbeat renews the claims every third of their lease until stop.
+func (rl *releaser) heartbeat() {
+	defer close(rl.hbDone)
+	tick := time.NewTicker(max(rl.ttl/3, time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-rl.done:
+			return
+		case <-rl.lease.Done():
+			return
+		case <-tick.C:
+			rl.update(func(r *Record, t time.Time) {})
+		}
+	}
+}
+
+// update applies fn to the record and, in the same write, renews every
+// claim still ours and notes the recipients whose claim is no longer ours.
+func (rl *releaser) update(fn func(r *Record, t time.Time)) error {
+	var t time.Time
+	_, err := rl.b.Update(context.WithoutCancel(rl.lease), rl.id, func(r *Record) error {
+		t = rl.now().UTC()
+		fn(r, t)
+		rl.mu.Lock()
+		defer rl.mu.Unlock()
+		for a, o := range rl.out {
+			x := r.Rcpt(a)
+			if x != nil && x.Claim == rl.token && x.Status == RcptReleasing {
+				x.Until = t.Add(rl.ttl)
+			} else if !o.sent && !o.recorded {
+				o.lost = true
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		rl.mu.Lock()
+		rl.setUntilLocked(t.Add(rl.ttl))
+		rl.mu.Unlock()
+	}
+	return err
+}
+
+// sendAll hands the copies over, opts.Parallel at a time, recording each
+// outcome as soon as it is known.
+func (rl *releaser) sendAll(from string, msg []byte) {
+	jobs := make(chan string)
+	var wg sync.WaitGroup
+	for range min(rl.opts.Parallel, len(rl.order)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for a := range jobs {
+				rl.sendOne(a, from, msg)
+			}
+		}()
+	}
+	for _, a := range rl.order {
+		jobs <- a
+	}
+	close(jobs)
+	wg.Wait()
+}
+
+func (rl *releaser) sendOne(a, from string, msg []byte) {
+	rl.mu.Lock()
+	o := rl.out[a]
+	lost := o.lost
+	rl.mu.Unlock()
+	if lost {
+		return
+	}
+	if rl.lease.Err() != nil {
+		rl.mu.Lock()
+		o.err = fmt.Errorf("release stopped before sending: %w", context.Cause(rl.lease))
+		rl.mu.Unlock()
+		return
+	}
+	sctx, cancel := context.WithTimeout(rl.lease, rl.opts.SendTimeout)
+	err := rl.opts.Send(sctx, rl.opts.Hop, from, []string{a}, msg)
+	cancel()
+	rl.mu.Lock()
+	o.sent, o.err = true, err
+	rl.mu.Unlock()
+	rl.update(func(r *Record, t time.Time) {
+		x := r.Rcpt(a)
+		if x == nil || x.Claim != rl.token || x.Status != RcptReleasing {
+			return // taken over after our lease lapsed: leave it to its holder
+		}
+		if err != nil {
+			*x = Rcpt{Addr: a, Status: RcptHeld, By: rl.opts.Who, At: t, Error: oneLine(err.Error())}
+		} else {
+			*x = Rcpt{Addr: a, Status: RcptReleased, By: rl.opts.Who, At: t}
+		}
+		rl.mu.Lock()
+		o.recorded = true
+		rl.mu.Unlock()
+	})
+}
+
+// stop ends the heartbeat and the watchdog.
+func (rl *releaser) stop() {
+	close(rl.done)
+	<-rl.hbDone
+	rl.mu.Lock()
+	rl.watchdog.Stop()
+	rl.mu.Unlock()
+	rl.lose(nil)
+}
+
+func (rl *releaser) outcome(a string) sendOutcome {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	return *rl.out[a]
 }
 
 var errNothingToDo = errors.New("nothing to do")

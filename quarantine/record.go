@@ -46,6 +46,12 @@ type Rcpt struct {
 	// Claim identifies the release that set RcptReleasing, so that only it
 	// completes the claim.
 	Claim string `json:"claim,omitempty"`
+	// Until is when the claim lapses unless renewed. A live release renews
+	// it while it sends (a heartbeat), so that no other release takes the
+	// recipient over; a release that died stops renewing and the recipient
+	// comes free at Until. Claims written before Until existed lapse
+	// ClaimTimeout after At.
+	Until time.Time `json:"until,omitzero"`
 }
 
 // Note is a reviewer's mark with a reason (false positive, request for

@@ -219,7 +219,14 @@ func (d *Dir) Get(ctx context.Context, id string) (*Record, error) {
 }
 
 // read returns the (cached, shared) record: callers clone before changing it.
-func (d *Dir) read(id string) (*Record, error) {
+func (d *Dir) read(id string) (*Record, error) { return d.readRecord(id, true) }
+
+// readRecord reads a record, from the cache when useCache and the file's
+// modification time and size are unchanged. Update reads with useCache
+// false: file times come from the kernel's coarse clock (a few
+// milliseconds), so two quick writes of the same size by another process
+// can look unchanged, and compare-and-set must see the latest record.
+func (d *Dir) readRecord(id string, useCache bool) (*Record, error) {
 	p := d.path(id, ".json")
 	st, err := os.Stat(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -231,7 +238,7 @@ func (d *Dir) read(id string) (*Record, error) {
 	d.mu.Lock()
 	c, ok := d.cache[id]
 	d.mu.Unlock()
-	if ok && c.mod.Equal(st.ModTime()) && c.size == st.Size() {
+	if useCache && ok && c.mod.Equal(st.ModTime()) && c.size == st.Size() {
 		return c.rec, nil
 	}
 	data, err := os.ReadFile(p)
@@ -351,7 +358,7 @@ func (d *Dir) Update(ctx context.Context, id string, fn func(*Record) error) (*R
 		return nil, fmt.Errorf("quarantine update %s: %w", id, err)
 	}
 	defer unlock()
-	cur, err := d.read(id)
+	cur, err := d.readRecord(id, false)
 	if err != nil {
 		return nil, err
 	}
