@@ -18,8 +18,8 @@ import (
 //	  base_url: https://mailward.trust.example   # links in alerts and notices
 //	  session_ttl: 8h                            # default 8h
 //	  secure_cookie: true                        # default true; false only for plain-http trials off localhost
-//	  login_attempts: 5                          # failed logins per user and per address ...
-//	  login_window: 15m                          # ... within this window, then 429
+//	  login_attempts: 5                          # failed logins per user at one address (4x per address) ...
+//	  login_window: 15m                          # ... within this window, then 429 there
 //	  users:
 //	    - name: alice
 //	      password_hash: $2y$12$...              # htpasswd -nbBC 12 alice PASSWORD (the part after "alice:")
@@ -54,8 +54,10 @@ type Review struct {
 	// is meant to sit behind TLS (browsers accept Secure cookies from
 	// http://localhost too).
 	SecureCookie *bool `yaml:"secure_cookie"`
-	// LoginAttempts failed logins per user name and per client address
-	// within LoginWindow are allowed; then logins answer 429. Default 5 in 15m.
+	// LoginAttempts failed logins per user name at one client address
+	// (and four times as many per client address, over all names) within
+	// LoginWindow are allowed; then logins from there answer 429, while the
+	// user can still log in from elsewhere. Default 5 in 15m.
 	LoginAttempts int      `yaml:"login_attempts"`
 	LoginWindow   Duration `yaml:"login_window"`
 	// Users who may log in.

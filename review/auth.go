@@ -5,10 +5,12 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/quarantine"
 )
 
 const (
@@ -105,77 +108,273 @@ func (s *ssoCheck) user(r *http.Request) string {
 	return ""
 }
 
-// limiter counts failed logins per key in a sliding window, so that a
-// password cannot be guessed at speed (per user name and per address).
+// Login throttling. Failed logins are counted per (user name, client
+// address), so that a password cannot be guessed at speed and so that
+// nobody can lock a user out from every address by failing on purpose
+// from one; and per client address over all names, with a higher limit
+// (addrFactor times), so that one address cannot try many names. The state
+// is bounded (maxLimiterKeys), and so are the audit records failures make
+// (see authAudit).
+const (
+	addrFactor     = 4
+	maxLimiterKeys = 10000
+	maxKeyName     = 64
+)
+
+// limiter counts failures per key in a sliding window.
 type limiter struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	fails  map[string][]time.Time
+	mu      sync.Mutex
+	window  time.Duration
+	maxKeys int
+	fails   map[string]*failures
 }
 
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, fails: map[string][]time.Time{}}
+// failures of one key, oldest first; never more than its limit.
+type failures struct {
+	times []time.Time
+	// noted is set once the current lockout has been written to the audit
+	// log, so that a lockout makes one record however often it is hit.
+	noted bool
 }
 
-func (l *limiter) prune(key string, now time.Time) []time.Time {
-	ts := l.fails[key]
+// limitKey is a key and its limit.
+type limitKey struct {
+	key string
+	max int
+}
+
+func newLimiter(window time.Duration) *limiter {
+	return &limiter{window: window, maxKeys: maxLimiterKeys, fails: map[string]*failures{}}
+}
+
+// loginKeys are the keys of a login by name from addr.
+func (s *Server) loginKeys(name, addr string) []limitKey {
+	name = strings.ToLower(name)
+	if len(name) > maxKeyName {
+		name = name[:maxKeyName]
+	}
+	max := s.rc.LoginAttempts
+	return []limitKey{{"u:" + name + "\x00ip:" + addr, max}, {"ip:" + addr, max * addrFactor}}
+}
+
+func (l *limiter) prune(key string, max int, now time.Time) *failures {
+	f := l.fails[key]
+	if f == nil {
+		return nil
+	}
 	i := 0
-	for i < len(ts) && now.Sub(ts[i]) > l.window {
+	for i < len(f.times) && now.Sub(f.times[i]) > l.window {
 		i++
 	}
-	ts = ts[i:]
-	if len(ts) == 0 {
+	f.times = f.times[i:]
+	if len(f.times) == 0 {
 		delete(l.fails, key)
-	} else {
-		l.fails[key] = ts
+		return nil
 	}
-	return ts
+	if len(f.times) < max {
+		f.noted = false
+	}
+	return f
 }
 
-// blocked reports whether any key is over its limit.
-func (l *limiter) blocked(now time.Time, keys ...string) bool {
+// blocked reports whether any key is at its limit, and whether this is the
+// first refusal of that lockout (which the caller writes to the audit log).
+func (l *limiter) blocked(now time.Time, keys ...limitKey) (blocked, first bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, k := range keys {
-		if len(l.prune(k, now)) >= l.max {
-			return true
+		if f := l.prune(k.key, k.max, now); f != nil && len(f.times) >= k.max {
+			blocked = true
+			if !f.noted {
+				f.noted, first = true, true
+			}
 		}
 	}
-	return false
+	return blocked, first
 }
 
-func (l *limiter) fail(now time.Time, keys ...string) {
+// fail counts a failure against every key.
+func (l *limiter) fail(now time.Time, keys ...limitKey) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, k := range keys {
-		l.fails[k] = append(l.prune(k, now), now)
+		f := l.prune(k.key, k.max, now)
+		if f == nil {
+			l.makeRoom(now)
+			f = &failures{}
+			l.fails[k.key] = f
+		}
+		f.times = append(f.times, now)
+		if len(f.times) > k.max {
+			f.times = f.times[len(f.times)-k.max:]
+		}
 	}
+}
+
+// forget clears a key (after a successful login).
+func (l *limiter) forget(k limitKey) {
+	l.mu.Lock()
+	delete(l.fails, k.key)
+	l.mu.Unlock()
+}
+
+// makeRoom keeps the table under maxKeys: first what has left the window,
+// then the keys whose last failure is oldest.
+func (l *limiter) makeRoom(now time.Time) {
+	if len(l.fails) < l.maxKeys {
+		return
+	}
+	for k, f := range l.fails {
+		if now.Sub(f.times[len(f.times)-1]) > l.window {
+			delete(l.fails, k)
+		}
+	}
+	for len(l.fails) >= l.maxKeys {
+		var oldest string
+		var at time.Time
+		for k, f := range l.fails {
+			if last := f.times[len(f.times)-1]; oldest == "" || last.Before(at) {
+				oldest, at = k, last
+			}
+		}
+		delete(l.fails, oldest)
+	}
+}
+
+// len is the number of keys held (for tests).
+func (l *limiter) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.fails)
+}
+
+// authAudit bounds the audit records that failed and refused logins make,
+// since anyone who can reach the page can cause them and each is fsynced:
+// a token bucket of authAuditBurst records refilled at one per
+// authAuditEvery. Records over it are counted, and the next record written
+// says how many were left out.
+type authAudit struct {
+	mu      sync.Mutex
+	tokens  float64
+	last    time.Time
+	dropped int
+}
+
+const (
+	authAuditBurst = 60
+	authAuditEvery = time.Second
+)
+
+// take reports whether a record may be written now, and how many were
+// left out since the last one written.
+func (a *authAudit) take(now time.Time) (ok bool, dropped int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.last.IsZero() {
+		a.tokens = authAuditBurst
+	} else if d := now.Sub(a.last); d > 0 {
+		a.tokens = min(authAuditBurst, a.tokens+float64(d)/float64(authAuditEvery))
+	}
+	a.last = now
+	if a.tokens < 1 {
+		a.dropped++
+		return false, 0
+	}
+	a.tokens--
+	dropped, a.dropped = a.dropped, 0
+	return true, dropped
+}
+
+// auditLogin writes a failed or refused login to the audit log with the
+// client's address, within the authAudit bound.
+func (s *Server) auditLogin(r *http.Request, what, detail string) {
+	ok, dropped := s.authAudit.take(s.now())
+	if !ok {
+		s.log.Warn("login audit record left out (rate limit)", "what", what, "remote", remoteIP(r))
+		return
+	}
+	if dropped > 0 {
+		detail += fmt.Sprintf(" (%d earlier failed or refused logins not logged: rate limit)", dropped)
+	}
+	e := quarantine.AuditEvent{Time: s.now().UTC(), What: what, Detail: detail, Remote: remoteIP(r)}
+	if err := s.store.AppendAudit(r.Context(), e); err != nil {
+		s.log.Error("audit log write failed", "what", what, "err", err)
+	}
+}
+
+// cleanName is a login name as attempted, fit for an audit record.
+func cleanName(n string) string {
+	n = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, n)
+	if len(n) > maxKeyName {
+		n = n[:maxKeyName] + "..."
+	}
+	return strconv.Quote(n)
 }
 
 // dummyHash makes a login for an unknown user cost as much as one for a
-// known user, so that timing does not tell which names exist.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("mailward-no-such-user"), bcrypt.DefaultCost)
+// known user, so that timing does not tell which names exist: it has the
+// bcrypt cost most configured users have, made on first use.
+func (s *Server) dummyHash() []byte {
+	s.dummyOnce.Do(func() {
+		costs := map[int]int{}
+		best := bcrypt.DefaultCost
+		for _, u := range s.users {
+			if c, err := bcrypt.Cost([]byte(u.PasswordHash)); err == nil {
+				costs[c]++
+				if costs[c] > costs[best] || costs[c] == costs[best] && c > best {
+					best = c
+				}
+			}
+		}
+		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("mailward-no-such-user"), best)
+	})
+	return s.dummy
+}
 
-// checkPassword verifies a login, rate-limited. It returns the user, or
-// nil and whether the caller was refused for being over the limit.
-func (s *Server) checkPassword(r *http.Request, name, password string) (*config.ReviewUser, bool) {
+// loginResult is the outcome of a password check.
+type loginResult int
+
+const (
+	loginOK loginResult = iota
+	loginFailed
+	loginLimited     // refused, over a limit; already written to the audit log
+	loginLimitedSeen // refused, over a limit (not the lockout's first refusal)
+)
+
+// checkPassword verifies a login, rate-limited per (name, address) and per
+// address, and writes failures and the first refusal of each lockout to
+// the audit log with the client's address. via names the way in ("api
+// user" or "user").
+func (s *Server) checkPassword(r *http.Request, via, name, password string) (*config.ReviewUser, loginResult) {
 	now := s.now()
-	keys := []string{"u:" + strings.ToLower(name), "ip:" + remoteIP(r)}
-	if s.limits.blocked(now, keys...) {
-		return nil, true
+	keys := s.loginKeys(name, remoteIP(r))
+	if blocked, first := s.limits.blocked(now, keys...); blocked {
+		if first {
+			s.auditLogin(r, "login-limited", via+" "+cleanName(name))
+			return nil, loginLimited
+		}
+		return nil, loginLimitedSeen
 	}
 	u := s.users[name]
-	hash := dummyHash
+	var hash []byte
 	if u != nil && u.PasswordHash != "" {
 		hash = []byte(u.PasswordHash)
+	} else {
+		hash = s.dummyHash()
 	}
 	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
 	if err != nil || u == nil || u.PasswordHash == "" {
 		s.limits.fail(now, keys...)
-		return nil, false
+		s.auditLogin(r, "login-failed", via+" "+cleanName(name))
+		return nil, loginFailed
 	}
-	return u, false
+	s.limits.forget(keys[0])
+	return u, loginOK
 }
 
 func (s *Server) newSession(w http.ResponseWriter, u *config.ReviewUser) *session {
@@ -293,14 +492,12 @@ func (s *Server) api(h webHandler) http.HandlerFunc {
 		post := r.Method != http.MethodGet && r.Method != http.MethodHead
 		var c *reqCtx
 		if name, pw, ok := r.BasicAuth(); ok {
-			u, limited := s.checkPassword(r, name, pw)
-			if limited {
-				s.audit(r.Context(), nil, "login-limited", "", "api user "+name)
+			u, res := s.checkPassword(r, "api user", name, pw)
+			if res == loginLimited || res == loginLimitedSeen {
 				jsonError(w, http.StatusTooManyRequests, "too many failed logins; wait and try again")
 				return
 			}
 			if u == nil {
-				s.audit(r.Context(), nil, "login-failed", "", "api user "+name)
 				w.Header().Set("WWW-Authenticate", `Basic realm="mailward"`)
 				jsonError(w, http.StatusUnauthorized, "bad user or password")
 				return
@@ -369,14 +566,12 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PostFormValue("user")
-	u, limited := s.checkPassword(r, name, r.PostFormValue("password"))
-	if limited {
-		s.audit(r.Context(), nil, "login-limited", "", "user "+name+" from "+remoteIP(r))
+	u, res := s.checkPassword(r, "user", name, r.PostFormValue("password"))
+	if res == loginLimited || res == loginLimitedSeen {
 		s.renderLogin(w, r, "Too many failed logins. Wait a few minutes and try again.", http.StatusTooManyRequests)
 		return
 	}
 	if u == nil {
-		s.audit(r.Context(), nil, "login-failed", "", "user "+name+" from "+remoteIP(r))
 		s.renderLogin(w, r, "Wrong user name or password.", http.StatusUnauthorized)
 		return
 	}

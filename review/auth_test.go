@@ -1,6 +1,7 @@
 package review
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -181,8 +182,9 @@ func TestSessions(t *testing.T) {
 	}
 }
 
-// TestLoginRateLimit: after 5 failures a user (and an address) must wait,
-// even with the right password; the window slides.
+// TestLoginRateLimit: after 5 failures a user must wait at that address,
+// even with the right password; other addresses and other users are not
+// affected; the window slides.
 func TestLoginRateLimit(t *testing.T) {
 	e := newEnv(t, nil)
 	try := func(user, pw, addr string) int {
@@ -200,19 +202,19 @@ func TestLoginRateLimit(t *testing.T) {
 			t.Fatalf("failure %d: %d", i, got)
 		}
 	}
-	if got := try("rev", testPassword, "192.0.2.2:1"); got != 429 {
-		t.Errorf("user over limit from another address: %d", got)
+	if got := try("rev", testPassword, "192.0.2.1:2"); got != 429 {
+		t.Errorf("user over limit at that address: %d", got)
 	}
-	if got := try("admin", testPassword, "192.0.2.1:1"); got != 429 {
-		t.Errorf("address over limit for another user: %d", got)
+	if got := try("rev", testPassword, "192.0.2.2:1"); got != 303 {
+		t.Errorf("user over limit at one address is locked out at another: %d", got)
 	}
-	if got := try("admin", testPassword, "192.0.2.3:1"); got != 303 {
-		t.Errorf("other user, other address: %d", got)
+	if got := try("admin", testPassword, "192.0.2.1:1"); got != 303 {
+		t.Errorf("another user at the same address: %d", got)
 	}
 	// Basic auth counts against the same limit.
 	req := httptest.NewRequest("GET", "/api/messages", nil)
 	req.SetBasicAuth("rev", testPassword)
-	req.RemoteAddr = "192.0.2.4:1"
+	req.RemoteAddr = "192.0.2.1:4"
 	if got := e.do(req).StatusCode; got != 429 {
 		t.Errorf("basic auth over limit: %d", got)
 	}
@@ -224,18 +226,30 @@ func TestLoginRateLimit(t *testing.T) {
 	for range 5 {
 		try("nobody", "x", "192.0.2.5:1")
 	}
-	if got := try("nobody", "x", "192.0.2.6:1"); got != 429 {
+	if got := try("nobody", "x", "192.0.2.5:2"); got != 429 {
 		t.Errorf("unknown user not limited: %d", got)
+	}
+	// One address trying many names is stopped after 4 x 5 failures.
+	for i := range 20 {
+		if got := try(fmt.Sprintf("guess%d", i), "x", "192.0.2.7:1"); got != 401 {
+			t.Fatalf("spray %d: %d", i, got)
+		}
+	}
+	if got := try("admin", testPassword, "192.0.2.7:1"); got != 429 {
+		t.Errorf("address over its limit: %d", got)
 	}
 	ev, _ := e.store.ReadAudit()
 	fails := 0
 	for _, x := range ev {
 		if x.What == "login-failed" {
 			fails++
+			if x.Remote == "" {
+				t.Errorf("failed login without the client address: %+v", x)
+			}
 		}
 	}
-	if fails != 10 {
-		t.Errorf("%d login-failed audit entries, want 10", fails)
+	if fails != 30 {
+		t.Errorf("%d login-failed audit entries, want 30", fails)
 	}
 }
 

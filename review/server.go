@@ -62,6 +62,10 @@ type Server struct {
 	users  map[string]*config.ReviewUser
 	sso    *ssoCheck
 	limits *limiter
+	// authAudit bounds the audit records of failed logins.
+	authAudit authAudit
+	dummyOnce sync.Once
+	dummy     []byte
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -90,7 +94,7 @@ func New(cfg *config.Config, store quarantine.Backend, log *slog.Logger, hooks H
 	if s.sso, err = newSSO(cfg.Review.SSO); err != nil {
 		return nil, fmt.Errorf("review: %w", err)
 	}
-	s.limits = newLimiter(cfg.Review.LoginAttempts, cfg.Review.LoginWindow.D())
+	s.limits = newLimiter(cfg.Review.LoginWindow.D())
 	if s.pages, err = parsePages(); err != nil {
 		return nil, fmt.Errorf("review: %w", err)
 	}
