@@ -19,10 +19,10 @@ import (
 func (w *walker) zipItem(it *Item) {
 	zr, err := zip.NewReader(bytes.NewReader(it.Data), int64(len(it.Data)))
 	if err != nil {
-		it.addTrait(TraitUnreadable)
-		w.problem("unreadable zip in attachment " + where(it))
+		w.localZip(it)
 		return
 	}
+	registerDecompressors(zr)
 	if isOOXML(zr) {
 		w.ooxml(it, zr)
 		return
@@ -45,10 +45,43 @@ func (w *walker) zipItem(it *Item) {
 				packed: int64(min(f.CompressedSize64, 1<<62)),
 				// Bit 0 of the general purpose flags: traditional or AES encryption.
 				encrypted: f.Flags&0x1 != 0,
+				method:    int(f.Method),
 				open:      func() (io.Reader, error) { return f.Open() },
 			}, nil
 		}
 		return nil, io.EOF
+	})
+}
+
+// localZip reads a zip that archive/zip refuses (its central directory cut
+// off or damaged) by walking its local file headers, as 7-Zip does. What is
+// recovered is scanned, and the item is incomplete in any case: what the
+// central directory would have listed cannot be known.
+func (w *walker) localZip(it *Item) {
+	es, _ := localEntries(it.Data)
+	if len(es) == 0 {
+		it.addTrait(TraitArchive)
+		it.addTrait(TraitUnreadable)
+		w.incomplete(it, "zip could not be opened")
+		return
+	}
+	w.incomplete(it, "zip directory missing or damaged, members read from local headers")
+	i := 0
+	w.unpack(it, func() (*entry, error) {
+		if i >= len(es) {
+			return nil, io.EOF
+		}
+		e := es[i]
+		i++
+		if e.truncated {
+			w.incomplete(it, "member cut short")
+		}
+		size := e.size
+		if e.flags&0x8 != 0 {
+			size = 0 // deferred to a data descriptor: unknown here
+		}
+		return &entry{name: e.name, size: size, packed: int64(len(e.packed)), encrypted: e.flags&0x1 != 0,
+			method: int(e.method), open: func() (io.Reader, error) { return openLocal(e) }}, nil
 	})
 }
 
@@ -64,7 +97,8 @@ func (w *walker) gzipItem(it *Item) {
 		if err != nil {
 			return nil, err
 		}
-		zr.Multistream(false)
+		// Every member, as gunzip reads them: a second member must not
+		// pass unread behind the first.
 		name := zr.Name
 		if name == "" {
 			name = strings.TrimSuffix(strings.TrimSuffix(it.FileName, ".gz"), ".tgz")
@@ -105,7 +139,7 @@ func (w *walker) sevenZipItem(it *Item) {
 			return
 		}
 		it.addTrait(TraitUnreadable)
-		w.problem("unreadable 7z in attachment " + where(it))
+		w.incomplete(it, "7z archive could not be opened")
 		return
 	}
 	i := 0
@@ -164,7 +198,7 @@ func (w *walker) rarItem(it *Item) {
 			return
 		}
 		it.addTrait(TraitUnreadable)
-		w.problem("unreadable rar in attachment " + where(it))
+		w.incomplete(it, "rar archive could not be opened")
 		return
 	}
 	w.unpack(it, func() (*entry, error) {

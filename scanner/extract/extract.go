@@ -26,7 +26,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/textproto"
+	"path"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -151,6 +154,15 @@ type Item struct {
 	Traits []string
 	// Parent is the item this one was extracted from, nil at top level.
 	Parent *Item
+	// Incomplete lists why some of this item's content, or of the items
+	// inside it, was not read: a limit reached, a decoder that refused, a
+	// member skipped, a stream left unread. Each reason is a short fixed
+	// phrase naming the attachment by index and type, never by name or
+	// content ("attachment 2 (zip): member compressed with unsupported
+	// method 99"), and is also in Result.Limits, which the runner turns
+	// into an unscannable finding: extraction fails closed. Empty when
+	// everything was read (encrypted content is reported by Encrypted).
+	Incomplete []string
 	// charset is the declared charset of a text part.
 	charset string
 }
@@ -164,6 +176,9 @@ func (it *Item) HasTrait(t string) bool {
 	}
 	return false
 }
+
+// Complete reports whether everything in the item was read.
+func (it *Item) Complete() bool { return len(it.Incomplete) == 0 }
 
 func (it *Item) addTrait(t string) {
 	if !it.HasTrait(t) {
@@ -203,8 +218,13 @@ type Result struct {
 	Items    []*Item
 	Tables   []Table
 	Links    []Link
+	// Problems are structural defects that were worked around with all
+	// content still read; they are not findings.
 	Problems []string
-	Limits   []string
+	// Limits are the reasons some content was not read (limits reached,
+	// decoders refused, members skipped): each makes the message
+	// unscannable. Reasons about an item are also in its Incomplete.
+	Limits []string
 }
 
 // parser keeps content raw: transfer and charset decoding are done here, so
@@ -311,6 +331,61 @@ func (w *walker) limit(s string) {
 	}
 }
 
+// incomplete records that some of it could not be read, for reason (a
+// short fixed phrase, no names or content): on it and every item it lies
+// inside, and in Result.Limits. This is the one way extraction says
+// "not everything was read"; every limit, refused decoder, skipped member
+// and unread stream goes through it.
+func (w *walker) incomplete(it *Item, reason string) {
+	if it == nil {
+		w.limit("message: " + reason)
+		return
+	}
+	w.incompleteAs(it, fmt.Sprintf("attachment %d (%s): %s", it.Index, typeChain(it), reason))
+}
+
+// incompleteAs is incomplete with the whole sentence given (the limits'
+// own sentences, "compression ratio above 100 in attachment 1").
+func (w *walker) incompleteAs(it *Item, sentence string) {
+	for p := it; p != nil; p = p.Parent {
+		if !slices.Contains(p.Incomplete, sentence) {
+			p.Incomplete = append(p.Incomplete, sentence)
+		}
+	}
+	w.limit(sentence)
+}
+
+// typeChain names an item's type and those of the items it lies in,
+// outermost first ("zip > xlsx"), without any name.
+func typeChain(it *Item) string {
+	var labels []string
+	for p := it; p != nil && len(labels) < 8; p = p.Parent {
+		labels = append(labels, typeLabel(p))
+	}
+	slices.Reverse(labels)
+	return strings.Join(labels, " > ")
+}
+
+// typeLabel is a short type for reasons: the extension when it is plain
+// (letters and digits, up to 8), otherwise the sniffed or declared subtype.
+func typeLabel(it *Item) string {
+	e := strings.ToLower(strings.TrimPrefix(path.Ext(strings.TrimRight(it.FileName, ". ")), "."))
+	if e != "" && len(e) <= 8 && strings.Trim(e, "abcdefghijklmnopqrstuvwxyz0123456789") == "" {
+		return e
+	}
+	t := it.SniffedType
+	if t == "" {
+		t = it.DeclaredType
+	}
+	if i := strings.LastIndexAny(t, "/.-+"); i >= 0 {
+		t = t[i+1:]
+	}
+	if t == "" || len(t) > 16 || strings.Trim(t, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+		return "file"
+	}
+	return t
+}
+
 // problem records a structural defect that was worked around.
 func (w *walker) problem(s string) {
 	if len(w.res.Problems) < 100 {
@@ -369,6 +444,7 @@ func (w *walker) addText(it *Item, kind, s string) {
 	}
 	if len(s) > w.lim.MaxTextBytes {
 		s = truncateUTF8(s, w.lim.MaxTextBytes)
+		w.incomplete(it, fmt.Sprintf("text beyond %d MB not read", w.lim.MaxTextBytes>>20))
 	}
 	if kind == KindAttachment || it != nil {
 		if kind == KindPlain || kind == KindHTML {

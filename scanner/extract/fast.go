@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"io"
 	"mime"
-	"mime/quotedprintable"
 	"net/textproto"
 	"strings"
 )
@@ -52,10 +51,12 @@ func (w *walker) plainFast(raw []byte) bool {
 	case "", "7bit", "8bit", "binary":
 		data = body
 	case "base64":
-		data = decodeBase64(body)
+		var padInside bool
+		if data, padInside = decodeBase64(body); padInside {
+			return false // the MIME walk records why it cannot be read
+		}
 	case "quoted-printable":
-		data, err = io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
-		if err != nil {
+		if data, err = decodeQP(body); err != nil {
 			return false
 		}
 	default:

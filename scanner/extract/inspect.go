@@ -1,7 +1,11 @@
 package extract
 
 import (
+	"archive/zip"
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -150,7 +154,7 @@ func sniff(data []byte) string {
 // deeper checks that children of it may still be extracted.
 func (w *walker) deeper(it *Item) bool {
 	if it.Depth+1 > w.lim.MaxDepth {
-		w.limit(fmt.Sprintf("nesting deeper than %d in attachment %d", w.lim.MaxDepth, it.Index))
+		w.incompleteAs(it, fmt.Sprintf("nesting deeper than %d in attachment %d", w.lim.MaxDepth, it.Index))
 		return false
 	}
 	return !w.expired(it.Index)
@@ -164,10 +168,10 @@ func (w *walker) message(it *Item) {
 	root, limit := fastParts(it.Data, w.lim.MaxParts)
 	switch {
 	case limit != "":
-		w.limit(fmt.Sprintf("%s in attachment %d", limit, it.Index))
+		w.incompleteAs(it, fmt.Sprintf("%s in attachment %d", limit, it.Index))
 		return
 	case root == nil && countBoundaries(it.Data, maxEnmimeBoundaries) > maxEnmimeBoundaries:
-		w.limit(fmt.Sprintf("malformed MIME structure with more than %d boundaries in attachment %d", maxEnmimeBoundaries, it.Index))
+		w.incompleteAs(it, fmt.Sprintf("malformed MIME structure with more than %d boundaries in attachment %d", maxEnmimeBoundaries, it.Index))
 		return
 	}
 	if root == nil {
@@ -175,7 +179,7 @@ func (w *walker) message(it *Item) {
 		root, err = parser.ReadParts(bytes.NewReader(it.Data))
 		if err != nil {
 			it.addTrait(TraitUnreadable)
-			w.problem("unreadable forwarded message")
+			w.incomplete(it, "forwarded message could not be read")
 			return
 		}
 	}
@@ -231,9 +235,9 @@ func (w *walker) read(r io.Reader, it *Item, b *budget, hint ...int64) ([]byte, 
 	}
 	over := func() ([]byte, bool) {
 		if byRatio {
-			w.limit(fmt.Sprintf("compression ratio above %d in attachment %d", w.lim.MaxRatio, it.Index))
+			w.incompleteAs(it, fmt.Sprintf("compression ratio above %d in attachment %d", w.lim.MaxRatio, it.Index))
 		} else {
-			w.limit(fmt.Sprintf("more than %d MB extracted in attachment %d", w.lim.MaxBytes>>20, it.Index))
+			w.incompleteAs(it, fmt.Sprintf("more than %d MB extracted in attachment %d", w.lim.MaxBytes>>20, it.Index))
 		}
 		w.stopped = true
 		return nil, false
@@ -253,10 +257,30 @@ func (w *walker) read(r io.Reader, it *Item, b *budget, hint ...int64) ([]byte, 
 		return over()
 	}
 	b.left -= int64(buf.Len())
-	if err != nil && buf.Len() == 0 {
-		return nil, true
+	if err != nil {
+		w.readError(it, err, buf.Len())
+		if buf.Len() == 0 {
+			return nil, true
+		}
 	}
 	return buf.Bytes(), true
+}
+
+// readError sorts an error met while reading a member: a checksum that does
+// not match (all bytes were read), or trailing bytes after a gzip stream, is
+// a structural problem; anything else means content was left unread.
+func (w *walker) readError(it *Item, err error, n int) {
+	switch {
+	case errors.Is(err, zip.ErrChecksum), errors.Is(err, gzip.ErrChecksum), errors.Is(err, zlib.ErrChecksum):
+		w.problem(fmt.Sprintf("checksum mismatch in attachment %d", it.Index))
+	case errors.Is(err, gzip.ErrHeader) && n > 0:
+		w.problem(fmt.Sprintf("trailing bytes after a gzip stream in attachment %d", it.Index))
+	case isPasswordErr(err):
+		it.Encrypted = true
+		it.addTrait(TraitEncryptedEntry)
+	default:
+		w.incomplete(it, "member could not be fully decompressed")
+	}
 }
 
 // entry is one member of an archive.
@@ -267,7 +291,9 @@ type entry struct {
 	// packed is the member's compressed size where the archive says, or 0.
 	packed    int64
 	encrypted bool
-	open      func() (io.Reader, error)
+	// method is the zip compression method (0 for other archives).
+	method int
+	open   func() (io.Reader, error)
 }
 
 // unpack extracts archive members from next until it returns io.EOF,
@@ -292,11 +318,12 @@ func (w *walker) unpack(it *Item, next func() (*entry, error)) {
 				it.addTrait(TraitEncryptedEntry)
 			} else {
 				w.problem(fmt.Sprintf("archive in attachment %d: %v", it.Index, err))
+				w.incomplete(it, "archive damaged, later members not read")
 			}
 			return
 		}
 		if n >= w.lim.MaxEntries {
-			w.limit(fmt.Sprintf("more than %d entries in an archive in attachment %d", w.lim.MaxEntries, it.Index))
+			w.incompleteAs(it, fmt.Sprintf("more than %d entries in an archive in attachment %d", w.lim.MaxEntries, it.Index))
 			return
 		}
 		if e == nil {
@@ -312,20 +339,26 @@ func (w *walker) unpack(it *Item, next func() (*entry, error)) {
 			continue
 		}
 		if e.packed > 0 && e.size > ratioFloor && e.size/e.packed > w.lim.MaxRatio {
-			w.limit(fmt.Sprintf("compression ratio above %d in attachment %d", w.lim.MaxRatio, it.Index))
+			w.incompleteAs(it, fmt.Sprintf("compression ratio above %d in attachment %d", w.lim.MaxRatio, it.Index))
 			w.stopped = true
 			return
 		}
 		r, err := e.open()
 		if err != nil {
-			if isPasswordErr(err) {
-				c := w.newItem(it, path.Base(name), "", nil)
-				c.Path = it.Path + "/" + name
+			// The member is listed whatever happens, so that its name is
+			// still checked (invoice.pdf.exe in an unreadable member).
+			c := w.newItem(it, path.Base(name), "", nil)
+			c.Path = it.Path + "/" + name
+			switch {
+			case isPasswordErr(err):
 				c.Encrypted = true
 				it.Encrypted = true
 				it.addTrait(TraitEncryptedEntry)
-			} else {
+			case errors.Is(err, zip.ErrAlgorithm):
+				w.incomplete(c, fmt.Sprintf("member compressed with unsupported method %d", e.method))
+			default:
 				w.problem(fmt.Sprintf("archive entry in attachment %d: %v", it.Index, err))
+				w.incomplete(c, "member could not be opened")
 			}
 			continue
 		}

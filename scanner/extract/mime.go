@@ -54,11 +54,14 @@ func (w *walker) walkPart(p *enmime.Part, parent *Item, altPlain bool) {
 		// what mail clients show.
 		p.FileName = decodeHeader(p.FileName)
 	}
-	data := w.decodeTransfer(p)
+	data, unread := w.decodeTransfer(p)
 	p.Content = nil // the decoded copy replaces the raw one: memory stays bounded
 	isAttachment := strings.EqualFold(p.Disposition, "attachment")
 	switch {
 	case ct == "text/plain" && !isAttachment, ct == "" && !isAttachment && p.FileName == "":
+		if unread != "" {
+			w.incomplete(parent, unread)
+		}
 		text := decodeText(data, p.Charset, false)
 		var files []uufile
 		if strings.Contains(text, "begin ") {
@@ -74,6 +77,9 @@ func (w *walker) walkPart(p *enmime.Part, parent *Item, altPlain bool) {
 			w.inspect(it)
 		}
 	case ct == "text/html" && !isAttachment:
+		if unread != "" {
+			w.incomplete(parent, unread)
+		}
 		text := decodeText(data, p.Charset, true)
 		h := htmlText(text)
 		if !altPlain {
@@ -93,6 +99,9 @@ func (w *walker) walkPart(p *enmime.Part, parent *Item, altPlain bool) {
 		it.Inline = !isAttachment && (p.ContentID != "" || strings.EqualFold(p.Disposition, "inline"))
 		if ct == "text/plain" || ct == "text/html" || strings.HasPrefix(ct, "text/") {
 			it.charset = p.Charset
+		}
+		if unread != "" {
+			w.incomplete(it, unread)
 		}
 		w.inspect(it)
 	}
@@ -193,28 +202,42 @@ func cleanPath(name string) string {
 	return name
 }
 
-// decodeTransfer undoes the part's Content-Transfer-Encoding, leniently: a
-// mail client shows what it can, so the scanner must read the same.
-func (w *walker) decodeTransfer(p *enmime.Part) []byte {
+// decodeTransfer undoes the part's Content-Transfer-Encoding exactly as
+// enmime does (FuzzFastMIME holds the two to the same bytes), leniently:
+// a mail client shows what it can, so the scanner must read the same.
+// unread is a reason for Item.Incomplete when some of the part could not
+// be read one certain way, "" otherwise.
+func (w *walker) decodeTransfer(p *enmime.Part) (data []byte, unread string) {
 	raw := p.Content
 	switch strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))) {
 	case "base64":
-		return decodeBase64(raw)
+		out, padInside := decodeBase64(raw)
+		if padInside {
+			// Readers disagree here: enmime reads on past the padding,
+			// Python's email package stops at it, others restart after it.
+			return out, "base64 with padding inside the data"
+		}
+		return out, ""
 	case "quoted-printable":
-		out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(raw)))
+		out, err := decodeQP(raw)
 		if err != nil {
 			w.problem("malformed quoted-printable")
+			return out, "quoted-printable could not be fully decoded"
 		}
-		return out
+		return out, ""
 	}
-	return raw
+	return raw, ""
 }
 
-// decodeBase64 skips anything outside the base64 alphabet (line breaks,
-// spaces, junk) and stops at the first padding, as mail clients do. It
-// decodes in small chunks so that no cleaned copy of a large part is made.
-func decodeBase64(raw []byte) []byte {
-	out := make([]byte, 0, len(raw)/4*3+3)
+// decodeBase64 decodes as enmime does: every byte outside the base64
+// alphabet is skipped (line breaks, spaces, junk and '=' too), and the
+// rest is decoded as one stream; a lone trailing character carries no
+// byte. It decodes in small chunks so that no cleaned copy of a large part
+// is made. padInside reports padding that ends a group ("xx==", "xxx=")
+// with more data after it: there readers disagree (Python stops, enmime
+// reads on, others restart), so the part cannot be read one certain way.
+func decodeBase64(raw []byte) (out []byte, padInside bool) {
+	out = make([]byte, 0, len(raw)/4*3+3)
 	var chunk [4096]byte
 	n := 0
 	flush := func(final bool) {
@@ -229,21 +252,106 @@ func decodeBase64(raw []byte) []byte {
 		copy(chunk[:], chunk[m:n])
 		n -= m
 	}
+	// quad is the count of alphabet characters mod 4; pads counts the '='
+	// after the last of them; ended is set once padding ended a group.
+	quad, pads, ended := 0, 0, false
 	for _, c := range raw {
 		switch {
 		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
+			if ended {
+				padInside = true
+			}
+			pads = 0
+			quad = (quad + 1) & 3
 			chunk[n] = c
 			n++
 			if n == len(chunk) {
 				flush(false)
 			}
 		case c == '=':
-			flush(true)
-			return out
+			pads++
+			if quad == 3 && pads == 1 || quad == 2 && pads == 2 {
+				ended = true
+			}
 		}
 	}
 	flush(true)
+	return out, padInside
+}
+
+// decodeQP decodes quoted-printable as enmime does: its cleaner first
+// (invalid escapes and raw 8-bit bytes kept literally, soft breaks in very
+// long lines), then mime/quotedprintable. err is set only when some of the
+// data could not be decoded.
+func decodeQP(raw []byte) ([]byte, error) {
+	return io.ReadAll(quotedprintable.NewReader(bytes.NewReader(qpClean(raw))))
+}
+
+// maxQPLineLen is where enmime's cleaner breaks long lines, so that
+// mime/quotedprintable's line buffer never overflows.
+const maxQPLineLen = 1024
+
+// qpClean rewrites quoted-printable as enmime's QPCleaner does (MIT,
+// github.com/jhillyerd/enmime/v2/internal/coding), in one pass: '=' not
+// followed by two hex digits or a line break becomes "=3D", bytes outside
+// printable ASCII (but tab, CR, LF) become "=XX", and a soft break is put
+// in every 1024 bytes of a line.
+func qpClean(raw []byte) []byte {
+	out := make([]byte, 0, len(raw)+len(raw)/64)
+	lineLen := 0
+	ensure := func(requested int) {
+		if lineLen+requested >= maxQPLineLen {
+			out = append(out, '=', '\r', '\n')
+			lineLen = 0
+		}
+	}
+	const hexDigits = "0123456789ABCDEF"
+	for i, b := range raw {
+		if lineLen >= maxQPLineLen {
+			out = append(out, '=', '\r', '\n')
+			lineLen = 0
+		}
+		switch {
+		case b == '=':
+			ensure(2)
+			if qpValidEscape(raw[i+1:]) {
+				out = append(out, b)
+				lineLen++
+			} else {
+				out = append(out, '=', '3', 'D')
+				lineLen += 3
+			}
+		case b == '\t':
+			out = append(out, b)
+			lineLen++
+		case b == '\r' || b == '\n':
+			out = append(out, b)
+			lineLen = 0
+		case b < ' ' || b > '~':
+			ensure(2)
+			out = append(out, '=', hexDigits[b>>4], hexDigits[b&15])
+			lineLen += 3
+		default:
+			out = append(out, b)
+			lineLen++
+		}
+	}
 	return out
+}
+
+// qpValidEscape reports whether what follows an '=' is two hex digits or a
+// line break.
+func qpValidEscape(v []byte) bool {
+	if len(v) > 0 && v[0] == '\n' {
+		return true
+	}
+	if len(v) < 2 {
+		return false
+	}
+	if v[0] == '\r' && v[1] == '\n' {
+		return true
+	}
+	return isHex(v[0]) && isHex(v[1])
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: charsetReader}

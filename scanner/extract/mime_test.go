@@ -21,20 +21,29 @@ func TestDecodeBase64(t *testing.T) {
 			enc = enc[76:]
 		}
 		wrapped.WriteString(enc + "\r\n")
-		if got := decodeBase64([]byte(wrapped.String())); !bytes.Equal(got, data) {
-			t.Errorf("n=%d: decoded %d bytes, differ", n, len(got))
+		if got, pad := decodeBase64([]byte(wrapped.String())); !bytes.Equal(got, data) || pad {
+			t.Errorf("n=%d: decoded %d bytes, differ (padding inside: %v)", n, len(got), pad)
 		}
 	}
-	// Junk, missing padding and text after the padding, as real mail has.
-	for in, want := range map[string]string{
-		"aGVsbG8":               "hello",
-		"aGVs\r\n bG8=\r\n":     "hello",
-		"aGVsbG8=trailing junk": "hello",
-		"aG!Vs*bG8=":            "hello",
-		"a":                     "",
+	// Junk, missing padding, '=' where no group ends, and padding that ends
+	// a group with more data after it (readers disagree: flagged).
+	for _, tc := range []struct {
+		in, want string
+		pad      bool
+	}{
+		{"aGVsbG8", "hello", false},
+		{"aGVs\r\n bG8=\r\n", "hello", false},
+		{"aG!Vs*bG8=", "hello", false},
+		{"a", "", false},
+		{"aGVs=bG8=", "hello", false},        // '=' between whole groups: skipped by every reader
+		{"aG=Vs bG8=", "hello", false},       // a lone '=' after two characters ends nothing
+		{"aGVsbG8=\r\n\r\n", "hello", false}, // trailing padding
+		{"aGk=aGk=", "hi\x1a\x1a", true},     // enmime reads on, Python stops at "hi"
+		{"aGVsbG8=dHJhaWxpbmc", "hello\x1d\x1c\x98Z[\x1a[\x99", true},
 	} {
-		if got := string(decodeBase64([]byte(in))); got != want {
-			t.Errorf("decodeBase64(%q) = %q, want %q", in, got, want)
+		got, pad := decodeBase64([]byte(tc.in))
+		if string(got) != tc.want || pad != tc.pad {
+			t.Errorf("decodeBase64(%q) = %q, %v; want %q, %v", tc.in, got, pad, tc.want, tc.pad)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -82,6 +83,7 @@ func (w *walker) ooxml(it *Item, zr *zip.Reader) {
 			w.addTable(it, fmt.Sprintf("%s table %d", path.Base(f.Name), i+1), rows)
 		}
 		if text.Len() > w.lim.MaxTextBytes {
+			w.incomplete(it, fmt.Sprintf("text beyond %d MB not read", w.lim.MaxTextBytes>>20))
 			break
 		}
 	}
@@ -99,6 +101,7 @@ func (w *walker) xlsx(it *Item, b *budget) (text string) {
 	defer func() {
 		if p := recover(); p != nil {
 			w.problem(fmt.Sprintf("spreadsheet in attachment %d: %v", it.Index, p))
+			w.incomplete(it, "spreadsheet could not be read")
 		}
 	}()
 	lim := b.left
@@ -115,6 +118,11 @@ func (w *walker) xlsx(it *Item, b *budget) (text string) {
 	f, err := excelize.OpenReader(bytes.NewReader(it.Data), excelize.Options{UnzipSizeLimit: lim, UnzipXMLSizeLimit: xml})
 	if err != nil {
 		w.problem(fmt.Sprintf("spreadsheet in attachment %d: %v", it.Index, err))
+		if strings.Contains(err.Error(), "unzip size exceeds") {
+			w.incomplete(it, "spreadsheet larger than its decompression allowance")
+		} else {
+			w.incomplete(it, "spreadsheet could not be read")
+		}
 		return ""
 	}
 	defer f.Close()
@@ -125,15 +133,18 @@ func (w *walker) xlsx(it *Item, b *budget) (text string) {
 		}
 		rows, err := f.GetRows(sheet)
 		if err != nil {
+			w.incomplete(it, "spreadsheet sheet could not be read")
 			continue
 		}
 		if len(rows) > maxTableRows {
 			rows = rows[:maxTableRows]
+			w.incomplete(it, fmt.Sprintf("sheet rows beyond %d not read", maxTableRows))
 		}
 		n := 0
 		for i, r := range rows {
 			if len(r) > maxTableCols {
 				rows[i] = r[:maxTableCols]
+				w.incomplete(it, fmt.Sprintf("sheet columns beyond %d not read", maxTableCols))
 			}
 			for _, c := range rows[i] {
 				n += len(c) + 1
@@ -199,6 +210,11 @@ func (w *walker) readZip(f *zip.File, it *Item, b *budget) ([]byte, bool) {
 	rc, err := f.Open()
 	if err != nil {
 		w.problem(fmt.Sprintf("zip member in attachment %d: %v", it.Index, err))
+		if errors.Is(err, zip.ErrAlgorithm) {
+			w.incomplete(it, fmt.Sprintf("member compressed with unsupported method %d", f.Method))
+		} else {
+			w.incomplete(it, "member could not be opened")
+		}
 		return nil, true
 	}
 	defer rc.Close()

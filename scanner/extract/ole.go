@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"unicode/utf16"
@@ -24,7 +25,7 @@ func (w *walker) oleItem(it *Item) {
 	r, err := mscfb.New(bytes.NewReader(it.Data))
 	if err != nil {
 		it.addTrait(TraitUnreadable)
-		w.problem("unreadable OLE file in attachment " + where(it))
+		w.incomplete(it, "OLE document could not be opened")
 		return
 	}
 	b := w.newBudget(it)
@@ -34,10 +35,13 @@ func (w *walker) oleItem(it *Item) {
 	for n := 0; ; n++ {
 		f, err := r.Next()
 		if err != nil {
+			if err != io.EOF {
+				w.incomplete(it, "OLE directory damaged, later streams not read")
+			}
 			break
 		}
 		if n >= maxOLEEntries {
-			w.limit(fmt.Sprintf("more than %d entries in an archive in attachment %d", maxOLEEntries, it.Index))
+			w.incompleteAs(it, fmt.Sprintf("more than %d entries in an archive in attachment %d", maxOLEEntries, it.Index))
 			break
 		}
 		if w.expired(it.Index) {
@@ -94,6 +98,9 @@ func (w *walker) oleItem(it *Item) {
 			if cells == 0 {
 				text.WriteString(printableRuns(data))
 			}
+			if cells >= maxXLSCells {
+				w.incomplete(it, fmt.Sprintf("cells beyond %d not read", maxXLSCells))
+			}
 		case name == "PowerPoint Document":
 			data, ok := w.read(f, it, b)
 			if !ok {
@@ -129,6 +136,7 @@ func (w *walker) oleItem(it *Item) {
 				}
 			}
 			if f.Size > 64<<20 {
+				w.incomplete(it, "Outlook property larger than 64 MB not read")
 				continue
 			}
 			data, ok := w.read(f, it, b)

@@ -30,7 +30,7 @@ func (w *walker) oneNoteItem(it *Item) {
 		size := binary.LittleEndian.Uint64(d)
 		d = d[8+4+8:]
 		if size > uint64(len(d)) {
-			w.problem(fmt.Sprintf("truncated OneNote file in attachment %d", it.Index))
+			w.incomplete(it, "OneNote embedded file cut short")
 			return
 		}
 		if !w.deeper(it) {
@@ -41,5 +41,8 @@ func (w *walker) oneNoteItem(it *Item) {
 		c := w.newItem(it, fmt.Sprintf("embedded%d", n), "", d[:size])
 		w.inspect(c)
 		d = d[size:]
+	}
+	if bytes.Contains(d, oneFileDataHead) {
+		w.incomplete(it, fmt.Sprintf("OneNote embedded files beyond %d not read", maxOneNoteFiles))
 	}
 }

@@ -2,9 +2,14 @@ package extract
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/zlib"
+	"encoding/ascii85"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -37,7 +42,9 @@ func (w *walker) pdfItem(it *Item) {
 	}
 	doc := &pdfDoc{objs: map[int]*pdfObj{}, capLeft: capLeft}
 	doc.index(it.Data)
-	for _, o := range doc.order {
+	// Streams are decoded in place of order, object streams adding to it.
+	for i := 0; i < len(doc.order); i++ {
+		o := doc.order[i]
 		if w.expired(it.Index) {
 			return
 		}
@@ -48,6 +55,13 @@ func (w *walker) pdfItem(it *Item) {
 			}
 		}
 	}
+	defer func() {
+		// Whatever was left unread makes the item incomplete: a zero bomb
+		// in the first stream must not hide every later one.
+		for _, u := range doc.unread() {
+			w.incomplete(it, u)
+		}
+	}()
 	if names["Encrypt"] {
 		it.Encrypted = true
 	}
@@ -70,6 +84,7 @@ func (w *walker) pdfItem(it *Item) {
 	var text strings.Builder
 	for _, o := range doc.order {
 		if text.Len() > w.lim.MaxTextBytes {
+			w.incomplete(it, fmt.Sprintf("text beyond %d MB not read", w.lim.MaxTextBytes>>20))
 			break
 		}
 		s := o.decoded
@@ -98,13 +113,33 @@ type pdfDoc struct {
 	objs    map[int]*pdfObj
 	order   []*pdfObj
 	capLeft int64
+	// Counts of what was left unread, by reason.
+	overCap, undecodable, unsupported, tooMany int
+}
+
+// unread names what was left unread, as reasons for Item.Incomplete.
+func (d *pdfDoc) unread() []string {
+	var out []string
+	if d.overCap > 0 {
+		out = append(out, "PDF streams left unread after the decompression allowance")
+	}
+	if d.undecodable > 0 {
+		out = append(out, "PDF stream could not be decompressed")
+	}
+	if d.unsupported > 0 {
+		out = append(out, "PDF stream with an unsupported filter")
+	}
+	if d.tooMany > 0 {
+		out = append(out, fmt.Sprintf("PDF objects beyond %d not read", maxPDFObjects))
+	}
+	return out
 }
 
 // index finds "N G obj ... endobj" objects in data.
 func (d *pdfDoc) index(data []byte) {
 	rest := data
 	base := 0
-	for len(d.order) < maxPDFObjects {
+	for {
 		i := bytes.Index(rest, []byte("obj"))
 		if i < 0 {
 			return
@@ -119,6 +154,10 @@ func (d *pdfDoc) index(data []byte) {
 		end := bytes.Index(rest, []byte("endobj"))
 		if end < 0 {
 			end = len(rest)
+		}
+		if len(d.order) >= maxPDFObjects {
+			d.tooMany++
+			return
 		}
 		body := rest[:end]
 		o := &pdfObj{id: id, dict: body}
@@ -185,39 +224,183 @@ func isRegular(c byte) bool {
 	return c > ' ' && bytes.IndexByte([]byte("/<>[]()%{}"), c) < 0
 }
 
-// stream returns an object's decoded stream: Flate-inflated within the
-// document's cap, unfiltered as is, other filters (images) not at all.
+// stream returns an object's decoded stream: its filters undone in turn
+// (Flate within the document's cap, ASCIIHex, ASCII85, RunLength), image
+// streams not at all (they hold no text or names). A stream left unread for
+// any other reason is counted, so that the item is incomplete.
 func (d *pdfDoc) stream(o *pdfObj) []byte {
 	if o.done || o.raw == nil {
 		return o.decoded
 	}
 	o.done = true
-	switch {
-	case bytes.Contains(o.dict, []byte("/Image")) || bytes.Contains(o.dict, []byte("/DCTDecode")) ||
-		bytes.Contains(o.dict, []byte("/JPXDecode")) || bytes.Contains(o.dict, []byte("/CCITTFax")):
+	filters := pdfFilters(o.dict)
+	objStm := bytes.Contains(o.dict, []byte("/ObjStm"))
+	if !objStm && (bytes.Contains(o.dict, []byte("/Image")) || slices.ContainsFunc(filters, isImageFilter)) {
 		return nil
-	case bytes.Contains(o.dict, []byte("/FlateDecode")) || bytes.Contains(o.dict, []byte("/Fl ")):
-		if d.capLeft <= 0 {
-			return nil
-		}
-		zr, err := zlib.NewReader(bytes.NewReader(o.raw))
-		if err != nil {
-			return nil
-		}
-		out, _ := io.ReadAll(io.LimitReader(zr, d.capLeft))
-		d.capLeft -= int64(len(out))
-		o.decoded = out
-	case !bytes.Contains(o.dict, []byte("/Filter")):
-		o.decoded = o.raw
 	}
+	data := o.raw
+	for _, f := range filters {
+		switch f {
+		case "FlateDecode", "Fl":
+			if d.capLeft <= 0 {
+				d.overCap++
+				return nil
+			}
+			out, ok := inflatePDF(data, d.capLeft+1)
+			if int64(len(out)) > d.capLeft {
+				d.overCap++
+				out = out[:d.capLeft]
+			}
+			d.capLeft -= int64(len(out))
+			if !ok {
+				d.undecodable++
+			}
+			data = out
+		case "ASCIIHexDecode", "AHx":
+			data = asciiHex(data)
+		case "ASCII85Decode", "A85":
+			out, ok := ascii85PDF(data)
+			if !ok {
+				d.undecodable++
+			}
+			data = out
+		case "RunLengthDecode", "RL":
+			data = runLength(data)
+		case "Crypt":
+			return nil // encrypted: reported by /Encrypt
+		default:
+			d.unsupported++
+			return nil
+		}
+	}
+	o.decoded = data
 	return o.decoded
+}
+
+// pdfFilters lists a stream's filters in order: /Filter /Name or an array.
+func pdfFilters(dict []byte) []string {
+	i := bytes.Index(dict, []byte("/Filter"))
+	if i < 0 {
+		return nil
+	}
+	rest := bytes.TrimLeft(dict[i+len("/Filter"):], " \r\n\t")
+	if len(rest) > 0 && rest[0] == '[' {
+		if j := bytes.IndexByte(rest, ']'); j >= 0 {
+			rest = rest[1:j]
+		}
+	} else if len(rest) > 0 && rest[0] == '/' {
+		j := 1
+		for j < len(rest) && isRegular(rest[j]) {
+			j++
+		}
+		rest = rest[:j]
+	} else {
+		return []string{"?"} // a reference or junk: not something read here
+	}
+	var out []string
+	for _, f := range strings.Fields(strings.ReplaceAll(string(rest), "/", " ")) {
+		out = append(out, f)
+		if len(out) > 8 {
+			break
+		}
+	}
+	return out
+}
+
+func isImageFilter(f string) bool {
+	switch f {
+	case "DCTDecode", "DCT", "JPXDecode", "CCITTFaxDecode", "CCF", "JBIG2Decode":
+		return true
+	}
+	return false
+}
+
+// inflatePDF inflates a zlib (or, from careless writers, raw deflate)
+// stream, reading at most limit bytes. ok is false when the data is corrupt
+// rather than cut short: a stream that ends early (no checksum, a
+// truncated file) is read as far as it goes, as PDF readers do.
+func inflatePDF(raw []byte, limit int64) ([]byte, bool) {
+	var r io.Reader
+	if zr, err := zlib.NewReader(bytes.NewReader(raw)); err == nil {
+		r = zr
+	} else {
+		r = flate.NewReader(bytes.NewReader(raw))
+	}
+	out, err := io.ReadAll(io.LimitReader(r, limit))
+	switch {
+	case err == nil, errors.Is(err, io.ErrUnexpectedEOF) && len(out) > 0, errors.Is(err, zlib.ErrChecksum):
+		return out, true
+	}
+	return out, false
+}
+
+// asciiHex decodes ASCIIHexDecode data up to its '>'.
+func asciiHex(b []byte) []byte {
+	out := make([]byte, 0, len(b)/2)
+	hi, half := byte(0), false
+	for _, c := range b {
+		if c == '>' {
+			break
+		}
+		if !isHex(c) {
+			continue
+		}
+		if half {
+			out = append(out, hi<<4|unhex(c))
+		} else {
+			hi = unhex(c)
+		}
+		half = !half
+	}
+	if half {
+		out = append(out, hi<<4)
+	}
+	return out
+}
+
+// ascii85PDF decodes ASCII85Decode data up to its "~>".
+func ascii85PDF(b []byte) ([]byte, bool) {
+	b = bytes.TrimSpace(b)
+	b = bytes.TrimPrefix(b, []byte("<~"))
+	if i := bytes.Index(b, []byte("~>")); i >= 0 {
+		b = b[:i]
+	}
+	out, err := io.ReadAll(ascii85.NewDecoder(bytes.NewReader(b)))
+	return out, err == nil
+}
+
+// runLength decodes RunLengthDecode data.
+func runLength(b []byte) []byte {
+	var out []byte
+	for i := 0; i < len(b); {
+		n := int(b[i])
+		i++
+		switch {
+		case n == 128:
+			return out
+		case n < 128:
+			end := min(i+n+1, len(b))
+			out = append(out, b[i:end]...)
+			i = end
+		default:
+			if i < len(b) {
+				out = append(out, bytes.Repeat(b[i:i+1], 257-n)...)
+			}
+			i++
+		}
+	}
+	return out
 }
 
 // objStm indexes the objects packed in an object stream.
 func (d *pdfDoc) objStm(o *pdfObj, s []byte) {
 	n := dictInt(o.dict, "/N")
 	first := dictInt(o.dict, "/First")
-	if n <= 0 || first <= 0 || first > len(s) || n > 100000 {
+	if n > 100000 {
+		d.tooMany++
+		return
+	}
+	if n <= 0 || first <= 0 || first > len(s) {
 		return
 	}
 	fields := strings.Fields(string(s[:first]))
@@ -237,6 +420,7 @@ func (d *pdfDoc) objStm(o *pdfObj, s []byte) {
 			end = es[i+1].off
 		}
 		if len(d.order) >= maxPDFObjects {
+			d.tooMany++
 			return
 		}
 		d.add(&pdfObj{id: e.id, dict: s[e.off:end], done: true})

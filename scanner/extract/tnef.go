@@ -37,7 +37,7 @@ func (w *walker) tnefItem(it *Item) {
 		tag := binary.LittleEndian.Uint32(p[1:5])
 		size := int(binary.LittleEndian.Uint32(p[5:9]))
 		if size < 0 || size > len(p)-9 {
-			w.problem(fmt.Sprintf("truncated TNEF in attachment %d", it.Index))
+			w.incomplete(it, "TNEF cut short")
 			break
 		}
 		val := p[9 : 9+size]
@@ -56,6 +56,9 @@ func (w *walker) tnefItem(it *Item) {
 		case level == 1 && id == tnefBody:
 			body.WriteString(decodeText(val, "", false))
 		}
+	}
+	if len(p) >= 9 {
+		w.incomplete(it, fmt.Sprintf("TNEF attributes beyond %d not read", tnefMaxAttrs))
 	}
 	w.addText(it, KindAttachment, strings.TrimRight(body.String(), "\x00"))
 	if len(atts) > 0 {
