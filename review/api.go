@@ -82,7 +82,7 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, c *reqCtx) {
 		return
 	}
 	items, pages := page(all, f.Page)
-	s.audit(r.Context(), c, "list", "", "api "+f.query(f.Page))
+	s.audit(r.Context(), c, "list", "", "api "+f.auditText())
 	out := make([]apiMessage, 0, len(items))
 	for _, it := range items {
 		out = append(out, toAPI(it))

@@ -92,20 +92,46 @@ func (s *ssoCheck) user(r *http.Request) string {
 		return ""
 	}
 	name := strings.TrimSpace(r.Header.Get(s.header))
-	if name == "" {
+	if name == "" || !s.fromProxy(r) {
 		return ""
 	}
+	return name
+}
+
+func (s *ssoCheck) fromProxy(r *http.Request) bool {
 	a, err := netip.ParseAddr(remoteIP(r))
 	if err != nil {
-		return ""
+		return false
 	}
 	a = a.Unmap()
 	for _, p := range s.nets {
 		if p.Contains(a) {
-			return name
+			return true
 		}
 	}
-	return ""
+	return false
+}
+
+// ambiguous reports a request that names its user more than once: two SSO
+// header fields, or one holding a list. Which one a proxy meant (or which
+// one a client slipped past it) cannot be known, so such a request is
+// refused rather than the first taken.
+func (s *ssoCheck) ambiguous(r *http.Request) bool {
+	if s == nil {
+		return false
+	}
+	var n int
+	for k, vs := range r.Header {
+		if strings.EqualFold(k, s.header) {
+			n += len(vs)
+			for _, v := range vs {
+				if strings.Contains(v, ",") {
+					n++
+				}
+			}
+		}
+	}
+	return n > 1
 }
 
 // Login throttling. Failed logins are counted per (user name, client
@@ -285,8 +311,9 @@ func (a *authAudit) take(now time.Time) (ok bool, dropped int) {
 	return true, dropped
 }
 
-// auditLogin writes a failed or refused login to the audit log with the
-// client's address, within the authAudit bound.
+// auditLogin writes a failed or refused login (or another request refused
+// before anyone is logged in) to the audit log with the client's address,
+// within the authAudit bound.
 func (s *Server) auditLogin(r *http.Request, what, detail string) {
 	ok, dropped := s.authAudit.take(s.now())
 	if !ok {
@@ -550,10 +577,26 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, msg string,
 	s.render(w, code, "login.html", map[string]any{"CSRF": tok, "Error": msg, "Next": safeNext(r.FormValue("next"))})
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: only a clean local
+// path (and query) is accepted, anything else goes to the list. Browsers
+// drop tabs and newlines from a URL and read a backslash as a slash, so
+// "/\t/evil.example" or "/\\evil.example" would leave the site; printable
+// ASCII without a backslash, parsed with no scheme, host or user, whose
+// path starts with exactly one slash, cannot.
 func safeNext(n string) string {
-	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") || strings.ContainsAny(n, "\r\n") {
-		return "/messages"
+	const home = "/messages"
+	if n == "" || len(n) > 2048 || n[0] != '/' {
+		return home
+	}
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return home
+		}
+	}
+	u, err := url.Parse(n)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(u.EscapedPath(), "//") {
+		return home
 	}
 	return n
 }

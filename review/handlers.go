@@ -102,6 +102,21 @@ func parseFilter(q url.Values) filter {
 	return f
 }
 
+// auditText is the query as the audit log keeps it: the filters, but for
+// a subject search only that there was one, never its words (they are
+// message content, and the audit log holds none).
+func (f filter) auditText() string {
+	g := f
+	if g.Q != "" {
+		g.Q = ""
+		if q := g.query(g.Page); q != "" {
+			return q + " (subject search)"
+		}
+		return "(subject search)"
+	}
+	return g.query(g.Page)
+}
+
 func (f filter) query(page int) string {
 	v := url.Values{}
 	for k, x := range map[string]string{"status": f.Status, "category": f.Category, "direction": f.Direction,
@@ -213,7 +228,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, c *reqCtx) {
 		return
 	}
 	items, pages := page(all, f.Page)
-	s.audit(r.Context(), c, "list", "", f.query(f.Page))
+	s.audit(r.Context(), c, "list", "", f.auditText())
 	d := s.pageData(c, "Held mail")
 	d["Items"], d["Total"], d["F"], d["Pages"] = items, len(all), f, pages
 	d["Categories"] = s.categories(r.Context())
@@ -235,6 +250,9 @@ func (s *Server) load(ctx context.Context, c *reqCtx, id string) (*quarantine.Re
 	}
 	p := s.perms(c.user, rec)
 	if !p.See {
+		// Audited like any refusal, though the answer stays 404 so that
+		// the message's existence is not confirmed to the person.
+		s.audit(ctx, c, "denied", id, "outside the person's schools")
 		return nil, p, quarantine.ErrNotFound
 	}
 	return rec, p, nil

@@ -17,8 +17,12 @@ import (
 //     person (users[].read); never for a never_display category or a message
 //     marked suspected illegal, whatever the role.
 //   - release: admin everything; reviewer all but malware; dpo only pupil
-//     data; viewer never (they may request release). Never when suspected
-//     illegal or of a never_display category.
+//     data; viewer never (they may request release). In every case only
+//     where the person may read every category of the message (review.read
+//     or users[].read): nobody sends on mail they may not look at, so a
+//     reviewer asks for the release of pupil data instead. Never when
+//     suspected illegal or of a never_display category. Marking a false
+//     positive follows release.
 //   - delete: as release, except that a reviewer may delete malware.
 //   - confirm violation: those who may read (only staff trained in data
 //     protection investigate, say the policies).
@@ -55,7 +59,8 @@ func (s *Server) perms(u *config.ReviewUser, r *quarantine.Record) perms {
 	}
 	malware := r.HasCategory("malware")
 	pupilOnly := len(r.Categories) > 0 && !slices.ContainsFunc(r.Categories, func(c string) bool { return c != "pupil_data" })
-	mayRelease := admin || u.Role == config.RoleReviewer && !malware || u.Role == config.RoleDPO && pupilOnly
+	mayRelease := (admin || u.Role == config.RoleReviewer && !malware || u.Role == config.RoleDPO && pupilOnly) &&
+		s.readAllowed(u, r)
 	held := r.Status == quarantine.Held && !illegal && !final && !s.neverDisplay(r)
 	// Release stays allowed once released, so that a repeated release
 	// (a script's retry) answers "already" instead of an error.

@@ -92,13 +92,14 @@ func TestActionPermissions(t *testing.T) {
 	}
 	rows := []row{
 		{"admin", "pupil", "release", ok}, {"admin", "malware", "release", ok}, {"admin", "never", "release", no},
-		{"rev", "pupil", "release", ok}, {"rev", "offensive", "release", ok}, {"rev", "malware", "release", no}, {"rev", "never", "release", no},
+		{"rev", "pupil", "release", no}, {"rev", "mixed", "release", no}, {"rev", "offensive", "release", ok}, {"rev", "malware", "release", no}, {"rev", "never", "release", no},
 		{"dpo", "pupil", "release", ok}, {"dpo", "offensive", "release", no}, {"dpo", "mixed", "release", no}, {"dpo", "malware", "release", no},
 		{"viewer", "pupil", "release", no}, {"viewer", "offensive", "release", no},
 		{"reva", "offensive", "release", ok}, {"reva", "schoolb", "release", nf},
 		{"senco", "pupil", "release", no},
 
 		{"viewer", "pupil", "request-release", ok}, {"rev", "malware", "request-release", ok}, {"rev", "offensive", "request-release", no},
+		{"rev", "pupil", "request-release", ok},
 		{"dpo", "offensive", "request-release", ok}, {"admin", "pupil", "request-release", no},
 
 		{"admin", "malware", "delete", ok}, {"rev", "malware", "delete", ok}, {"rev", "pupil", "delete", ok},

@@ -150,6 +150,11 @@ func (s *Server) secure(h http.Handler) http.Handler {
 		if strings.HasPrefix(r.URL.Path, "/static/") {
 			hd.Set("Cache-Control", "private, max-age=3600")
 		}
+		if s.sso.ambiguous(r) {
+			s.auditLogin(r, "denied", "more than one "+s.sso.header+" header")
+			http.Error(w, "more than one "+s.sso.header+" header: request refused", http.StatusBadRequest)
+			return
+		}
 		h.ServeHTTP(w, r)
 	})
 }
