@@ -155,7 +155,9 @@ func TestReleaseNeedsRead(t *testing.T) {
 		t.Errorf("reviewer who may read pupil data: %d", resp.StatusCode)
 	}
 	ev, _ := e.store.ReadAudit()
-	if !slices.ContainsFunc(ev, func(x quarantine.AuditEvent) bool { return x.Who == "rev" && x.What == "denied" && x.Detail == "release" }) {
+	if !slices.ContainsFunc(ev, func(x quarantine.AuditEvent) bool {
+		return x.Who == "rev" && x.What == "denied" && x.Detail == "release"
+	}) {
 		t.Error("refused release not audited")
 	}
 }
