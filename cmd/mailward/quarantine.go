@@ -13,6 +13,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/nexthop"
@@ -94,7 +96,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fail := func(err error) int {
-		fmt.Fprintf(stderr, "mailward quarantine %s: %v\n", sub, err)
+		fmt.Fprintf(stderr, "mailward quarantine %s: %s\n", sub, termSafe(err.Error()))
 		return 1
 	}
 	switch sub {
@@ -107,7 +109,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		if !*asJSON {
 			fmt.Fprintln(tw, "ID\tRECEIVED\tDIRECTION\tSTATUS\tFROM\tTO\tCATEGORIES")
 		}
-		enc := json.NewEncoder(stdout)
+		enc := json.NewEncoder(termSafeJSON{stdout})
 		for _, r := range recs {
 			if *status != "all" && string(r.Status) != *status || *direction != "" && r.Direction != *direction ||
 				*category != "" && !r.HasCategory(*category) {
@@ -121,8 +123,8 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 				enc.Encode(listLine{ID: r.ID, Status: r.Status, Direction: r.Direction, From: r.From, To: r.To, Categories: cats, Received: r.Received})
 				continue
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Received.UTC().Format("2006-01-02 15:04"), r.Direction,
-				r.Status, r.From, strings.Join(r.To, ","), strings.Join(r.Categories, ","))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", termSafe(r.ID), r.Received.UTC().Format("2006-01-02 15:04"), termSafe(r.Direction),
+				termSafe(string(r.Status)), termSafe(r.From), termSafe(strings.Join(r.To, ",")), termSafe(strings.Join(r.Categories, ",")))
 		}
 		tw.Flush()
 		store.AppendAudit(ctx, quarantine.AuditEvent{Who: who, What: "list", Detail: "cli"})
@@ -154,7 +156,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 			for i := range r.Rcpts {
 				r.Rcpts[i].Claim = ""
 			}
-			enc := json.NewEncoder(stdout)
+			enc := json.NewEncoder(termSafeJSON{stdout})
 			enc.SetIndent("", "  ")
 			enc.Encode(r)
 			return 0
@@ -185,9 +187,9 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		code := 0
 		var done []string
 		for _, x := range res {
-			fmt.Fprintf(stdout, "%s\t%s", x.Addr, x.Outcome)
+			fmt.Fprintf(stdout, "%s\t%s", termSafe(x.Addr), x.Outcome)
 			if x.Error != "" {
-				fmt.Fprintf(stdout, "\t%s", x.Error)
+				fmt.Fprintf(stdout, "\t%s", termSafe(x.Error))
 				code = 1
 			}
 			fmt.Fprintln(stdout)
@@ -238,22 +240,25 @@ func hiddenWhy(cfg *config.Config, r *quarantine.Record) string {
 	return ""
 }
 
+// printRecord prints a held message's record for a person at a terminal;
+// every text from the message or its sender goes through termSafe.
 func printRecord(w io.Writer, r *quarantine.Record, hidden string) {
+	q := termSafe
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "id\t%s\n", r.ID)
-	fmt.Fprintf(tw, "status\t%s\n", r.Status)
-	fmt.Fprintf(tw, "received\t%s from %s (%s)\n", r.Received.UTC().Format(time.RFC3339), r.Client, r.Helo)
-	fmt.Fprintf(tw, "direction\t%s\n", r.Direction)
-	fmt.Fprintf(tw, "from\t%s\n", r.From)
+	fmt.Fprintf(tw, "id\t%s\n", q(r.ID))
+	fmt.Fprintf(tw, "status\t%s\n", q(string(r.Status)))
+	fmt.Fprintf(tw, "received\t%s from %s (%s)\n", r.Received.UTC().Format(time.RFC3339), q(r.Client), q(r.Helo))
+	fmt.Fprintf(tw, "direction\t%s\n", q(r.Direction))
+	fmt.Fprintf(tw, "from\t%s\n", q(r.From))
 	if hidden == "" {
-		fmt.Fprintf(tw, "subject\t%s\n", r.Subject)
+		fmt.Fprintf(tw, "subject\t%s\n", q(r.Subject))
 	} else {
-		fmt.Fprintf(tw, "content\thidden: %s\n", hidden)
+		fmt.Fprintf(tw, "content\thidden: %s\n", q(hidden))
 	}
-	fmt.Fprintf(tw, "rule\t%s -> %s\n", r.Rule, r.Action)
+	fmt.Fprintf(tw, "rule\t%s -> %s\n", q(r.Rule), q(r.Action))
 	fmt.Fprintf(tw, "size\t%d\n", r.Size)
 	if r.LegalHold != nil {
-		fmt.Fprintf(tw, "legal hold\t%s %s\n", r.LegalHold.Who, r.LegalHold.Reason)
+		fmt.Fprintf(tw, "legal hold\t%s %s\n", q(r.LegalHold.Who), q(r.LegalHold.Reason))
 	}
 	for _, x := range r.Rcpts {
 		line := string(x.Status)
@@ -263,15 +268,85 @@ func printRecord(w io.Writer, r *quarantine.Record, hidden string) {
 		if x.Error != "" {
 			line += " (" + x.Error + ")"
 		}
-		fmt.Fprintf(tw, "to\t%s %s\n", x.Addr, line)
+		fmt.Fprintf(tw, "to\t%s %s\n", q(x.Addr), q(line))
 	}
 	for _, f := range r.Findings {
-		fmt.Fprintf(tw, "finding\t%s %.2f %s (%s)\n", f.Category, f.Score, f.Summary, f.Scanner)
+		fmt.Fprintf(tw, "finding\t%s %.2f %s (%s)\n", q(string(f.Category)), f.Score, q(f.Summary), q(f.Scanner))
 	}
 	for _, a := range r.Audit {
-		fmt.Fprintf(tw, "history\t%s %s by %s %s\n", a.Time.UTC().Format(time.RFC3339), a.What, a.Who, a.Detail)
+		fmt.Fprintf(tw, "history\t%s %s by %s %s\n", a.Time.UTC().Format(time.RFC3339), q(a.What), q(a.Who), q(a.Detail))
 	}
 	tw.Flush()
+}
+
+// termUnsafe reports a rune that must not reach a terminal as itself:
+// control characters (C0, DEL, C1: escape sequences move the cursor,
+// rewrite the window title or the clipboard), and the invisible format
+// characters, bidirectional overrides among them, that make a line read
+// other than it is.
+func termUnsafe(r rune) bool {
+	return unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
+}
+
+// termSafe returns s fit to print on a terminal: every unsafe rune and
+// every byte that is not UTF-8 is written as a Go escape (\x1b, \u202e),
+// so that the text shows what a held message tried, without doing it.
+func termSafe(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || termUnsafe(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r < 0x80 && termUnsafe(r):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case termUnsafe(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// termSafeJSON writes JSON with the unsafe runes that encoding/json leaves
+// as they are (DEL, C1, format characters) escaped as \uXXXX; JSON's own
+// syntax is ASCII, so they can only be inside strings, where the escape
+// means the same. Invalid UTF-8 is already U+FFFD from the encoder.
+type termSafeJSON struct{ w io.Writer }
+
+func (t termSafeJSON) Write(p []byte) (int, error) {
+	var out []byte
+	for i := 0; i < len(p); {
+		r, n := utf8.DecodeRune(p[i:])
+		if termUnsafe(r) && r >= 0x20 {
+			if out == nil {
+				out = append(make([]byte, 0, len(p)+16), p[:i]...)
+			}
+			out = fmt.Appendf(out, "\\u%04x", r)
+		} else if out != nil {
+			out = append(out, p[i:i+n]...)
+		}
+		i += n
+	}
+	if out == nil {
+		return t.w.Write(p)
+	}
+	if _, err := t.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // cliUser names the person at the terminal for the audit log.

@@ -169,3 +169,39 @@ func TestQuarantineCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestQuarantineCLITerminalEscapes: what a sender controls (addresses,
+// HELO, subject, finding summaries, a next hop's answer) never reaches the
+// terminal as escape sequences or direction overrides, in tables and JSON.
+func TestQuarantineCLITerminalEscapes(t *testing.T) {
+	cfg, _, _, put := quarantineEnv(t)
+	id := put("inbound", func(r *quarantine.Record) {
+		r.From = "evil\x1b]0;pwned\x07@sender.example"
+		r.To = []string{"staff\r@trust.example"}
+		r.Helo = "h\xc2\x9b2Jx\xff"
+		r.Subject = "\x1b[2J\x1b[31mURGENT\u202efdp.exe"
+		r.Categories = []string{"offensive_language"}
+		r.Findings = []scanner.Finding{{Category: "offensive_language", Scanner: "s", Score: 0.9, Summary: "x\x1b[1A\x7f"}}
+	})
+	bad := []string{"\x1b", "\x07", "\r", "\xc2\x9b", "\u202e", "\x7f"}
+	for _, args := range [][]string{{"list"}, {"list", "-json"}, {"show", id}, {"show", id, "-json"}} {
+		code, out, errs := runQ(append(args, "-config", cfg)...)
+		if code != 0 {
+			t.Fatalf("%v: %d %s", args, code, errs)
+		}
+		for _, b := range bad {
+			if strings.Contains(out, b) {
+				t.Errorf("%v prints %q raw:\n%q", args, b, out)
+			}
+		}
+		if !strings.Contains(out, `\x1b`) && !strings.Contains(out, `\u001b`) {
+			t.Errorf("%v: escape not shown escaped:\n%s", args, out)
+		}
+	}
+	if _, out, _ := runQ("show", id, "-config", cfg); !strings.Contains(out, `\x1b[2J\x1b[31mURGENT\u202efdp.exe`) || !strings.Contains(out, `h\u009b2Jx`) {
+		t.Errorf("show:\n%s", out)
+	}
+	if _, out, _ := runQ("show", id, "-json", "-config", cfg); !json.Valid([]byte(out)) || !strings.Contains(out, `URGENT\u202efdp.exe`) {
+		t.Errorf("show -json:\n%s", out)
+	}
+}
