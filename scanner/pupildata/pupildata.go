@@ -149,6 +149,20 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 		get(a).addTable(evalTable(rows, "", o, d.cfg.MinTableRows))
 	}
 
+	for _, a := range m.Attachments {
+		if tabled[a] || skip(a) || !xmlAttachment(a) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("pupildata: %w", err)
+		}
+		// XML exports (CTF, census, CIN, workforce): records as tables.
+		for _, tb := range xmlTables(a.Data) {
+			tabled[a] = true
+			get(a).addTable(evalTable(tb.Rows, tb.Name, o, d.cfg.MinTableRows))
+		}
+	}
+
 	// The body is the plain part, or the HTML part when there is none (the
 	// HTML alternative repeats it). The subject is read with the body, as
 	// its heading: "Jack Smith 8B" there and "he disclosed" below.
@@ -177,7 +191,7 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 		if t.Attachment != nil && tabled[t.Attachment] {
 			// Read as a table already; a document's prose (a DOCX with a
 			// table) is still read for special-category content.
-			if !spreadsheet(t.Attachment) {
+			if !spreadsheet(t.Attachment) && !xmlAttachment(t.Attachment) {
 				p.special.merge(scanSpecial(t.Content, indexText(t.Content), 0))
 			}
 			continue
@@ -195,7 +209,7 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 			// A pasted table's identifiers and dates were also seen by the
 			// text scan (those near their keyword): keep the larger count.
 			for k := UPN; k <= DOB; k++ {
-				if (tv.pupil || k <= NINO) && tv.counts[k].valid > c[k].valid {
+				if (tv.pupil || tv.staff || k <= NINO) && tv.counts[k].valid > c[k].valid {
 					c[k] = tv.counts[k]
 				}
 				tv.counts[k] = count{}
@@ -232,11 +246,11 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 
 func (p *place) addTable(t tableEvidence) {
 	for k := range t.counts {
-		if t.pupil || Kind(k) <= NINO {
+		if t.pupil || t.staff || Kind(k) <= NINO {
 			p.counts[k].add(t.counts[k])
 		}
 	}
-	if t.pupil {
+	if t.pupil || t.staff {
 		p.tables = append(p.tables, t)
 	}
 }
@@ -358,15 +372,7 @@ func (d *Detector) judge(p *place) (float64, string) {
 		}
 	}
 	if best > 0 {
-		rows := fmt.Sprintf("pupil table of %d rows", tbl.rows)
-		if len(tbl.special) > 0 {
-			var l []string
-			for _, s := range tbl.special {
-				l = append(l, colLabels[s])
-			}
-			rows += " with " + joinAnd(l) + " columns"
-		}
-		parts = append(parts, rows)
+		parts = append(parts, tbl.describe())
 	}
 	if sp > 0 {
 		parts = append(parts, p.special.describe())

@@ -21,10 +21,12 @@ const (
 	grpSafeguarding
 	grpFSM
 	grpEthnicity
+	grpReligion
+	grpFamily
 	numGroups
 )
 
-var groupLabels = [numGroups]string{"SEN", "medical", "safeguarding", "FSM/PP", "ethnicity"}
+var groupLabels = [numGroups]string{"SEN", "medical", "safeguarding", "FSM/PP", "ethnicity", "religion", "family"}
 
 type term struct {
 	word   string
@@ -43,10 +45,13 @@ var specialTerms = []term{
 	{"diagnosed", grpMedical, false}, {"diagnosis", grpMedical, false}, {"medication", grpMedical, false},
 	{"epilepsy", grpMedical, false}, {"epileptic", grpMedical, false}, {"diabetes", grpMedical, false},
 	{"diabetic", grpMedical, false}, {"anaphylaxis", grpMedical, false}, {"epipen", grpMedical, false},
-	{"camhs", grpMedical, false}, {"mental health", grpMedical, false}, {"self-harm", grpMedical, false},
-	{"self harm", grpMedical, false}, {"self-harming", grpMedical, false}, {"eating disorder", grpMedical, false},
-	{"anorexia", grpMedical, false}, {"seizures", grpMedical, false}, {"suicidal", grpMedical, false},
-	{"overdose", grpMedical, false}, {"paediatrician", grpMedical, false}, {"care plan", grpMedical, false},
+	{"camhs", grpMedical, false}, {"mental health", grpMedical, false}, {"self-harm", grpMedical, true},
+	{"self harm", grpMedical, true}, {"self-harming", grpMedical, true}, {"self harming", grpMedical, true},
+	{"eating disorder", grpMedical, true}, {"anorexia", grpMedical, true}, {"seizures", grpMedical, false},
+	{"suicidal", grpMedical, true}, {"suicide attempt", grpMedical, true}, {"depression", grpMedical, false},
+	{"anxiety disorder", grpMedical, false}, {"on medication", grpMedical, false}, {"cystic fibrosis", grpMedical, false},
+	{"cerebral palsy", grpMedical, false}, {"type 1 diabetes", grpMedical, false}, {"pregnant", grpMedical, false},
+	{"overdose", grpMedical, true}, {"paediatrician", grpMedical, false}, {"care plan", grpMedical, false},
 
 	{"child protection", grpSafeguarding, true}, {"cp plan", grpSafeguarding, true},
 	{"child protection plan", grpSafeguarding, true}, {"child in need", grpSafeguarding, false},
@@ -66,6 +71,31 @@ var specialTerms = []term{
 	{"harmful sexual behaviour", grpSafeguarding, true}, {"cpoms", grpSafeguarding, true},
 	{"myconcern", grpSafeguarding, true}, {"designated safeguarding lead", grpSafeguarding, false},
 	{"fgm", grpSafeguarding, true}, {"county lines", grpSafeguarding, true},
+	{"foster carers", grpSafeguarding, false}, {"foster care", grpSafeguarding, false},
+	{"placement breakdown", grpSafeguarding, true}, {"care order", grpSafeguarding, true},
+	{"special guardianship", grpSafeguarding, true}, {"children's social care", grpSafeguarding, false},
+	{"on a child protection plan", grpSafeguarding, true},
+	{"hitting her", grpSafeguarding, false}, {"hitting him", grpSafeguarding, false}, {"hits her", grpSafeguarding, false},
+	{"hits him", grpSafeguarding, false}, {"scared to go home", grpSafeguarding, true}, {"marks on her", grpSafeguarding, false},
+	{"marks on his", grpSafeguarding, false}, {"disclosure", grpSafeguarding, false},
+	{"educational psychologist", grpSEN, false}, {"speech and language delay", grpSEN, false},
+	{"on the sen register", grpSEN, false},
+	{"access arrangements", grpSEN, false}, {"25% extra time", grpSEN, false}, {"scribe", grpSEN, false},
+	{"dyscalculia", grpSEN, false}, {"hearing impairment", grpSEN, false}, {"visual impairment", grpSEN, false},
+	{"semh", grpSEN, false},
+	{"eligible for free school meals", grpFSM, false}, {"free meals", grpFSM, false},
+	{"asylum seekers", grpEthnicity, false}, {"refugee", grpEthnicity, false}, {"traveller", grpEthnicity, false},
+	{"gypsy", grpEthnicity, false}, {"roma", grpEthnicity, false}, {"no recourse to public funds", grpEthnicity, false},
+	{"muslim", grpReligion, false}, {"hindu", grpReligion, false}, {"sikh", grpReligion, false},
+	{"jewish", grpReligion, false}, {"jehovah's witness", grpReligion, false}, {"mosque", grpReligion, false},
+	{"gurdwara", grpReligion, false}, {"synagogue", grpReligion, false}, {"converted to", grpReligion, false},
+	{"in prison", grpFamily, false}, {"is in prison", grpFamily, false}, {"prison sentence", grpFamily, false},
+	{"divorce", grpFamily, false}, {"custody", grpFamily, false},
+	{"bereavement", grpFamily, false}, {"bereaved", grpFamily, false}, {"passed away", grpFamily, false},
+	{"young carer", grpFamily, false}, {"birth mother", grpFamily, false}, {"birth father", grpFamily, false},
+	{"birth parents", grpFamily, false}, {"non-molestation", grpFamily, true}, {"court order", grpFamily, false},
+	{"temporary accommodation", grpFamily, false}, {"homeless", grpFamily, false}, {"food bank", grpFamily, false},
+	{"mum's boyfriend", grpFamily, false}, {"mum's partner", grpFamily, false},
 
 	{"free school meals", grpFSM, false}, {"fsm", grpFSM, false}, {"pupil premium", grpFSM, false},
 
@@ -87,7 +117,8 @@ var schoolContext = []string{
 	"pupil", "pupils", "student", "students", "form group", "tutor group", "form tutor", "class teacher",
 	"in class", "lesson", "lessons", "at lunch", "at lunchtime", "at break", "playground", "dsl", "senco",
 	"cpoms", "myconcern", "teacher", "tutor", "head of year", "inclusion", "sen", "ehcp", "iep",
-	"nursery", "classroom", "detention", "teaching assistant",
+	"nursery", "classroom", "detention", "teaching assistant", "in reception", "tutor group", "my tutor group",
+	"breakfast club", "mocks", "invigilator", "exams officer", "access arrangements", "school",
 }
 
 // parentFraming marks a letter written to a parent about their own child.
@@ -115,7 +146,9 @@ func init() {
 		we i he she they it you our my his her their its is are was were be has have had will would can could
 		meeting report review annual form group class english maths science history geography music art
 		pe re drama french spanish german computing design technology religious studies physical
-		google microsoft apple linux windows open source free software red hat`) {
+		google microsoft apple linux windows open source free software red hat
+		news newsletter bulletin update updates weekly letter notice reminder information minutes agenda
+		christmas easter ramadan eid diwali week day days month term's children's`) {
 		notNames[w] = true
 	}
 }
@@ -369,15 +402,25 @@ func namedPairs(text string, markers, school []int, limit int) []namedPair {
 			continue
 		}
 		w1 := text[i:j]
+		paired := false
+		titled := titles[strings.TrimSuffix(prevWord, ".")]
 		if j+1 < len(text) && text[j] == ' ' && isUpper(text[j+1]) {
 			if k := capWordEnd(text, j+1); k > 0 {
 				w2 := text[j+1 : k]
+				paired = true
+				possessive := strings.HasSuffix(w2, "'s")
 				if !seen[text[i:k]] && !notNames[strings.ToLower(w1)] && !notNames[strings.ToLower(w2)] &&
-					!titles[strings.TrimSuffix(prevWord, ".")] && nearAny(markers, i, 80) && !adultRole(text, k) {
+					!titled && nearAny(markers, i, 80) && (possessive || !adultRole(text, k)) {
 					seen[text[i:k]] = true
 					out = append(out, namedPair{i, nearAny(school, i, 40)})
 				}
 			}
+		}
+		// A known given name alone, placed in a class by what follows it:
+		// "Kacper in Year 5", "Tyler (9C)".
+		if !paired && !titled && !seen[w1] && givenName(w1) && inClassAfter(text, j) {
+			seen[w1] = true
+			out = append(out, namedPair{i, true})
 		}
 		prevWord = strings.ToLower(w1)
 		i = j
@@ -392,25 +435,49 @@ var adultWords = []string{"teacher", "teaching assistant", "ta", "senco", "head"
 	"mum", "mother", "dad", "father", "parent", "carer", "grandparent", "tutor", "coach", "clerk", "admin",
 	"caretaker", "chair", "trustee", "director", "dsl", "ceo", "principal", "assistant", "practitioner"}
 
-// adultRole reports a role word within 30 characters after a name ending at end.
+// adultRole reports a role said of the person named just before end:
+// "Sarah Turner (Year 4 teacher)", "Jo Bloggs, SENCo". Only words that
+// describe a post may stand between the name and the role ("Year 4",
+// "our", "the"): in "Ellie Marsh in my tutor group" or "Amira Hussain,
+// Year 10. Her father ..." the role word belongs to someone else.
 func adultRole(text string, end int) bool {
 	stop := min(len(text), end+30)
 	window := strings.ToLower(text[end:stop])
-	for _, w := range adultWords {
-		for off := 0; ; {
-			k := strings.Index(window[off:], w)
-			if k < 0 {
-				break
-			}
-			at := off + k
-			e := at + len(w)
-			if (at == 0 || !isAlnum(window[at-1])) && (e == len(window) || !isAlnum(window[e])) {
-				return true
-			}
-			off = at + 1
+	words := strings.FieldsFunc(window, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '\'')
+	})
+	// The window is cut at 30 characters; a cut last word does not count.
+	if stop < len(text) && isAlnum(text[stop]) && len(words) > 0 {
+		words = words[:len(words)-1]
+	}
+	for i, w := range words {
+		if adultWord[w] {
+			// "tutor group", "class teacher's" are about the class.
+			return !(i+1 < len(words) && (words[i+1] == "group" || words[i+1] == "groups"))
+		}
+		if !roleFiller[w] && !isDigits(w) && !(len(w) <= 3 && w[0] >= '0' && w[0] <= '9') {
+			return false
 		}
 	}
 	return false
+}
+
+var adultWord = map[string]bool{}
+
+// roleFiller are words that may stand between a name and its post.
+var roleFiller = map[string]bool{"is": true, "was": true, "our": true, "the": true, "a": true, "an": true,
+	"year": true, "yr": true, "class": true, "school": true, "acting": true, "interim": true, "senior": true,
+	"of": true, "and": true, "key": true, "stage": true, "ks1": true, "ks2": true, "eyfs": true, "new": true,
+	"your": true, "maths": true, "english": true, "science": true, "pe": true, "music": true, "sen": true,
+	"pastoral": true, "attendance": true, "safeguarding": true, "family": true, "support": true, "learning": true}
+
+func init() {
+	for _, w := range adultWords {
+		for _, f := range strings.Fields(w) {
+			adultWord[f] = true
+		}
+	}
+	delete(adultWord, "social") // "social worker": the worker is the role
 }
 
 var titles = map[string]bool{"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true, "prof": true, "sir": true, "dame": true, "rev": true}
@@ -426,4 +493,47 @@ func capWordEnd(text string, i int) int {
 		return -1
 	}
 	return j
+}
+
+// inClassAfter reports a school place right after a name ending at j: " in
+// Year 5", " (9C)", ", Year 10", " in Reception", " in my tutor group".
+func inClassAfter(text string, j int) bool {
+	rest := text[j:min(len(text), j+24)]
+	l := strings.ToLower(rest)
+	for _, p := range []string{" in reception", " in nursery", " in my class", " in my tutor group", " in my form",
+		" in our class", " in my set"} {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	var after string
+	for _, p := range []string{" in ", ", ", " (", " from "} {
+		if strings.HasPrefix(l, p) {
+			after = l[len(p):]
+			break
+		}
+	}
+	if after == "" {
+		return false
+	}
+	if strings.HasPrefix(after, "year ") || strings.HasPrefix(after, "yr ") {
+		after = after[strings.IndexByte(after, ' ')+1:]
+		n, q := digitsAt(after, 0, 2)
+		return q > 0 && n >= 1 && n <= 13 && (q == len(after) || !isAlnum(after[q]))
+	}
+	if len(after) > 0 && after[0] == 'y' {
+		after = after[1:]
+		n, q := digitsAt(after, 0, 2)
+		return q > 0 && n >= 1 && n <= 13 && (q == len(after) || !isAlnum(after[q]))
+	}
+	// a form group: 9C, 10JW
+	n, q := digitsAt(after, 0, 2)
+	if q == 0 || n < 1 || n > 13 {
+		return false
+	}
+	r := q
+	for r < len(after) && r-q < 3 && after[r] >= 'a' && after[r] <= 'z' {
+		r++
+	}
+	return r > q && (r == len(after) || !isAlnum(after[r])) && !units[after[q:r]]
 }

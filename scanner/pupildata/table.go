@@ -1,189 +1,9 @@
 package pupildata
 
 import (
+	"fmt"
 	"strings"
 )
-
-// col is what a table column holds, judged from its heading.
-type col int
-
-const (
-	colNone col = iota
-	// identity
-	colSurname
-	colForename
-	colName
-	// identifiers
-	colUPN
-	colULN
-	colNHS
-	colNINO
-	colAdmission
-	// pupil details
-	colDOB
-	colGender
-	colYear
-	colReg
-	colAttendance
-	colAssessment
-	// special category
-	colSEN
-	colFSM
-	colEAL
-	colEthnicity
-	colMedical
-	colCP
-	// contact
-	colPostcode
-	colAddress
-	colPhone
-	colEmail
-	colContact
-	// staff: a role column makes a list of staff, not pupils
-	colRole
-	numCols
-)
-
-// colLabels name the special-category columns in summaries (headings are
-// not personal data; cells are).
-var colLabels = map[col]string{
-	colSEN: "SEN", colFSM: "FSM/PP", colEAL: "EAL", colEthnicity: "ethnicity",
-	colMedical: "medical", colCP: "CP/CIN/LAC",
-}
-
-func (c col) identity() bool { return c >= colSurname && c <= colName }
-
-// pupilSpecific columns say the rows are pupils, not staff or suppliers: a
-// phone list has names and numbers; a pupil list has a year group, a UPN, a
-// date of birth or SEN status too.
-func (c col) pupilSpecific() bool {
-	return c >= colUPN && c <= colCP && c != colGender && c != colNINO
-}
-
-func (c col) special() bool { return c >= colSEN && c <= colCP }
-
-// exactHeadings maps a normalised heading to its column.
-var exactHeadings = map[string]col{
-	"upn": colUPN, "former upn": colUPN, "unique pupil number": colUPN, "pupil number": colUPN,
-	"uln": colULN, "unique learner number": colULN, "learner number": colULN,
-	"nhs": colNHS, "nhs number": colNHS, "nhs no": colNHS,
-	"ni number": colNINO, "ni no": colNINO, "nino": colNINO, "national insurance number": colNINO,
-	"national insurance": colNINO, "nat ins no": colNINO,
-	"adno": colAdmission, "adm no": colAdmission, "admission number": colAdmission, "admission no": colAdmission,
-	"pupil id": colAdmission, "student id": colAdmission, "mis id": colAdmission, "learner id": colAdmission,
-	"surname": colSurname, "legal surname": colSurname, "preferred surname": colSurname, "last name": colSurname,
-	"family name": colSurname, "lastname": colSurname,
-	"forename": colForename, "forenames": colForename, "legal forename": colForename, "preferred forename": colForename,
-	"first name": colForename, "firstname": colForename, "given name": colForename, "middle name": colForename,
-	"middle names": colForename, "preferred name": colForename, "known as": colForename,
-	"name": colName, "full name": colName, "legal name": colName, "pupil": colName, "pupil name": colName,
-	"student": colName, "student name": colName, "child": colName, "child name": colName, "child s name": colName,
-	"learner": colName, "learner name": colName, "pupil s name": colName, "student s name": colName,
-	"dob": colDOB, "d o b": colDOB, "date of birth": colDOB, "birth date": colDOB, "birthdate": colDOB,
-	"gender": colGender, "sex": colGender,
-	"year": colYear, "yr": colYear, "year group": colYear, "yr group": colYear, "year grp": colYear, "ncy": colYear,
-	"nc year": colYear, "curriculum year": colYear, "national curriculum year": colYear,
-	"reg": colReg, "reg group": colReg, "registration group": colReg, "form": colReg, "form group": colReg,
-	"tutor group": colReg, "class": colReg, "house": colReg, "reg grp": colReg, "tutor grp": colReg,
-	"attendance": colAttendance, "attendance %": colAttendance, "attendance percentage": colAttendance,
-	"ks2": colAssessment, "ks2 average": colAssessment, "target grade": colAssessment, "predicted grade": colAssessment,
-	"cat4": colAssessment, "reading age": colAssessment, "sats": colAssessment,
-	"sen": colSEN, "send": colSEN, "sen status": colSEN, "sen provision": colSEN, "sen need": colSEN, "ehcp": colSEN,
-	"primary need": colSEN, "sen stage": colSEN, "sen support": colSEN, "senk": colSEN, "ehc plan": colSEN,
-	"fsm": colFSM, "fsm eligible": colFSM, "free school meals": colFSM, "pupil premium": colFSM, "pp": colFSM,
-	"ever 6": colFSM, "fsm6": colFSM, "ever6": colFSM, "disadvantaged": colFSM, "fsm ever 6": colFSM,
-	"eal": colEAL, "first language": colEAL, "home language": colEAL,
-	"ethnicity": colEthnicity, "ethnic group": colEthnicity, "ethnic origin": colEthnicity, "religion": colEthnicity,
-	"medical": colMedical, "medical conditions": colMedical, "medical notes": colMedical, "allergies": colMedical,
-	"medication": colMedical, "medical needs": colMedical, "dietary needs": colMedical,
-	"cp": colCP, "cin": colCP, "lac": colCP, "cla": colCP, "child protection": colCP, "looked after": colCP,
-	"cp status": colCP, "in care": colCP, "safeguarding": colCP, "pla": colCP, "cp cin": colCP, "lac cla": colCP,
-	"postcode": colPostcode, "post code": colPostcode,
-	"address": colAddress, "home address": colAddress, "address 1": colAddress,
-	"phone": colPhone, "telephone": colPhone, "mobile": colPhone, "tel": colPhone, "home phone": colPhone,
-	"phone number": colPhone, "mobile number": colPhone, "contact number": colPhone,
-	"email": colEmail, "e mail": colEmail, "email address": colEmail,
-	"parent": colContact, "carer": colContact, "contact": colContact, "primary contact": colContact,
-	"parent name": colContact, "contact name": colContact, "teacher": colContact, "staff": colContact,
-	"age": colYear, "age group": colYear, "dietary": colMedical, "dietary requirements": colMedical,
-	"role": colRole, "job title": colRole, "position": colRole, "department": colRole, "dept": colRole,
-	"subject": colRole, "subjects": colRole, "extension": colRole, "ext": colRole, "duty": colRole,
-	"staff code": colRole, "initials": colRole, "job role": colRole, "post": colRole,
-}
-
-// classifyHeading reads one heading cell.
-func classifyHeading(h string) col {
-	n := normHeading(h)
-	if n == "" || len(n) > 40 {
-		return colNone
-	}
-	if c, ok := exactHeadings[n]; ok {
-		return c
-	}
-	w := " " + n + " "
-	has := func(s string) bool { return strings.Contains(w, " "+s+" ") }
-	switch {
-	case has("teacher"), has("staff"), has("parent"), has("carer"), has("contact"), has("emergency"):
-		return colContact
-	case has("upn"):
-		return colUPN
-	case has("uln"):
-		return colULN
-	case has("nhs"):
-		return colNHS
-	case has("surname"), has("lastname"):
-		return colSurname
-	case has("forename"), has("forenames"), has("firstname"), has("first name"):
-		return colForename
-	case has("dob"), has("birth"):
-		return colDOB
-	case has("sen"), has("ehcp"), has("send"):
-		return colSEN
-	case has("fsm"), has("free school meals"), has("pupil premium"):
-		return colFSM
-	case strings.Contains(n, "ethnic"):
-		return colEthnicity
-	case strings.Contains(n, "medical"), strings.Contains(n, "allerg"), has("medication"):
-		return colMedical
-	case has("child protection"), has("looked after"), has("cp"), has("cin"), has("lac"):
-		return colCP
-	case has("postcode"):
-		return colPostcode
-	case has("email"):
-		return colEmail
-	case has("phone"), has("mobile"), has("telephone"):
-		return colPhone
-	case has("address"):
-		return colAddress
-	case has("ks1"), has("ks2"), has("ks3"), has("ks4"), has("sats"), has("target"), has("predicted"), has("cat4"):
-		return colAssessment
-	case has("role"), has("job"), has("department"):
-		return colRole
-	case has("year group"), has("reg group"), has("tutor group"), has("form group"):
-		if has("year") {
-			return colYear
-		}
-		return colReg
-	case has("name") && (has("pupil") || has("student") || has("child") || has("learner") || has("legal")):
-		return colName
-	}
-	return colNone
-}
-
-func normHeading(h string) string {
-	var b strings.Builder
-	space := true
-	for _, r := range strings.ToLower(strings.TrimSpace(h)) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '%' {
-			b.WriteRune(r)
-			space = false
-		} else if !space {
-			b.WriteByte(' ')
-			space = true
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
 
 // misNames are school information systems whose export names betray an export.
 var misNames = []string{"sims", "arbor", "bromcom", "scholarpack", "isams", "capita", "pupil asset", "engage"}
@@ -191,10 +11,14 @@ var misNames = []string{"sims", "arbor", "bromcom", "scholarpack", "isams", "cap
 // tableEvidence is what one table said.
 type tableEvidence struct {
 	counts [numKinds]count
-	// rows is the number of pupil rows: rows of a pupil table with a name
-	// or a valid identifier.
-	rows     int
-	pupil    bool
+	// rows is the number of person rows: rows with a name or an
+	// identifier (of any validity) in a person column.
+	rows  int
+	pupil bool
+	// staff is set for a workforce table with sensitive columns (NI
+	// numbers, ethnicity, disability, health): personal data of staff,
+	// reported under pupil_data with a summary that says "staff".
+	staff    bool
 	special  []col
 	dobCol   bool
 	idCol    bool
@@ -205,9 +29,13 @@ type tableEvidence struct {
 	contacts bool
 }
 
-// score rates a pupil table: a class list (names and form) 0.6, more with
-// identifiers or dates of birth, more again with special-category columns.
+// score rates a table: a class list (names and form) 0.6, more with
+// identifiers or dates of birth, more again with special-category columns;
+// a staff table with sensitive columns 0.75.
 func (t tableEvidence) score() float64 {
+	if t.staff {
+		return min(0.75+0.05*float64(len(t.special)), 0.9)
+	}
 	if !t.pupil {
 		return 0
 	}
@@ -230,9 +58,31 @@ func (t tableEvidence) score() float64 {
 	return min(s, 0.99)
 }
 
+// describe says what kind of table it is, for summaries.
+func (t tableEvidence) describe() string {
+	what := "pupil table"
+	if t.staff {
+		what = "staff table"
+	}
+	s := fmt.Sprintf("%s of %d rows", what, t.rows)
+	if len(t.special) > 0 {
+		var l []string
+		for _, c := range t.special {
+			l = append(l, colLabels[c])
+		}
+		s += " with " + joinAnd(l) + " columns"
+	}
+	return s
+}
+
 // evalTable finds a heading row in the first rows of a table and counts the
-// pupil data below it. Without a recognisable heading row, only cells that
-// are UPNs by themselves count (their checksum is strong enough).
+// personal data below it. Without a recognisable heading row, only cells
+// that are UPNs by themselves count (their checksum is strong enough).
+//
+// Headings decide what a table is: identifiers that fail their check
+// characters (synthetic or test exports) and dates of birth outside school
+// age still make a pupil table when the headings say so; valid ones add
+// to the identifier counts and so to the confidence.
 func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEvidence {
 	var t tableEvidence
 	hdr, cols := findHeading(rows)
@@ -253,18 +103,20 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 		}
 	}
 	var have [numCols]int // valid cells per column kind
+	names := 0            // cells of name columns that read as names
+	var nameCells [numCols]int
 	pupilNamed := false
 	for i, c := range cols {
-		if c.identity() {
+		if c.identity() || c == colAdmission {
 			h := " " + normHeading(rows[hdr][i]) + " "
-			for _, w := range []string{" pupil ", " student ", " child ", " learner ", " pupils ", " students "} {
+			for _, w := range []string{" pupil ", " student ", " child ", " learner ", " pupils ", " students ", " candidate "} {
 				pupilNamed = pupilNamed || strings.Contains(h, w)
 			}
 		}
 	}
 	data := rows[hdr+1:]
 	for _, r := range data {
-		rowPupil := false
+		rowPerson := false
 		for i, cell := range r {
 			cell = strings.TrimSpace(cell)
 			if cell == "" {
@@ -277,47 +129,54 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 			ok := false
 			switch c {
 			case colUPN:
-				ok = countUPNCell(&t.counts, cell, true)
-				if IsUPNPlaceholder(cell) {
-					ok = true
-				}
+				ok = countUPNCell(&t.counts, cell, true) || IsUPNPlaceholder(cell) || idLike(cell)
 			case colULN:
 				d := strings.ReplaceAll(cell, " ", "")
 				if !placeholderDigits(d) && len(d) == 10 {
 					t.counts[ULN].candidates++
-					if ok = ValidULN(d); ok {
+					if ValidULN(d) {
 						t.counts[ULN].valid++
 						t.counts[ULN].conf += 0.85
 					}
 				}
+				ok = idLike(d)
 			case colNHS:
 				d := digitsOnly.Replace(cell)
 				if len(d) == 10 && !placeholderDigits(d) && plausibleNHS(d) {
 					t.counts[NHS].candidates++
-					if ok = ValidNHS(d); ok {
+					if ValidNHS(d) {
 						t.counts[NHS].valid++
 						t.counts[NHS].conf += 0.85
 					}
 				}
+				ok = idLike(d)
 			case colNINO:
 				t.counts[NINO].candidates++
-				if ok = ValidNINO(strings.ToUpper(cell)); ok {
+				if ok = ValidNINO(strings.ToUpper(strings.ReplaceAll(cell, " ", ""))); ok {
 					t.counts[NINO].valid++
 					t.counts[NINO].conf += 0.85
 				}
 			case colDOB:
 				if d, parsed := parseDateCell(cell, o.now, true); parsed {
 					t.counts[DOB].candidates++
-					if ok = schoolAge(d, o); ok {
+					ok = true
+					if schoolAge(d, o) {
 						t.counts[DOB].valid++
 						t.counts[DOB].conf += 0.8
 					}
 				}
 			case colSurname, colForename, colName:
-				ok = nameLike(cell)
-				if ok {
-					rowPupil = true
+				if nameLike(cell) {
+					ok = true
+					nameCells[c]++
+				} else {
+					// "CHILD" in an SSDA903 file holds the child's ID.
+					ok = c == colName && idLike(cell)
 				}
+				rowPerson = rowPerson || ok
+			case colAdmission, colStaffID:
+				ok = idLike(cell)
+				rowPerson = rowPerson || ok
 			case colPostcode:
 				ok = ValidPostcode(cell)
 			case colAddress:
@@ -332,63 +191,116 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 			if ok {
 				have[c]++
 				if c == colUPN || c == colULN {
-					rowPupil = true
+					rowPerson = true
 				}
 			}
 		}
-		if rowPupil {
+		if rowPerson {
 			t.rows++
 		}
 	}
+	for c := colSurname; c <= colName; c++ {
+		names = max(names, nameCells[c])
+	}
 	// A column counts when at least half its rows hold valid content.
 	enough := func(c col) bool { return have[c] > 0 && have[c]*2 >= t.rows }
-	identity := false
+	identity, staffID := false, false
+	dobAny, dobSchool := false, false
+	var sensitive []col // special or national-identifier columns
 	for c := col(1); c < numCols; c++ {
 		if !enough(c) {
 			continue
 		}
 		switch {
-		case c.identity() || c == colUPN || c == colULN:
+		case c.identity() || c.idColumn():
 			identity = true
+		case c == colStaffID:
+			staffID = true
 		}
-		if c.pupilSpecific() {
-			if c == colDOB && t.counts[DOB].valid*2 < t.counts[DOB].candidates {
-				continue // dates of birth of adults: a staff list
-			}
+		if c.pupilSpecific() && c != colDOB {
 			t.pupilCol++
 		}
 		if c.special() {
 			t.special = append(t.special, c)
 		}
+		if c.special() || c == colNINO {
+			sensitive = append(sensitive, c)
+		}
 		switch c {
 		case colDOB:
-			t.dobCol = t.counts[DOB].valid*2 >= t.counts[DOB].candidates
-		case colUPN, colULN, colNHS:
+			dobAny = true
+			dobSchool = t.counts[DOB].valid*2 >= t.counts[DOB].candidates
+		case colUPN, colULN, colNHS, colAdmission:
 			t.idCol = true
 		}
 	}
+	if dobSchool {
+		t.pupilCol++
+	}
+	pupilish := t.pupilCol > 0 || pupilNamed
+	// Dates of birth of adults in a table whose other headings say it is
+	// about children (a synthetic export, a care leavers list) are still
+	// dates of birth.
+	t.dobCol = dobSchool || dobAny && (t.idCol || pupilNamed || len(t.special) > 0)
 	// A list whose name column says "Pupil" or "Student" is a pupil list
 	// even with only contact details beside it (a parents' contact list).
-	t.pupil = identity && (t.pupilCol > 0 || pupilNamed) && t.rows >= minRows
+	t.pupil = identity && pupilish && t.rows >= minRows
 	// A role or department column makes a staff list: a year group or form
 	// beside it is what they teach. Identifiers, school-age dates of birth
 	// or special-category columns still make it pupil data.
-	if have[colRole] > 0 && !(t.idCol || t.dobCol || len(t.special) > 0) {
+	staffish := have[colRole] > 0 || staffID
+	if staffish && !(t.idCol || dobSchool || len(t.special) > 0 && !onlyAdultSpecial(t.special)) {
 		t.pupil = false
+	}
+	if !t.pupil && staffish && (identity || staffID) && t.rows >= minRows && len(sensitive) > 0 && !pupilNamed {
+		// A workforce export: staff names or teacher numbers with NI
+		// numbers, ethnicity, disability or health.
+		t.staff = true
+		t.special = sensitive
 	}
 	if t.pupil && t.pupilCol == 0 && have[colPhone]+have[colEmail]+have[colPostcode]+have[colAddress] > 0 {
 		t.contacts = true
 	}
-	if t.pupil {
-		names := 0
-		for c := colSurname; c <= colName; c++ {
-			names = max(names, have[c])
-		}
+	if t.pupil || t.staff {
 		t.counts[PupilName] = count{candidates: names, valid: names, conf: 0.6 * float64(names)}
 		t.counts[Postcode] = count{valid: have[colPostcode] + have[colAddress]}
 		t.counts[Phone] = count{valid: have[colPhone]}
 	}
 	return t
+}
+
+// onlyAdultSpecial reports special columns a workforce table also has
+// (ethnicity, religion, disability, health): beside a role column they do
+// not make the rows pupils.
+func onlyAdultSpecial(cs []col) bool {
+	for _, c := range cs {
+		switch c {
+		case colEthnicity, colReligion, colDisability, colMedical:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// idLike reports a cell that reads as an identifier: 3 to 24 letters,
+// digits, hyphens or slashes, at least one of them a digit.
+func idLike(s string) bool {
+	if len(s) < 3 || len(s) > 24 {
+		return false
+	}
+	digit := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isDigit(c):
+			digit = true
+		case isAlnum(c), c == '-', c == '/', c == '_':
+		default:
+			return false
+		}
+	}
+	return digit
 }
 
 var digitsOnly = strings.NewReplacer(" ", "", "-", "")
@@ -421,7 +333,7 @@ func findHeading(rows [][]string) (int, []col) {
 			if cols[j] != colNone {
 				n++
 			}
-			if cols[j].identity() || cols[j] == colUPN || cols[j] == colULN || cols[j] == colAdmission {
+			if cols[j].identity() || cols[j].idColumn() || cols[j] == colStaffID {
 				ident = true
 			}
 		}
