@@ -212,12 +212,12 @@ type Link struct {
 
 // Result is everything extracted from one message.
 type Result struct {
-	Header   textproto.MIMEHeader
-	Subject  string
-	Texts    []Text
-	Items    []*Item
-	Tables   []Table
-	Links    []Link
+	Header  textproto.MIMEHeader
+	Subject string
+	Texts   []Text
+	Items   []*Item
+	Tables  []Table
+	Links   []Link
 	// Problems are structural defects that were worked around with all
 	// content still read; they are not findings.
 	Problems []string
