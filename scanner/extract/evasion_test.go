@@ -212,8 +212,10 @@ func wrap76(s string) string {
 // Evasions are the five evasions and their relatives.
 var Evasions = []Evasion{
 	{
-		Name:       "xlsx with a 20 MB member of zeros",
-		Build:      func() []byte { return mail("lists", "x", part{"pupils.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsxWithZeros(20), false}) },
+		Name: "xlsx with a 20 MB member of zeros",
+		Build: func() []byte {
+			return mail("lists", "x", part{"pupils.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsxWithZeros(20), false})
+		},
 		Incomplete: "attachment 1 (xlsx): spreadsheet larger than its decompression allowance",
 		Categories: []string{"unscannable"},
 	},
