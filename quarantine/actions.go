@@ -219,7 +219,7 @@ func Release(ctx context.Context, b Backend, id string, opts ReleaseOptions) ([]
 			x := r.Rcpt(a)
 			ours := x != nil && x.Claim == token && x.Status == RcptReleasing
 			switch {
-			case o.lost:
+			case !o.sent && o.lost: // another release holds it: not ours to record
 			case o.sent && o.err == nil:
 				if ours {
 					*x = Rcpt{Addr: a, Status: RcptReleased, By: opts.Who, At: t}
@@ -253,11 +253,16 @@ func Release(ctx context.Context, b Backend, id string, opts ReleaseOptions) ([]
 	})
 	for _, a := range claimed {
 		o := rl.outcome(a)
-		rr := RcptResult{Addr: a, Outcome: "released"}
+		var rr RcptResult
 		switch {
-		case o.lost:
-			rr.Outcome = "already"
-		case o.err != nil:
+		case o.sent && o.err == nil:
+			rr = RcptResult{Addr: a, Outcome: "released"}
+		case !o.sent && o.lost:
+			rr = RcptResult{Addr: a, Outcome: "already"}
+		default:
+			if o.err == nil {
+				o.err = errStopped
+			}
 			rr = RcptResult{Addr: a, Outcome: "failed", Error: oneLine(o.err.Error())}
 		}
 		results = append(results, rr)
@@ -275,7 +280,7 @@ var errStopped = errors.New("its claim could not be renewed")
 type sendOutcome struct {
 	sent     bool  // handed to the next hop (err says how that went)
 	err      error // the next hop's refusal, or errStopped
-	lost     bool  // another release held the claim before we sent: not sent
+	lost     bool  // another release held the claim before we had sent
 	recorded bool  // the outcome is in the record already
 }
 
