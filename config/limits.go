@@ -15,6 +15,29 @@ type Limits struct {
 	// MaxConnections served at once; more wait in the listen queue's place
 	// with a 421. Default 200.
 	MaxConnections int `yaml:"max_connections"`
+	// MaxConnectionsPerClient is the most connections one untrusted client
+	// (an IPv4 address, an IPv6 /64) holds at once; more get 421. Trusted
+	// clients are bounded by max_connections only. Default 20.
+	MaxConnectionsPerClient int `yaml:"max_connections_per_client"`
+	// TrustedReservedConnections of max_connections only trusted clients may
+	// use, so the trust's own server always gets in while outsiders fill the
+	// rest. Default 20; at most half of max_connections is ever reserved.
+	TrustedReservedConnections int `yaml:"trusted_reserved_connections"`
+	// MaxTransactionsPerClient is the most open transactions (each holding a
+	// next-hop session from its first RCPT to its end) one untrusted client
+	// holds at once; a RCPT beyond it gets 451 4.7.0. Default 10.
+	MaxTransactionsPerClient int `yaml:"max_transactions_per_client"`
+	// TrustedReservedSessions of next_hop.max_sessions only trusted clients'
+	// transactions may use, so idle outsiders never fill the next-hop pool.
+	// Default 10; at most half of next_hop.max_sessions is ever reserved.
+	TrustedReservedSessions int `yaml:"trusted_reserved_sessions"`
+	// MaxInflightBytes bounds the memory all messages being received,
+	// scanned and relayed hold together, from the first byte of DATA to the
+	// final reply. Each message byte is charged at what processing it costs
+	// in memory (several copies: see smtp.inflightWeight); a DATA that would
+	// pass the budget gets 451 4.3.1 and the sender retries (one message is
+	// always taken when nothing else is in flight). Default 512 MiB.
+	MaxInflightBytes int64 `yaml:"max_inflight_bytes"`
 	// MaxReceivedHeaders above which a message is looping (554 5.4.6). Default 50.
 	MaxReceivedHeaders int `yaml:"max_received_headers"`
 	// CommandTimeout waits for the client's next command. Default 5m.
@@ -37,6 +60,13 @@ func (l *Limits) applyDefaults() {
 	setInt(&l.MaxLineLength, 10000)
 	setInt(&l.MaxConnections, 200)
 	setInt(&l.MaxReceivedHeaders, 50)
+	setInt(&l.MaxConnectionsPerClient, 20)
+	setInt(&l.TrustedReservedConnections, 20)
+	setInt(&l.MaxTransactionsPerClient, 10)
+	setInt(&l.TrustedReservedSessions, 10)
+	if l.MaxInflightBytes == 0 {
+		l.MaxInflightBytes = 512 << 20
+	}
 	setDur(&l.CommandTimeout, 5*time.Minute)
 	setDur(&l.WriteTimeout, time.Minute)
 	setDur(&l.DataIdleTimeout, 2*time.Minute)
@@ -50,6 +80,13 @@ func (l *Limits) validate(v *validator) {
 	positive(v, "limits.max_line_length", l.MaxLineLength)
 	positive(v, "limits.max_connections", l.MaxConnections)
 	positive(v, "limits.max_received_headers", l.MaxReceivedHeaders)
+	positive(v, "limits.max_connections_per_client", l.MaxConnectionsPerClient)
+	positive(v, "limits.trusted_reserved_connections", l.TrustedReservedConnections)
+	positive(v, "limits.max_transactions_per_client", l.MaxTransactionsPerClient)
+	positive(v, "limits.trusted_reserved_sessions", l.TrustedReservedSessions)
+	if l.MaxInflightBytes < 1<<20 {
+		v.errorf("limits.max_inflight_bytes", "must be at least 1 MiB, got %d", l.MaxInflightBytes)
+	}
 	if l.MaxLineLength > 0 && l.MaxLineLength < 512 {
 		v.errorf("limits.max_line_length", "must be at least 512 (RFC 5321), got %d", l.MaxLineLength)
 	}

@@ -59,7 +59,7 @@ func (t *maildirTxn) Data(ctx context.Context, msg []byte) error {
 	if err != nil {
 		return fmt.Errorf("maildir deliver: %w", err)
 	}
-	head := fmt.Sprintf("Return-Path: <%s>\r\nX-Original-To: %s\r\n", t.from, strings.Join(t.to, ", "))
+	head := fmt.Sprintf("Return-Path: <%s>\r\nX-Original-To: %s\r\n", oneLine(t.from), oneLine(strings.Join(t.to, ", ")))
 	_, err = f.WriteString(head)
 	if err == nil {
 		_, err = f.Write(msg)
@@ -89,6 +89,19 @@ func (t *maildirTxn) Data(ctx context.Context, msg []byte) error {
 }
 
 func (t *maildirTxn) Abort() {}
+
+// oneLine keeps an envelope address inside its header line: the relay
+// refuses control characters in addresses, and a maildir file must never
+// get a bare CR or LF from anyone else either. Every line written is CRLF,
+// like the relayed message itself.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '_'
+		}
+		return r
+	}, s)
+}
 
 // TLSVerified implements Txn: a local folder is not a network hop.
 func (t *maildirTxn) TLSVerified() bool { return false }

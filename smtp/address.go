@@ -69,3 +69,68 @@ func (s domainSet) Has(domain string) bool {
 	}
 	return false
 }
+
+// errControl is an address with a control character (a bare CR could
+// start a new header line in our Received: or a maildir's X-Original-To).
+var errControl = errors.New("control character in address")
+
+// canonicalAddress is the RFC 5321 form of an address as go-smtp hands it
+// over (angle brackets gone, a quoted local part unquoted): the local part
+// as a dot-string when it is one ("john.doe"@x becomes john.doe@x, as RFC
+// 5321 4.1.2 asks), otherwise as a quoted-string with '"' and '\' escaped
+// ("john doe"@x stays quoted). This is what is relayed, logged and written
+// into our headers, so the next hop gets the mailbox the client meant and
+// not an unquoted local part it would read differently. Control
+// characters are refused: RFC 5321 allows none, even quoted.
+func canonicalAddress(addr string) (string, error) {
+	for i := 0; i < len(addr); i++ {
+		if c := addr[i]; c < 0x20 || c == 0x7f {
+			return "", errControl
+		}
+	}
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return quoteLocal(addr), nil // "postmaster"
+	}
+	return quoteLocal(addr[:at]) + addr[at:], nil
+}
+
+// quoteLocal quotes a local part unless it is a dot-string.
+func quoteLocal(local string) string {
+	if isDotString(local) {
+		return local
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(local); i++ {
+		if c := local[i]; c == '"' || c == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(local[i])
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// isDotString reports whether s is Atom *("." Atom) (RFC 5321 4.1.2), with
+// UTF-8 allowed in atoms as SMTPUTF8 (RFC 6531) does.
+func isDotString(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, atom := range strings.Split(s, ".") {
+		if atom == "" {
+			return false
+		}
+		for i := 0; i < len(atom); i++ {
+			c := atom[i]
+			switch {
+			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c >= 0x80:
+			case strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0:
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -31,7 +31,22 @@ var (
 	errNoProxyHeader  = reply(421, gosmtp.EnhancedCode{4, 7, 0}, "PROXY protocol header required from this address")
 	errTooLarge       = gosmtp.ErrDataTooLarge // 552 5.3.4
 	errLineTooLong    = reply(554, gosmtp.EnhancedCode{5, 6, 0}, "Message has a line longer than this server accepts")
+	errTooManyConns   = reply(421, gosmtp.EnhancedCode{4, 7, 0}, "Too many connections, try again later")
+	errTooManyTxns    = reply(451, gosmtp.EnhancedCode{4, 7, 0}, "Too many concurrent transactions, try again later")
+	errShuttingDown   = reply(421, gosmtp.EnhancedCode{4, 3, 2}, "Service shutting down, try again later")
+	errBusy           = reply(451, gosmtp.EnhancedCode{4, 3, 1}, "Too busy to take this message now, try again later")
+	errBadSender      = reply(553, gosmtp.EnhancedCode{5, 1, 7}, "Sender address syntax not accepted here")
 )
+
+// replyLine is a reply written straight to the connection, outside go-smtp
+// (a refused connection, a session closed while draining). A 421 names the
+// host, as RFC 5321 3.8 asks.
+func replyLine(host string, r *gosmtp.SMTPError) string {
+	if r.Code == 421 {
+		return fmt.Sprintf("%d %d.%d.%d %s %s\r\n", r.Code, r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2], host, r.Message)
+	}
+	return fmt.Sprintf("%d %d.%d.%d %s\r\n", r.Code, r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2], r.Message)
+}
 
 // errPolicyReject names the policy category, never the content.
 func errPolicyReject(category string) *gosmtp.SMTPError {

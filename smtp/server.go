@@ -40,11 +40,14 @@ type Server struct {
 	inbound  nexthop.Hop
 	outbound nexthop.Hop
 	smtp     *gosmtp.Server
-	conns    chan struct{}
+	admit    *admission
+	inflight *budget
 	now      func() time.Time
+	draining atomic.Bool // Shutdown began: finish open transactions, start none
 
 	mu        sync.Mutex
 	listeners []net.Listener
+	live      map[*slotConn]struct{}
 }
 
 // Options are the parts of a Server that are not in the config.
@@ -59,7 +62,9 @@ type Options struct {
 // New builds a relay from a validated config.
 func New(cfg *config.Config, o Options) (*Server, error) {
 	s := &Server{cfg: cfg, pipe: o.Pipeline, store: o.Store, log: o.Logger, now: time.Now,
-		domains: newDomainSet(cfg.Domains), conns: make(chan struct{}, cfg.Limits.MaxConnections)}
+		domains: newDomainSet(cfg.Domains), live: map[*slotConn]struct{}{},
+		admit:    newAdmission(cfg.Limits, cfg.NextHop.MaxSessions),
+		inflight: newBudget(cfg.Limits.MaxInflightBytes)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -115,8 +120,8 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 	return s, nil
 }
 
-// Serve accepts connections on l until Close. Connections beyond
-// limits.max_connections get 421 and are closed at once.
+// Serve accepts connections on l until Close or Shutdown. Connections
+// beyond the limits (see admission) get 421 and are closed at once.
 func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
 	s.listeners = append(s.listeners, l)
@@ -124,7 +129,7 @@ func (s *Server) Serve(l net.Listener) error {
 	if len(s.proxies) > 0 {
 		l = &proxyproto.Listener{Listener: l, Policy: s.proxyPolicy, ReadHeaderTimeout: 10 * time.Second}
 	}
-	return s.smtp.Serve(&limitListener{Listener: l, slots: s.conns, hostname: s.cfg.Hostname})
+	return s.smtp.Serve(&listener{Listener: l, srv: s})
 }
 
 // proxyPolicy accepts a PROXY protocol header only from proxy_networks, and
@@ -146,8 +151,23 @@ func (s *Server) ListenAndServe() error {
 	return s.Serve(l)
 }
 
-// Shutdown stops accepting and waits for sessions to end until ctx is done.
-func (s *Server) Shutdown(ctx context.Context) error { return s.smtp.Shutdown(ctx) }
+// Shutdown stops accepting connections, lets each open connection finish
+// the transaction it has in flight (and the tracker and log work after its
+// reply), answers 421 to every connection's next command, and returns when
+// all are closed. When ctx ends first, the rest are closed at once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	s.mu.Lock()
+	for c := range s.live {
+		c.poke()
+	}
+	s.mu.Unlock()
+	err := s.smtp.Shutdown(ctx)
+	if err != nil {
+		s.smtp.Close()
+	}
+	return err
+}
 
 // Close stops at once.
 func (s *Server) Close() error { return s.smtp.Close() }
@@ -157,81 +177,6 @@ func (s *Server) hopFor(d scanner.Direction) nexthop.Hop {
 		return s.outbound
 	}
 	return s.inbound
-}
-
-// limitListener caps concurrent connections.
-type limitListener struct {
-	net.Listener
-	slots    chan struct{}
-	hostname string
-}
-
-func (l *limitListener) Accept() (net.Conn, error) {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		select {
-		case l.slots <- struct{}{}:
-			return &slotConn{Conn: c, slots: l.slots}, nil
-		default:
-			c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			fmt.Fprintf(c, "421 4.7.0 %s Too many connections, try again later\r\n", l.hostname)
-			c.Close()
-		}
-	}
-}
-
-// slotConn is a client connection: it frees its slot on Close, extends the
-// read deadline on every network read during DATA, and can close itself
-// right after the reply that ends a broken DATA.
-type slotConn struct {
-	net.Conn
-	slots chan struct{}
-	once  sync.Once
-
-	mu   sync.Mutex
-	idle time.Duration // non-zero during DATA
-	end  time.Time     // the cap on the whole DATA
-
-	closeAfterWrite atomic.Bool
-}
-
-func (c *slotConn) Close() error {
-	c.once.Do(func() { <-c.slots })
-	return c.Conn.Close()
-}
-
-// dataDeadlines turns DATA deadlines on (idle > 0) or off. go-smtp's own
-// read timeout covers commands only, and a Read of its DATA reader spans
-// many network reads, so the idle deadline is extended here, per read.
-func (c *slotConn) dataDeadlines(idle time.Duration, end time.Time) {
-	c.mu.Lock()
-	c.idle, c.end = idle, end
-	c.mu.Unlock()
-}
-
-func (c *slotConn) Read(p []byte) (int, error) {
-	c.mu.Lock()
-	idle, end := c.idle, c.end
-	c.mu.Unlock()
-	if idle > 0 {
-		dl := time.Now().Add(idle)
-		if dl.After(end) {
-			dl = end
-		}
-		c.Conn.SetReadDeadline(dl)
-	}
-	return c.Conn.Read(p)
-}
-
-func (c *slotConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	if c.closeAfterWrite.Load() {
-		c.Close()
-	}
-	return n, err
 }
 
 // slogWriter routes go-smtp's own error log lines to slog.

@@ -34,6 +34,8 @@ type session struct {
 	rcpts    []string
 	dir      scanner.Direction
 	txn      nexthop.Txn
+	// txnRelease gives the transaction's admission slot back.
+	txnRelease func()
 }
 
 func (s *Server) newSession(c *gosmtp.Conn) (gosmtp.Session, error) {
@@ -41,7 +43,7 @@ func (s *Server) newSession(c *gosmtp.Conn) (gosmtp.Session, error) {
 	if ap, err := netip.ParseAddrPort(c.Conn().RemoteAddr().String()); err == nil {
 		client = ap.Addr().Unmap()
 	}
-	sc, _ := c.Conn().(*slotConn)
+	sc := slotOf(c.Conn())
 	if sc != nil {
 		// go-proxyproto fails only the first read when a required header
 		// is missing; never let such a connection go on as the balancer.
@@ -52,12 +54,29 @@ func (s *Server) newSession(c *gosmtp.Conn) (gosmtp.Session, error) {
 			}
 		}
 	}
-	return &session{srv: s, conn: c, sc: sc, client: client, trusted: s.trust.Trusted(client)}, nil
+	ss := &session{srv: s, conn: c, sc: sc, client: client, trusted: s.trust.Trusted(client)}
+	if sc != nil {
+		sc.sess = ss
+	}
+	return ss, nil
 }
 
 func (ss *session) Mail(from string, opts *gosmtp.MailOptions) error {
 	if ss.inTxn {
 		return errNestedMail
+	}
+	if ss.srv.draining.Load() {
+		if ss.sc != nil {
+			ss.sc.closeAfterWrite.Store(true)
+		}
+		return errShuttingDown
+	}
+	if from != "" {
+		canon, err := canonicalAddress(from)
+		if err != nil {
+			return errBadSender
+		}
+		from = canon
 	}
 	ss.inTxn, ss.from, ss.mailOpts = true, from, opts
 	return nil
@@ -66,6 +85,9 @@ func (ss *session) Mail(from string, opts *gosmtp.MailOptions) error {
 func (ss *session) Rcpt(to string, opts *gosmtp.RcptOptions) error {
 	_, domain, err := splitAddress(to)
 	if err != nil {
+		return errBadAddress
+	}
+	if to, err = canonicalAddress(to); err != nil {
 		return errBadAddress
 	}
 	dir, ok := direction(ss.trusted, ss.srv.domains.Has(domain))
@@ -82,12 +104,18 @@ func (ss *session) Rcpt(to string, opts *gosmtp.RcptOptions) error {
 	ctx, cancel := context.WithTimeout(context.Background(), ss.srv.cfg.Limits.NextHopTimeout.D())
 	defer cancel()
 	if ss.txn == nil {
+		release, ok := ss.srv.admit.txn(ss.client, ss.trusted)
+		if !ok {
+			ss.srv.log.Info("transaction refused: client at its limit", "client", ss.client, "from", ss.from)
+			return errTooManyTxns
+		}
 		txn, err := ss.srv.hopFor(dir).Begin(ctx, ss.from, ss.mailOpts)
 		if err != nil {
+			release()
 			ss.srv.log.Warn("next hop unavailable", "hop", ss.srv.hopFor(dir).String(), "err", err)
 			return hopReply(err, errHopUnavailable)
 		}
-		ss.txn = txn
+		ss.txn, ss.txnRelease = txn, release
 	}
 	if err := ss.txn.Rcpt(ctx, to, opts); err != nil {
 		var se *gosmtp.SMTPError
@@ -112,10 +140,21 @@ func hopReply(err error, fallback *gosmtp.SMTPError) *gosmtp.SMTPError {
 }
 
 func (ss *session) Reset() {
+	ss.endTxn()
+	ss.inTxn, ss.from, ss.mailOpts, ss.rcpts, ss.dir = false, "", nil, nil, ""
+}
+
+// endTxn aborts the downstream transaction if one is still open and gives
+// its slot back.
+func (ss *session) endTxn() {
 	if ss.txn != nil {
 		ss.txn.Abort()
+		ss.txn = nil
 	}
-	ss.inTxn, ss.from, ss.mailOpts, ss.rcpts, ss.dir, ss.txn = false, "", nil, nil, "", nil
+	if ss.txnRelease != nil {
+		ss.txnRelease()
+		ss.txnRelease = nil
+	}
 }
 
 func (ss *session) Logout() error {
@@ -129,17 +168,18 @@ func (ss *session) Logout() error {
 func (ss *session) Data(r io.Reader) (reterr error) {
 	start := ss.srv.now()
 	t := &transaction{ss: ss, id: quarantine.NewID()[:12], start: start}
+	mem := &charge{b: ss.srv.inflight}
 	defer func() {
 		if p := recover(); p != nil {
 			ss.srv.log.Error("panic in transaction", "queue_id", t.id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			reterr = t.afterPanic()
 		}
-		if ss.txn != nil {
-			ss.txn.Abort()
-			ss.txn = nil
-		}
+		ss.endTxn()
+		// The message's memory is charged until the reply is written and
+		// the work after it is done (see afterReply).
+		ss.afterReply(mem.release)
 	}()
-	raw, err := ss.readData(r)
+	raw, err := ss.readData(r, mem)
 	if err != nil {
 		return t.readFailed(err)
 	}
@@ -147,17 +187,33 @@ func (ss *session) Data(r io.Reader) (reterr error) {
 	return t.run()
 }
 
+// afterReply runs f once the reply to the current command has been written
+// (the connection's next write), so that the client hears its answer first.
+func (ss *session) afterReply(f func()) {
+	if ss.sc == nil {
+		f()
+		return
+	}
+	ss.sc.afterReply(f)
+}
+
 // readData reads DATA with an idle deadline extended while bytes arrive and
 // an overall cap. When either runs out, the connection is closed right after
 // the reply: what the client sends next would otherwise be read as commands.
-func (ss *session) readData(r io.Reader) ([]byte, error) {
+//
+// Every byte kept is charged to the in-flight budget first (mem); a message
+// that does not fit is read to its end and dropped: errOverBudget.
+func (ss *session) readData(r io.Reader, mem *charge) ([]byte, error) {
 	lim := ss.srv.cfg.Limits
 	if ss.sc != nil {
 		ss.sc.dataDeadlines(lim.DataIdleTimeout.D(), ss.srv.now().Add(lim.DataTimeout.D()))
 		defer ss.sc.dataDeadlines(0, time.Time{})
 	}
 	var buf bytes.Buffer
-	_, err := io.Copy(&buf, r)
+	if o := ss.mailOpts; o != nil && o.Size > 0 && o.Size <= ss.srv.cfg.MaxMessageBytes {
+		buf.Grow(int(o.Size)) // one allocation instead of a doubling series
+	}
+	err := chargedCopy(&buf, r, mem)
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() && ss.sc != nil {
 		ss.sc.closeAfterWrite.Store(true)

@@ -79,18 +79,20 @@ func TestMaxSessions(t *testing.T) {
 		c.NextHop.MaxSessions = 1
 		c.Limits.NextHopTimeout = config.Duration(500 * time.Millisecond)
 	})
-	a := dial(t, r.addr, "127.0.0.2")
+	// Trusted clients: untrusted ones would meet their own, smaller cap
+	// first (TestTransactionCaps).
+	a := dial(t, r.addr, "")
 	a.ehlo()
-	a.cmd("MAIL FROM:<a@elsewhere.example>", "250")
-	a.cmd("RCPT TO:<head@trust.example>", "250") // holds the only session
-	b := dial(t, r.addr, "127.0.0.2")
+	a.cmd("MAIL FROM:<a@trust.example>", "250")
+	a.cmd("RCPT TO:<parent@home.example>", "250") // holds the only session
+	b := dial(t, r.addr, "")
 	b.ehlo()
-	b.cmd("MAIL FROM:<b@elsewhere.example>", "250")
-	b.cmd("RCPT TO:<head@trust.example>", "451 4.4.1")
+	b.cmd("MAIL FROM:<b@trust.example>", "250")
+	b.cmd("RCPT TO:<parent@home.example>", "451 4.4.1")
 	a.cmd("DATA", "354")
 	a.send("Subject: a\r\n\r\na\r\n.\r\n")
 	a.expect("250")
-	b.cmd("RCPT TO:<head@trust.example>", "250") // the session is free again
+	b.cmd("RCPT TO:<parent@home.example>", "250") // the session is free again
 }
 
 // slow ignores its context: a scanner stuck on one message.
@@ -155,13 +157,15 @@ func TestScanBudgetUnderLoad(t *testing.T) {
 }
 
 // TestMaxConnections: connections beyond limits.max_connections get 421 at
-// once, and a slot frees when a client leaves.
+// once, the trusted reserve (here 1 of 3: at most half is reserved) stays
+// free for the trust's own server, and a slot frees when a client leaves.
 func TestMaxConnections(t *testing.T) {
-	r := startRelayCfg(t, "", func(c *config.Config) { c.Limits.MaxConnections = 2 })
+	r := startRelayCfg(t, "", func(c *config.Config) { c.Limits.MaxConnections = 3 })
 	a := dial(t, r.addr, "127.0.0.2")
-	dial(t, r.addr, "127.0.0.2")
-	c := dialRaw(t, r.addr, "127.0.0.2")
-	c.expect("421 4.7.0")
+	dial(t, r.addr, "127.0.0.3")
+	dialRaw(t, r.addr, "127.0.0.4").expect("421 4.7.0")
+	dial(t, r.addr, "") // trusted: the reserved slot
+	dialRaw(t, r.addr, "").expect("421 4.7.0")
 	a.cmd("QUIT", "221")
 	waitFor(t, "a free slot", func() bool {
 		d := dialRaw(t, r.addr, "127.0.0.2")

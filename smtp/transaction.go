@@ -25,6 +25,10 @@ type transaction struct {
 	start time.Time
 	raw   []byte // as received, newlines normalised; what is scanned and held
 
+	// env is the envelope as it was at the end of data: the log line is
+	// written after the reply, when the session may have moved on.
+	env scanner.Envelope
+
 	verdict  pipeline.Verdict
 	action   rules.Action
 	rule     string
@@ -42,6 +46,7 @@ func (t *transaction) envelope() scanner.Envelope {
 
 func (t *transaction) run() error {
 	srv := t.ss.srv
+	t.env = t.envelope()
 	if n := countReceived(t.raw); n > srv.cfg.Limits.MaxReceivedHeaders {
 		t.action, t.rule = rules.Reject, "mail-loop"
 		t.logLine(nil)
@@ -50,7 +55,7 @@ func (t *transaction) run() error {
 	// The final answer is due within reply_deadline of the dot.
 	ctx, cancel := context.WithTimeout(context.Background(), srv.cfg.Limits.ReplyDeadline.D())
 	defer cancel()
-	env := t.envelope()
+	env := t.env
 	if err := srv.pipe.Admit(ctx, env, t.start); errors.Is(err, pipeline.ErrRateLimited) {
 		t.action, t.rule = rules.Tempfail, "rate-limit"
 		t.logLine(nil)
@@ -60,8 +65,14 @@ func (t *transaction) run() error {
 	d := t.verdict.Decision
 	t.action, t.rule = d.Action, d.Rule
 	rep := t.act(ctx)
-	srv.pipe.Record(ctx, t.verdict, t.qid, t.start)
-	t.logLine(rep)
+	// The client hears its answer first: recording in the tracker (Redis,
+	// up to two operation timeouts) and the log line come after the reply
+	// is written, before the connection reads its next command.
+	verdict, qid := t.verdict, t.qid
+	t.ss.afterReply(func() {
+		srv.pipe.Record(context.WithoutCancel(ctx), verdict, qid, t.start)
+		t.logLine(rep)
+	})
 	return rep
 }
 
@@ -212,6 +223,8 @@ func (t *transaction) readFailed(err error) error {
 		rep = errTooLarge
 	case errors.Is(err, gosmtp.ErrTooLongLine):
 		rep = errLineTooLong
+	case errors.Is(err, errOverBudget):
+		rep = errBusy
 	case errors.As(err, &ne) && ne.Timeout():
 		rep = errDataTimeout
 	default:
@@ -227,8 +240,12 @@ func (t *transaction) readFailed(err error) error {
 // Nothing from the body, subject or file names.
 func (t *transaction) logLine(rep *gosmtp.SMTPError) {
 	ss := t.ss
-	attrs := []any{"queue_id", t.id, "client", ss.client, "direction", ss.dir, "from", ss.from,
-		"rcpts", len(ss.rcpts), "size", len(t.raw), "action", t.action, "rule", t.rule,
+	if len(t.env.To) == 0 { // a panic before run took the snapshot
+		t.env = t.envelope()
+	}
+	env := t.env
+	attrs := []any{"queue_id", t.id, "client", env.Client, "direction", env.Direction, "from", env.From,
+		"rcpts", len(env.To), "size", len(t.raw), "action", t.action, "rule", t.rule,
 		"categories", pipeline.Categories(t.verdict.Result.Findings),
 		"ms", ss.srv.now().Sub(t.start).Milliseconds()}
 	if t.qid != "" {
@@ -249,5 +266,5 @@ func (t *transaction) logLine(rep *gosmtp.SMTPError) {
 		attrs = append(attrs, "reply", rep.Code)
 	}
 	ss.srv.log.Info("message", attrs...)
-	metrics.Message(string(ss.dir), string(t.action), pipeline.Categories(t.verdict.Result.Findings), ss.srv.now().Sub(t.start))
+	metrics.Message(string(env.Direction), string(t.action), pipeline.Categories(t.verdict.Result.Findings), ss.srv.now().Sub(t.start))
 }
