@@ -131,8 +131,22 @@ func scanEnvelope(cfg *config.Config, dir, from, to, client string) (scanner.Env
 	env.Direction = scanner.Inbound
 	switch {
 	case len(env.To) > 0:
-		if d, ok := smtp.DirectionFor(cfg.Domains, env.Trusted, env.To[0]); ok {
-			env.Direction = d
+		// The relay splits a mixed recipient list into one transaction per
+		// direction; scan judges the part that leaves the trust: outbound
+		// when any recipient's direction is outbound, else the first's.
+		first := true
+		for _, r := range env.To {
+			d, ok := smtp.DirectionFor(cfg.Domains, env.Trusted, r)
+			if !ok {
+				continue
+			}
+			if first || d == scanner.Outbound {
+				env.Direction = d
+				first = false
+			}
+			if d == scanner.Outbound {
+				break
+			}
 		}
 	case env.Trusted:
 		env.Direction = scanner.Outbound

@@ -379,6 +379,7 @@ func namedPairs(text string, markers, school []int, limit int) []namedPair {
 	var out []namedPair
 	seen := map[string]bool{}
 	prevWord := ""
+	prevCapEnd := -1 // end of the last capitalised word
 	for i := 0; i < len(text) && len(out) < limit; {
 		if !isUpper(text[i]) || (i > 0 && isAlnum(text[i-1])) {
 			if isAlnum(text[i]) {
@@ -418,11 +419,13 @@ func namedPairs(text string, markers, school []int, limit int) []namedPair {
 		}
 		// A known given name alone, placed in a class by what follows it:
 		// "Kacper in Year 5", "Tyler (9C)".
-		if !paired && !titled && !seen[w1] && givenName(w1) && inClassAfter(text, j) {
+		second := i >= 2 && text[i-1] == ' ' && prevCapEnd == i-1
+		if !paired && !second && !titled && !seen[w1] && givenName(w1) && inClassAfter(text, j) {
 			seen[w1] = true
 			out = append(out, namedPair{i, true})
 		}
 		prevWord = strings.ToLower(w1)
+		prevCapEnd = j
 		i = j
 	}
 	return out
