@@ -144,8 +144,12 @@ func (t *smtpTxn) Data(ctx context.Context, msg []byte) (err error) {
 		if err != nil {
 			// The hop may be wedged mid-reply: do not wait for a QUIT.
 			t.close()
+			t.finish()
+			return
 		}
-		t.finish()
+		// The hop has the message: the client's answer must not wait for
+		// the QUIT exchange.
+		go t.finish()
 	}()
 	if !t.alive(ctx) {
 		if err := t.reopen(ctx); err != nil {
