@@ -399,6 +399,23 @@ N = [
  ("narr-ethnicity-eal", "notes",
   "Ibrahim Ahmed in Reception is a refugee from Sudan, speaks Arabic at home, and the family are being supported by the "
   "local mosque. He has a speech and language delay and an educational psychologist referral.\n", "nursery.friend@gmail.com"),
+ ("narr-freddie-cp", "Freddie 4B",
+  "Hi Steph,\n\nFreddie in 4B - his dad was arrested at the weekend and he's back on a child protection plan. Social care "
+  "want us to log anything he says. Please keep this to yourself.\n\nM\n", "steph.lunchtime.staff@gmail.com"),
+ ("narr-care-plan", "Poppy - care plan",
+  "Poppy Ward, Year 2, has type 1 diabetes and needs her blood sugar checked before lunch; she also has an EHCP for "
+  "global developmental delay. Her care plan is attached to her file.\n", "holiday.club.leader@outlook.com"),
+ ("narr-vulnerable-list", "vulnerable list for the Christmas hampers",
+  "Hi,\n\nThese are the ones I mentioned:\n\n- Jacob Hill (7A): CIN plan, young carer for mum\n"
+  "- Maya Cooper (7C): looked after child, foster placement since October\n- Kai Turner (8B): eligible for free school meals, "
+  "family in temporary accommodation\n- Nadia Hussain (8D): EHCP, autism\n\nThanks, Jo\n", "church.hamper.volunteers@gmail.com"),
+ ("narr-cpoms-forward", "Fwd: CPOMS incident",
+  "---------- Forwarded message ---------\nCPOMS incident logged 03/12/2026\nStudent: Oscar Hughes\nYear group: 10\n"
+  "Category: Self-harm; Mental health\nIncident: Oscar showed his tutor cuts on his arm and said he had thought about "
+  "suicide. Parents informed. Referred to CAMHS.\n", "tutor.10h.personal@gmail.com"),
+ ("narr-exclusion-sen", "re: Logan",
+  "Logan Price (9F) was given a 5 day suspension today for assaulting another student. He has ADHD and is on the SEN "
+  "register; mum says he has stopped taking his medication.\n", "youth.worker.sam@hotmail.com"),
 ]
 for name, subj, body, to in N:
     eml(name, "narrative", subj, body, to)
@@ -465,6 +482,31 @@ neg("clean-safeguarding-training", "Safeguarding update",
     "All staff,\n\nReminder: if a child discloses abuse, listen, do not promise confidentiality, record it on CPOMS the same day and "
     "tell the DSL. Signs of neglect include poor hygiene and hunger. Children on a child protection plan or looked after by the local "
     "authority need particular attention in the run-up to Christmas.\n\nDSL\n", "staff.training@safeguarding-training.example.com")
+
+neg("clean-pupil-praise", "Well done",
+    "Hi all,\n\nJust to say Ruby Evans in 8C did brilliantly in her maths assessment and Leo Green (8A) has been picked for "
+    "the county squad. Please pass on congratulations in lessons.\n\nHead of Year 8\n", "coach@county-football.example.org")
+neg("clean-internal-sen-note", "Tyler",
+    "Tyler Dawson (9C) has been diagnosed with ADHD and is now on SEN support; please read his pupil passport before Monday.\n",
+    "senco@oakfield.sch.uk", direction="internal")
+neg("clean-referral-to-mash", "Referral - Ellie Marsh",
+    "Please find our referral. Ellie Marsh (Year 9) disclosed today that her mother's partner hits her; there are marks on "
+    "her wrist. She is scared to go home. DSL: Mrs Okafor.\n", "mash@kent.gov.uk")
+neg("clean-staff-sickness", "Cover",
+    "Sarah Hill (Year 5 teacher) has been signed off with depression for two weeks following her diagnosis. Please arrange "
+    "cover for Year 5 lessons; the class teacher's plans are on the shared drive.\n", "supply@teachers-agency.co.uk")
+neg("clean-senco-advert", "Vacancy: SENCo",
+    "Oakfield Academy seeks a SENCo from April. You will lead provision for pupils with autism, ADHD, dyslexia and social, "
+    "emotional and mental health needs, manage EHCP reviews and work with CAMHS and the educational psychologist. "
+    "Experience of safeguarding and child protection is essential.\n", "jobs@education-vacancies.example.com")
+neg("clean-parent-reply-own-child", "Re: Noah",
+    "Dear Mr Khan,\n\nThank you for letting us know that Noah has been diagnosed with asthma. We will add his inhaler to "
+    "his care plan and make sure his class teacher in Year 3 knows. Your son's medication will be kept in the office.\n\n"
+    "Kind regards\nSchool Office\n", "khan.family.home@gmail.com")
+neg("clean-trust-report", "Termly data report",
+    "Trust summary: attendance 94.2%, persistent absence 18%. Pupils eligible for FSM: 31%. SEN support 14%, EHCP 3.1%. "
+    "Children looked after on roll: 12. Exclusions: 4 suspensions this term. No pupil-level data is included.\n",
+    "governors@oakfield-gov.example.com")
 
 with open(os.path.join(OUT, "labels.tsv"), "w") as f:
     f.write("\n".join(labels) + "\n")
