@@ -137,7 +137,9 @@ func TestTableHeadingsDecide(t *testing.T) {
 		t.Errorf("workforce table: pupil=%v staff=%v %q", tv.pupil, tv.staff, tv.describe())
 	}
 	lac := rows([]string{"CHILD", "DECOM", "CIN", "PLACE_PROVIDER", "HOME_POST", "PL_POST"},
-		func(i int) []string { return []string{"12345" + string(rune('0'+i)), "01/02/2025", "N1", "PR1", "ME14 1XX", "TN9 1AB"} }, 6)
+		func(i int) []string {
+			return []string{"12345" + string(rune('0'+i)), "01/02/2025", "N1", "PR1", "ME14 1XX", "TN9 1AB"}
+		}, 6)
 	if tv := evalTable(lac, "", o, 3); !tv.pupil || tv.rows != 6 {
 		t.Errorf("SSDA903 episodes: pupil=%v rows=%d", tv.pupil, tv.rows)
 	}
