@@ -18,6 +18,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"strings"
 	"sync"
 
@@ -52,6 +53,7 @@ type work struct {
 	wins    [][2]int
 	raw     []phraseHit
 	scratch [3][]phraseHit
+	snorm   []byte // scriptWords' reading of a text
 }
 
 var _ scanner.Scanner = (*Scanner)(nil)
@@ -92,6 +94,10 @@ func (s *Scanner) Name() string { return Name }
 type Evidence struct {
 	Strength  [numFamilies]float64
 	Negatives int
+	// Checkable counts the kinds of detail a reader could check (a
+	// reference, a registered charity number, a date, an official line);
+	// read only when the wording already looks like a chain letter.
+	Checkable int
 }
 
 // Families returns the names of the families seen, wording first.
@@ -106,10 +112,11 @@ func (e *Evidence) Families() []string {
 }
 
 // Score combines the families: noisy-or of their strengths, halved for each
-// sign of meta-discussion, and held below 0.5 unless at least two families
-// agree. Without chain-letter wording (a deadline alone is ordinary
-// business: "reply within 5 days") the score is 0: structure is support,
-// never evidence on its own.
+// sign of meta-discussion and each kind of checkable detail (two of each at
+// most), and held below 0.5 unless at least two families agree. Without
+// chain-letter wording (a deadline alone is ordinary business: "reply
+// within 5 days"; urgency alone is a school closure) the score is 0:
+// structure is support, never evidence on its own.
 func (e *Evidence) Score() float64 {
 	keep, core, n := 1.0, 0, 0
 	for f, v := range e.Strength {
@@ -118,7 +125,7 @@ func (e *Evidence) Score() float64 {
 		}
 		keep *= 1 - v
 		n++
-		if family(f) < numWording && family(f) != famDeadline {
+		if family(f) < numWording && family(f) != famDeadline && family(f) != famUrgency {
 			core++
 		}
 	}
@@ -126,7 +133,7 @@ func (e *Evidence) Score() float64 {
 		return 0
 	}
 	score := 1 - keep
-	for i := 0; i < e.Negatives; i++ {
+	for i := 0; i < e.Negatives+min(e.Checkable, 2); i++ {
 		score /= 2
 	}
 	if n < minFamilies {
@@ -189,6 +196,7 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 		wk.hits, seen = findNeeds(norm, wk.hits[:0], wk)
 		wk.wins = wording(norm, wk.hits, seen, s.extra, &e.Strength, wk.wins[:0])
 		e.Negatives += negativeCount(norm, seen)
+		wk.snorm = scriptEvidence(c, e, wk.snorm)
 		if t.Kind == scanner.KindPlain || t.Kind == scanner.KindHTML {
 			markers, depth, addrs := structure(c)
 			set(&e.Strength, famNested, step(markers, 2, 0.2, 3, 0.3))
@@ -204,7 +212,50 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 	if e.Negatives > 2 {
 		e.Negatives = 2
 	}
+	if e.Score() > 0 {
+		e.Checkable = checkable(m, s.cfg.MaxTextBytes, z)
+	}
 	return e
+}
+
+// checkable counts the kinds of checkable detail (verifiable) in the texts
+// Examine reads. It reads them again, but only for a message whose wording
+// already looks like a chain letter, so ordinary mail pays nothing.
+func checkable(m *scanner.Message, budget int, z *textnorm.Tokenizer) int {
+	var kinds uint8
+	var norm []byte
+	for _, t := range m.Texts {
+		if budget <= 0 {
+			break
+		}
+		switch t.Kind {
+		case scanner.KindSubject, scanner.KindPlain, scanner.KindHTML, scanner.KindAttachment:
+		default:
+			continue
+		}
+		c := t.Content
+		if len(c) > budget {
+			c = c[:budget]
+		}
+		budget -= len(c)
+		// Forwarded header lines ("Sent: 14 March 2026") date the
+		// forward, not the appeal.
+		norm = norm[:0]
+		for _, w := range z.Words(c) {
+			if w.Flags&(textnorm.Header|textnorm.Marker) != 0 {
+				continue
+			}
+			if len(norm) > 0 {
+				norm = append(norm, ' ')
+			}
+			norm = append(norm, z.Bytes(w)...)
+		}
+		kinds |= verifiableKinds(norm)
+		if hasScript(c) {
+			kinds |= scriptCheckable(c)
+		}
+	}
+	return bits.OnesCount8(kinds)
 }
 
 // step is low when n reaches a, high when it reaches b, else 0.

@@ -58,6 +58,9 @@ func refExamine(s *Scanner, m *scanner.Message) *Evidence {
 		}
 		refWording(norm, extra, &e.Strength)
 		e.Negatives += refNegativeCount(norm)
+		// The reading of the Arabic and Indic scripts is not part of the
+		// one-pass rewrite: both run the same code.
+		scriptEvidence(c, e, nil)
 		if t.Kind == scanner.KindPlain || t.Kind == scanner.KindHTML {
 			markers, depth, addrs := structure(c)
 			set(&e.Strength, famNested, step(markers, 2, 0.2, 3, 0.3))
@@ -72,6 +75,9 @@ func refExamine(s *Scanner, m *scanner.Message) *Evidence {
 	set(&e.Strength, famFwdSubject, step(fwdDepth(subject), 2, 0.2, 3, 0.3))
 	if e.Negatives > 2 {
 		e.Negatives = 2
+	}
+	if e.Score() > 0 {
+		e.Checkable = checkable(m, s.cfg.MaxTextBytes, &z)
 	}
 	return e
 }

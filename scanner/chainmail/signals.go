@@ -28,6 +28,11 @@ const (
 	famMoney                    // money chains, "Bill Gates will pay you"
 	famAppeal                   // fake appeals: "for every forward ... donates"
 	famLocal                    // chain_mail.extra_phrases from the config
+	famAuthority                // unverifiable authority: "confirmed by police", "a friend of my cousin"
+	famCopyPaste                // "copy and paste", "share before midnight", permission notices
+	famThreat                   // threats if not passed on: "your account will be deleted"
+	famUrgency                  // "don't scroll past", "it could save a life" (support only)
+	famPressure                 // "93% won't copy this", "I know who will", "let's see who reads"
 	numWording
 )
 
@@ -44,7 +49,9 @@ var familyNames = [numFamilies]string{
 	famForwardN: "forward to N people", famForwardAll: "forward to everyone", famDeadline: "deadline",
 	famLuck: "luck or misfortune", famNotHoax: "not a hoax", famVirusHoax: "virus warning",
 	famPrayer: "prayer chain", famMoney: "money chain", famAppeal: "appeal per forward",
-	famLocal: "local phrase", famFwdSubject: "stacked Fwd: subject", famNested: "nested forwarded headers",
+	famLocal: "local phrase", famAuthority: "unverifiable authority", famCopyPaste: "copy and paste",
+	famThreat: "threat if not passed on", famUrgency: "urgency",
+	famPressure: "social pressure", famFwdSubject: "stacked Fwd: subject", famNested: "nested forwarded headers",
 	famQuoteDepth: "deep quoting", famRecipients: "long recipient list",
 }
 
@@ -62,7 +69,7 @@ type pattern struct {
 
 const (
 	num    = `(\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a hundred|hundred)`
-	people = `(\w+ ){0,3}(people|friends|persons|others|contacts|women|men|girls|boys|guys|colleagues|mums|moms|mothers|loved ones|members|addresses)`
+	people = `(\w+ ){0,3}(people|friends|persons|others|contacts|women|men|girls|boys|guys|colleagues|mums|moms|mothers|loved ones|members|addresses|groups|chats)`
 	send   = `(forward|forwarded|forwarding|send|sent|pass|passed|share|copy|repost|resend|e mail|email|mail)`
 	it     = `(this|it|this message|this mail|this email|this e mail|this letter|this poem|this prayer|this on)`
 )
@@ -76,9 +83,13 @@ func p(f family, s float64, re string) pattern {
 	return pt
 }
 
-// patterns are the wording signals. Strengths are small on purpose: no
-// single phrase makes a finding.
-var patterns = []pattern{
+// patterns are the wording signals of every language read through
+// textnorm (English, then the Latin-script languages of latin.go).
+var patterns = slices.Concat(enPatterns, hoaxPatterns, latinPatterns)
+
+// enPatterns are the first English wording signals. Strengths are small
+// on purpose: no single phrase makes a finding.
+var enPatterns = []pattern{
 	p(famForwardN, 0.5, send+` (\w+ ){0,6}to (at least |atleast |a minimum of |only )?`+num+` `+people),
 	p(famForwardN, 0.5, `(forward|send|pass) (\w+ ){0,4}(on )?to `+num+` (\w+ ){0,3}(within|in the next|before)`),
 	p(famForwardN, 0.4, `(if you (do not|don|dont|fail to|refuse to) (forward|send|pass|share))`),
@@ -116,6 +127,7 @@ var patterns = []pattern{
 	p(famPrayer, 0.35, `(god|jesus|the lord|allah) will (bless|reward|answer)`),
 	p(famPrayer, 0.35, `if you (love|believe in|trust) (god|jesus|the lord|allah)`),
 	p(famPrayer, 0.35, `ashamed (of|to share) (god|jesus|him|your faith)`),
+	p(famPrayer, 0.35, `ashamed (\w+ ){0,5}(god|jesus|the lord|allah)|(don|do not|dont) let (the )?(devil|satan) (stop|win)`),
 	p(famPrayer, 0.3, `(angels?|guardian angel) (\w+ ){0,8}(forward|send|pass)`),
 	p(famMoney, 0.4, `send (\w+ ){0,2}\d+ (\w+ ){0,4}to (the (first|top) (name|person)|each (name|person))`),
 	p(famMoney, 0.4, `(remove|delete|cross off) the (top|first) name`),
@@ -140,11 +152,17 @@ var negatives = []*regexp.Regexp{
 	regexp.MustCompile(`\breport (it|this|them|such \w+|these \w+|any \w+) to\b`),
 	regexp.MustCompile(`\bchain (letters?|mails?|e ?mails?|messages?) (is|are|can|waste|clog)\b`),
 	regexp.MustCompile(`\bnothing (bad )?will (happen|come of it)\b`),
+	regexp.MustCompile(`\b(about|on|of|like|called|such as|spot|check) (the )?(chain (letters?|messages?|mails?|e ?mails?)|hoax(es)?|fake news|scary messages)\b`),
+	regexp.MustCompile(`\b(to nieprawda|to lancuszek|nie przesylac|nie przesylajcie|nu este adevarat|este un lant|sa nu il trimiteti|no es verdad|nao e verdade|es un bulo|e boato)\b`),
 }
 
 // needs are words one of which every pattern of a family must contain: a
 // cheap test that skips the family's regular expressions for most text.
-var needs = [numWording][]string{
+// Those of enPatterns are listed; those of the later patterns are the
+// literals one of which every match holds (requiredLiterals).
+var needs = withRequired(enNeeds, slices.Concat(hoaxPatterns, latinPatterns))
+
+var enNeeds = [numWording][]string{
 	famForwardN:   {"forward", "send", "sent", "pass", "share", "copy", "repost", "mail"},
 	famForwardAll: {"forward", "send", "sent", "pass", "share", "copy", "repost", "mail", "keep", "let"},
 	famDeadline:   {"min", "hour", "hrs", "day"},
@@ -327,6 +345,8 @@ var negativeNeeds = [][]string{
 	{"report"},
 	{"chain"},
 	{"nothing"},
+	{"chain", "hoax", "fake", "scary"},
+	{"nieprawda", "lancuszek", "nie przesyl", "nu este adevarat", "este un lant", "nu il trimite", "no es verdad", "nao e verdade", "bulo", "boato"},
 }
 
 // negativeCount counts the meta-discussion signals in text; seen is the

@@ -1,0 +1,209 @@
+package chainmail
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/scanner"
+)
+
+// evalDir is the labelled evaluation set: .eml files and labels.tsv, whose
+// lines are "<file>\t<label>[\t<direction>]". The label is "clean" for
+// legitimate mail, otherwise "<form>_<language>" (hoax_en, chain_pl,
+// appeal_ur, copypaste_en ...). A clean file's language is its name's
+// prefix up to the first '-' ("pl-neg-trip.eml" is Polish).
+const evalDir = "testdata/eval"
+
+// evalCase is one labelled message of the evaluation set.
+type evalCase struct {
+	file, label, lang string
+	dir               scanner.Direction
+}
+
+func (c evalCase) positive() bool { return c.label != "clean" }
+
+// readLabels reads dir/labels.tsv.
+func readLabels(t testing.TB, dir string) []evalCase {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "labels.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []evalCase
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		fields := strings.Split(line, "\t")
+		if len(fields) < 2 || len(fields) > 3 || fields[0] == "" || fields[1] == "" {
+			t.Fatalf("labels.tsv:%d: want <file>\\t<label>[\\t<direction>], got %q", n, line)
+		}
+		c := evalCase{file: fields[0], label: fields[1], dir: scanner.Inbound}
+		if len(fields) == 3 {
+			switch d := scanner.Direction(fields[2]); d {
+			case scanner.Inbound, scanner.Outbound, scanner.Internal:
+				c.dir = d
+			default:
+				t.Fatalf("labels.tsv:%d: direction %q", n, fields[2])
+			}
+		}
+		if c.positive() {
+			i := strings.LastIndexByte(c.label, '_')
+			if i <= 0 || i == len(c.label)-1 {
+				t.Fatalf("labels.tsv:%d: positive label %q has no _<language>", n, c.label)
+			}
+			c.lang = c.label[i+1:]
+		} else {
+			c.lang, _, _ = strings.Cut(c.file, "-")
+		}
+		out = append(out, c)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// parseEval parses one file of the set as the gateway would: through
+// scanner.Parse, with its From and To as the envelope.
+func parseEval(t testing.TB, dir string, c evalCase) *scanner.Message {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, c.file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := scanner.Envelope{Direction: c.dir}
+	if hm, err := mail.ReadMessage(strings.NewReader(string(raw))); err == nil {
+		if a, err := mail.ParseAddress(hm.Header.Get("From")); err == nil {
+			env.From = a.Address
+		}
+		if to, err := hm.Header.AddressList("To"); err == nil {
+			for _, a := range to {
+				env.To = append(env.To, a.Address)
+			}
+		}
+	}
+	m, err := scanner.Parse(raw, env)
+	if err != nil {
+		t.Fatalf("%s: %v", c.file, err)
+	}
+	return m
+}
+
+// tally counts outcomes.
+type tally struct{ tp, fp, fn, tn int }
+
+func (x *tally) add(pos, got bool) {
+	switch {
+	case pos && got:
+		x.tp++
+	case pos:
+		x.fn++
+	case got:
+		x.fp++
+	default:
+		x.tn++
+	}
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+func (x tally) precision() float64 { return ratio(x.tp, x.tp+x.fp) }
+func (x tally) recall() float64    { return ratio(x.tp, x.tp+x.fn) }
+
+// TestEvalSet runs the detector over testdata/eval and prints precision
+// and recall per label and per language. Floors: overall precision 0.95
+// and recall 0.9; for each language with at least 8 positives, recall
+// 0.85 and at most one of its clean letters flagged; every positive label
+// with at least 8 messages recall 0.8.
+func TestEvalSet(t *testing.T) {
+	cases := readLabels(t, evalDir)
+	if len(cases) == 0 {
+		t.Fatal("empty evaluation set")
+	}
+	s := New(config.ChainMail{}, []string{"it-support@trust.example"})
+	var all tally
+	byLabel := map[string]*tally{}
+	byLang := map[string]*tally{}
+	get := func(m map[string]*tally, k string) *tally {
+		if m[k] == nil {
+			m[k] = &tally{}
+		}
+		return m[k]
+	}
+	for _, c := range cases {
+		m := parseEval(t, evalDir, c)
+		fs, err := s.Scan(context.Background(), m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := len(fs) > 0
+		all.add(c.positive(), got)
+		get(byLabel, c.label).add(c.positive(), got)
+		get(byLang, c.lang).add(c.positive(), got)
+		switch {
+		case got && !c.positive():
+			t.Logf("false positive %s: %.2f %s", c.file, fs[0].Score, fs[0].Summary)
+		case !got && c.positive():
+			e := s.Examine(m)
+			t.Logf("false negative %s (%s): score %.2f, signs %v", c.file, c.label, e.Score(), e.Families())
+		}
+	}
+	var report strings.Builder
+	fmt.Fprintf(&report, "%-14s %4s %4s %4s %9s %6s\n", "label", "n", "tp", "fp", "precision", "recall")
+	labels := make([]string, 0, len(byLabel))
+	for l := range byLabel {
+		labels = append(labels, l)
+	}
+	slices.Sort(labels)
+	for _, l := range labels {
+		x := byLabel[l]
+		if l == "clean" {
+			fmt.Fprintf(&report, "%-14s %4d %4s %4d %9s %6s\n", l, x.fp+x.tn, "-", x.fp, "-", "-")
+			continue
+		}
+		fmt.Fprintf(&report, "%-14s %4d %4d %4s %9s %6.3f\n", l, x.tp+x.fn, x.tp, "-", "-", x.recall())
+		if n := x.tp + x.fn; n >= 8 && x.recall() < 0.8 {
+			t.Errorf("%s: recall %.3f, want >= 0.8", l, x.recall())
+		}
+	}
+	langs := make([]string, 0, len(byLang))
+	for l := range byLang {
+		langs = append(langs, l)
+	}
+	slices.Sort(langs)
+	fmt.Fprintf(&report, "%-14s %4s %4s %4s %9s %6s\n", "language", "pos", "neg", "fp", "precision", "recall")
+	for _, l := range langs {
+		x := byLang[l]
+		fmt.Fprintf(&report, "%-14s %4d %4d %4d %9.3f %6.3f\n", l, x.tp+x.fn, x.fp+x.tn, x.fp, x.precision(), x.recall())
+		if x.tp+x.fn >= 8 {
+			if x.recall() < 0.85 {
+				t.Errorf("language %s: recall %.3f, want >= 0.85", l, x.recall())
+			}
+			if x.fp > 1 {
+				t.Errorf("language %s: %d clean letters flagged, want at most 1", l, x.fp)
+			}
+		}
+	}
+	fmt.Fprintf(&report, "%-14s %4d %4d %4d %9.3f %6.3f\n", "all", all.tp+all.fn, all.fp+all.tn, all.fp, all.precision(), all.recall())
+	t.Logf("chain_mail on %s:\n%s", evalDir, report.String())
+	if all.precision() < 0.95 || all.recall() < 0.9 {
+		t.Errorf("precision %.3f (want >= 0.95), recall %.3f (want >= 0.9)", all.precision(), all.recall())
+	}
+}

@@ -1,0 +1,38 @@
+package chainmail
+
+import "regexp"
+
+// A real appeal can be checked: the police give a log or crime reference
+// and the date someone went missing, a charity its registered number and
+// the dates of its appeal. Hoaxes give none of these, which is what keeps
+// them alive for years. Each kind of checkable detail in a message halves
+// its score (twice at most), so a police appeal "call 101 quoting log
+// 0871 of 11 March" or a dated charity appeal asking to be shared stays
+// clean while the same appeal without them does not.
+//
+// The patterns read normalised text: words of every language that textnorm
+// reads into ASCII, and digits; scripts read by scriptWords have their own
+// month names in scriptVerifiable.
+var verifiable = []*regexp.Regexp{
+	// A reference: "ref LC-20260312-0871", "crime number 12/3456/26",
+	// "log 0712", "our ref CME/26/014", numer zgłoszenia, referința.
+	regexp.MustCompile(`\b(ref|reference|referencia|referinta|log|crime number|crime reference|incident number|case number|ticket|fault ref|nr zgloszenia|numer zgloszenia|numero de referencia|nuoroda) (number |no |nr |num )?(is )?(\w+ ){0,2}?[a-z]{0,4}\d{3,}`),
+	// A registered charity number.
+	regexp.MustCompile(`\b(charit\w*|caritas|charitable|caritabil\w*|charytatywn\w*|beneficente|beneficencia|labdaros) (\w+ ){0,9}?(number |no |nr |numer |numerem |numero |numarul )?\d{6,7}\b`),
+	// A date: a day and a month.
+	regexp.MustCompile(`\b\d{1,2} (january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|wrzesnia|pazdziernika|listopada|grudnia|ianuarie|februarie|martie|aprilie|mai|iunie|iulie|august|septembrie|octombrie|noiembrie|decembrie|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|janeiro|fevereiro|marco|maio|junho|julho|setembro|outubro|novembro|dezembro)\b`),
+	// An official line: 101, Crimestoppers.
+	regexp.MustCompile(`\b((call|ring|dial|phone|sunati|zadzwon|suna) (the police on |police on |us on |pod numer |la )?101|crimestoppers)\b`),
+}
+
+// verifiableKinds is the set of kinds of checkable detail in normalised
+// text, one bit per pattern of verifiable.
+func verifiableKinds(text []byte) uint8 {
+	var kinds uint8
+	for i, re := range verifiable {
+		if re.Match(text) {
+			kinds |= 1 << i
+		}
+	}
+	return kinds
+}
