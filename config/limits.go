@@ -38,6 +38,10 @@ type Limits struct {
 	// pass the budget gets 451 4.3.1 and the sender retries (one message is
 	// always taken when nothing else is in flight). Default 512 MiB.
 	MaxInflightBytes int64 `yaml:"max_inflight_bytes"`
+	// ProxyHeaderTimeout is how long a connection from proxy_networks may
+	// take to send its PROXY protocol header; the client's address decides
+	// admission, so the greeting waits for it. Default 10s.
+	ProxyHeaderTimeout Duration `yaml:"proxy_header_timeout"`
 	// MaxReceivedHeaders above which a message is looping (554 5.4.6). Default 50.
 	MaxReceivedHeaders int `yaml:"max_received_headers"`
 	// CommandTimeout waits for the client's next command. Default 5m.
@@ -67,6 +71,7 @@ func (l *Limits) applyDefaults() {
 	if l.MaxInflightBytes == 0 {
 		l.MaxInflightBytes = 512 << 20
 	}
+	setDur(&l.ProxyHeaderTimeout, 10*time.Second)
 	setDur(&l.CommandTimeout, 5*time.Minute)
 	setDur(&l.WriteTimeout, time.Minute)
 	setDur(&l.DataIdleTimeout, 2*time.Minute)
@@ -94,6 +99,7 @@ func (l *Limits) validate(v *validator) {
 		"limits.command_timeout": l.CommandTimeout, "limits.write_timeout": l.WriteTimeout,
 		"limits.data_idle_timeout": l.DataIdleTimeout, "limits.data_timeout": l.DataTimeout,
 		"limits.next_hop_timeout": l.NextHopTimeout, "limits.reply_deadline": l.ReplyDeadline,
+		"limits.proxy_header_timeout": l.ProxyHeaderTimeout,
 	} {
 		if d <= 0 {
 			v.errorf(key, "must be positive")

@@ -8,7 +8,7 @@ import (
 // TestProxyProtocol: behind a load balancer the client's address comes from
 // the PROXY header, accepted only from proxy_networks.
 func TestProxyProtocol(t *testing.T) {
-	r := startRelay(t, "proxy_networks: [127.0.0.1/32]\n")
+	r := startRelay(t, "  proxy_header_timeout: 300ms\nproxy_networks: [127.0.0.1/32]\n")
 
 	// From the balancer: the real client 192.0.2.7 is untrusted, so relaying
 	// out is refused although the balancer itself is in trusted_networks.
@@ -26,7 +26,8 @@ func TestProxyProtocol(t *testing.T) {
 		t.Fatalf("Received does not name the real client: %+v", m)
 	}
 
-	// From the balancer without a header: refused, never taken as the balancer.
+	// From the balancer without a header: refused, never taken as the
+	// balancer (the greeting waits proxy_header_timeout for the header).
 	cv = dial(t, r.addr, "")
 	cv.send("EHLO client.test\r\n")
 	cv.expect("421")

@@ -127,7 +127,7 @@ func (s *Server) Serve(l net.Listener) error {
 	s.listeners = append(s.listeners, l)
 	s.mu.Unlock()
 	if len(s.proxies) > 0 {
-		l = &proxyproto.Listener{Listener: l, Policy: s.proxyPolicy, ReadHeaderTimeout: 10 * time.Second}
+		l = &proxyproto.Listener{Listener: l, Policy: s.proxyPolicy, ReadHeaderTimeout: s.cfg.Limits.ProxyHeaderTimeout.D()}
 	}
 	return s.smtp.Serve(&listener{Listener: l, srv: s})
 }
