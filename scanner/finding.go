@@ -26,4 +26,10 @@ type Finding struct {
 	Score    float64  `json:"score"`
 	Summary  string   `json:"summary"`
 	Where    string   `json:"where,omitempty"`
+	// Tiers are the severity tiers the evidence reached, most severe first
+	// (offensive_language: threat, slur, abuse, sexual, profanity), and
+	// Severity the most severe of them. Rules match them with tier and
+	// min_severity conditions.
+	Tiers    []string `json:"tiers,omitempty"`
+	Severity string   `json:"severity,omitempty"`
 }

@@ -58,6 +58,7 @@ func usage(w io.Writer) {
   mailward scan [-config FILE] [-direction D] [-from ADDR] [-to ADDR[,ADDR]] [-client IP] [-explain] FILE...
   mailward quarantine list|show ID|release ID|delete ID [-config FILE]
   mailward check-config -config FILE
+  mailward eval [-config FILE] [-scanner NAME] [-direction D] [-min-score X] [-v] LABELLED...
   mailward version
 `)
 }

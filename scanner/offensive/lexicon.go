@@ -19,6 +19,7 @@ const (
 	Mild Tier = iota
 	Strong
 	Sexual
+	Abuse
 	Slur
 	Threat
 	numTiers
@@ -36,16 +37,10 @@ var tiers = [numTiers]tierInfo{
 	Mild:   {"mild", "mild profanity", "mild profanities", 0.10, 0.3},
 	Strong: {"strong", "strong profanity", "strong profanities", 0.35, 0.9},
 	Sexual: {"sexual", "sexual term", "sexual terms", 0.35, 0.9},
+	Abuse:  {"abuse", "insult", "insults", 0.35, 0.9},
 	Slur:   {"slur", "slur", "slurs", 0.60, 0.98},
 	Threat: {"threat", "threat or harassment phrase", "threat or harassment phrases", 0.70, 0.98},
 }
-
-// Ambiguous words (a name, a bird, a food) that were not disguised weigh
-// this much each, at most ambiguousCap together: never a finding alone.
-const (
-	ambiguousWeight = 0.1
-	ambiguousCap    = 0.3
-)
 
 // TierByKey returns the tier named in config and term files ("slur").
 func TierByKey(key string) (Tier, bool) {
@@ -62,7 +57,7 @@ var termFiles embed.FS
 
 var tierFiles = [numTiers]string{
 	Mild: "terms/mild.txt", Strong: "terms/strong.txt", Sexual: "terms/sexual.txt",
-	Slur: "terms/slurs.txt", Threat: "terms/threats.txt",
+	Abuse: "terms/abuse.txt", Slur: "terms/slurs.txt", Threat: "terms/threats.txt",
 }
 
 // entry is what a matched word or phrase means.
@@ -73,6 +68,9 @@ type entry struct {
 	// is what "ki11" normalises to and counts only in leetspeak words.
 	leetOnly bool
 	allow    bool
+	// canon is the hash of the term's own normalised word (single words
+	// only): the model reads a disguised word as the term it disguises.
+	canon uint64
 }
 
 // phrase is a multi-word entry, found by its first word.
@@ -114,7 +112,7 @@ type Lexicon struct {
 }
 
 // maskRank orders the tiers for masked words.
-var maskRank = [numTiers]int{Strong: 0, Slur: 1, Sexual: 2, Threat: 3, Mild: 4}
+var maskRank = [numTiers]int{Strong: 0, Slur: 1, Sexual: 2, Threat: 3, Abuse: 4, Mild: 5}
 
 type maskedWord struct {
 	word string
@@ -236,6 +234,9 @@ func (x *Lexicon) add(norm string, e entry) {
 	if lv := strings.ReplaceAll(words[0], "l", "i"); lv != words[0] {
 		variants = append(variants, lv)
 	}
+	if len(words) == 1 && !e.allow {
+		e.canon = hashBytes([]byte(words[0]))
+	}
 	for i, v := range variants {
 		ve := e
 		ve.leetOnly = i > 0
@@ -335,4 +336,14 @@ func maskMatch(masked []byte, word string) bool {
 		}
 	}
 	return true
+}
+
+// DefaultLexicon compiles the shipped term lists alone (the trainer's view,
+// without any site's additions).
+func DefaultLexicon() (*Lexicon, error) {
+	l, err := DefaultLists()
+	if err != nil {
+		return nil, err
+	}
+	return Compile(l)
 }

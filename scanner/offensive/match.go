@@ -18,17 +18,21 @@ type Hit struct {
 	Quoted bool
 	// Word is the index of the first word of the match in the text.
 	Word, Len int
+	// canon is the hash of the matched term (single words), for the model.
+	canon uint64
 }
 
 // Matcher finds terms in text. It holds reusable buffers: one Matcher per
 // goroutine (the scanner keeps them in a sync.Pool).
 type Matcher struct {
-	lex     *Lexicon
-	tok     textnorm.Tokenizer
-	hits    []Hit
-	allow   [][2]int
-	spans   [][2]int
-	phrases bool // a phrase matched: its words' own hits are dropped
+	lex      *Lexicon
+	tok      textnorm.Tokenizer
+	z        *textnorm.Tokenizer // the tokenizer whose words are being matched
+	hits     []Hit
+	allow    [][2]int
+	spans    [][2]int
+	spanTier []Tier
+	phrases  bool // a phrase matched: its words' own hits are dropped
 }
 
 // NewMatcher returns a matcher over lex.
@@ -38,12 +42,22 @@ func NewMatcher(lex *Lexicon) *Matcher { return &Matcher{lex: lex} }
 // call. All terms are found in one pass over the words: each word is one
 // hash look-up that yields its own entry and the phrases it may start.
 func (m *Matcher) Match(text string) []Hit {
+	return m.MatchWords(&m.tok, m.tok.Words(text))
+}
+
+// Tokenizer is the matcher's own tokenizer, whose words Match read last.
+func (m *Matcher) Tokenizer() *textnorm.Tokenizer { return &m.tok }
+
+// MatchWords is Match over words already read by z (shared with other
+// detectors through the message's derived values). The hits are valid
+// until the next call.
+func (m *Matcher) MatchWords(z *textnorm.Tokenizer, words []textnorm.Word) []Hit {
 	m.hits = m.hits[:0]
 	m.allow = m.allow[:0]
 	m.phrases = false
-	words := m.tok.Words(text)
+	m.z = z
 	for i, w := range words {
-		b := m.tok.Bytes(w)
+		b := m.z.Bytes(w)
 		nd := m.lex.nodes[string(b)]
 		if nd != nil && len(nd.phrases) > 0 {
 			for _, p := range nd.phrases {
@@ -86,7 +100,7 @@ func (m *Matcher) phraseAt(words []textnorm.Word, i int, rest []string) (n int, 
 	}
 	for j, want := range rest {
 		w := words[i+1+j]
-		b := m.tok.Bytes(w)
+		b := m.z.Bytes(w)
 		if string(b) == want {
 			continue
 		}
@@ -121,7 +135,7 @@ func leetEqual(b []byte, want string) bool {
 }
 
 func (m *Matcher) hit(e entry, ws []textnorm.Word, disguised bool, i, n int) Hit {
-	h := Hit{Tier: e.tier, Word: i, Len: n, Disguised: disguised}
+	h := Hit{Tier: e.tier, Word: i, Len: n, Disguised: disguised, canon: e.canon}
 	for _, w := range ws {
 		if w.Flags&textnorm.Disguised != 0 {
 			h.Disguised = true
@@ -139,19 +153,33 @@ func (m *Matcher) hit(e entry, ws []textnorm.Word, disguised bool, i, n int) Hit
 // matched phrase: "you retard" is one harassment phrase, not also a slur.
 func (m *Matcher) dropCovered() {
 	m.spans = m.spans[:0]
+	m.spanTier = m.spanTier[:0]
 	for _, h := range m.hits {
 		if h.Len > 1 && !overlaps(h, m.allow) {
 			m.spans = append(m.spans, [2]int{h.Word, h.Word + h.Len})
+			m.spanTier = append(m.spanTier, h.Tier)
 		}
 	}
 	out := m.hits[:0]
 	for _, h := range m.hits {
-		if overlaps(h, m.allow) || h.Len == 1 && overlaps(h, m.spans) {
+		if overlaps(h, m.allow) || h.Len == 1 && m.coveredBySevere(h) {
 			continue
 		}
 		out = append(out, h)
 	}
 	m.hits = out
+}
+
+// coveredBySevere reports whether a one-word hit lies inside a phrase of
+// its tier or a more severe one: "you retard" is one abusive phrase and
+// also a slur, but "fuck off" is not also a profanity.
+func (m *Matcher) coveredBySevere(h Hit) bool {
+	for i, a := range m.spans {
+		if h.Word < a[1] && a[0] < h.Word+h.Len && (m.spanTier[i] >= h.Tier || h.Tier == Strong || h.Tier == Mild) {
+			return true
+		}
+	}
+	return false
 }
 
 // overlaps reports whether h overlaps any of the word spans.

@@ -18,13 +18,14 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
+	"net/mail"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/scanner"
+	"github.com/mailward/mailward/scanner/textnorm"
 )
 
 // Name is the scanner's name in findings.
@@ -33,19 +34,49 @@ const Name = "offensive"
 // hiddenWeight is how much words hidden from the reader in HTML count.
 const hiddenWeight = 0.5
 
+// Confidence of one lexicon hit per tier, in the sender's own words. One
+// strong obscenity is a finding by itself (the policies forbid obscene
+// language); mild words add little and never reach ambiguousCap together.
+// An insult word alone ("some idiot left the door open") is a weak
+// finding: aimed at someone ("you idiot") a pattern makes it strong.
+var hitConf = [numTiers]float64{Mild: 0.12, Strong: 0.7, Sexual: 0.7, Abuse: 0.4, Slur: 0.9, Threat: 0.9}
+
+// patternConf is the confidence of an explicit pattern (patterns.go).
+var patternConf = [numOutTiers]float64{TierAbuse: 0.75, TierSlur: 0.85}
+
+// modelStrict is the least probability at which the model alone, with no
+// term or pattern, makes a finding: its threshold is set for social-media
+// posts, and e-mail prose is further from them than their own hard cases.
+const modelStrict = 0.95
+
+// Ambiguous words (a name, a bird, a food) written plainly, and mild
+// words, weigh little each and at most ambiguousCap together per tier:
+// never a finding alone.
+const (
+	ambiguousConf = 0.1 // an ambiguous word written plainly ...
+	ambiguousCap  = 0.3 // ... and all of them together
+	insultCap     = 0.45
+	// quotedCap bounds what quoted and forwarded words add to a tier:
+	// they count, less than the sender's own, and never hold a message
+	// by themselves.
+	quotedCap       = 0.45
+	modelOnlyFactor = 1.0
+)
+
 // Scanner is the offensive_language detector.
 type Scanner struct {
-	lex      *Lexicon
-	cfg      config.Offensive
-	report   map[string]bool
-	matchers sync.Pool
+	lex       *Lexicon
+	model     *Model
+	cfg       config.Offensive
+	report    map[string]bool
+	analyzers sync.Pool
 }
 
 var _ scanner.Scanner = (*Scanner)(nil)
 
 // New compiles the shipped term lists with the config's additions and
-// removals. reportAddresses are the trust's report mailboxes
-// (Config.ReportAddresses).
+// removals and loads the embedded model. reportAddresses are the trust's
+// report mailboxes (Config.ReportAddresses).
 func New(cfg config.Offensive, reportAddresses []string) (*Scanner, error) {
 	lists, err := DefaultLists()
 	if err != nil {
@@ -64,14 +95,18 @@ func New(cfg config.Offensive, reportAddresses []string) (*Scanner, error) {
 	if err != nil {
 		return nil, err
 	}
+	model, err := DefaultModel()
+	if err != nil {
+		return nil, err
+	}
 	if cfg.MinScore == 0 {
 		cfg.MinScore = 0.5
 	}
 	if cfg.QuotedWeight == 0 {
 		cfg.QuotedWeight = 0.3
 	}
-	s := &Scanner{lex: lex, cfg: cfg, report: ReportSet(reportAddresses)}
-	s.matchers.New = func() any { return NewMatcher(lex) }
+	s := &Scanner{lex: lex, model: model, cfg: cfg, report: ReportSet(reportAddresses)}
+	s.analyzers.New = func() any { return NewAnalyzer(lex) }
 	return s, nil
 }
 
@@ -84,36 +119,37 @@ type place struct {
 	label string // "subject", "body", "attachment 2 (pdf)"
 }
 
-// rank orders places in summaries: body, subject, hidden text, attachments.
+// rank orders places in summaries: body, subject, headers, hidden text,
+// attachments.
 func (p place) rank() int {
 	switch p.label {
 	case "body":
 		return 0
 	case "subject":
 		return 1
-	case "hidden body text":
+	case "sender or recipient names":
 		return 2
+	case "hidden body text":
+		return 3
 	}
 	n, _ := strconv.Atoi(p.where)
-	return 3 + n
+	return 4 + n
 }
 
-// tally is the evidence of one message.
-type tally struct {
-	counts  [numTiers]int
-	quoted  int
-	tierP   [numTiers]float64 // product of (1-w) per tier
-	ambP    float64
-	byPlace map[string]float64
-	places  []place
-}
-
-func newTally() *tally {
-	t := &tally{ambP: 1, byPlace: map[string]float64{}}
-	for i := range t.tierP {
-		t.tierP[i] = 1
-	}
-	return t
+// item is one piece of evidence before it is added up.
+type item struct {
+	tier   OutTier
+	conf   float64
+	place  place
+	quoted bool
+	// cap, when set, bounds what all items of this tier and cap add
+	// together: mild and plain ambiguous words (ambiguousCap), insult
+	// words not aimed at anyone (insultCap).
+	cap float64
+	// src says what found it ("lexicon", "pattern", "model") and at, to,
+	// the words it covers, for tests and explanations.
+	src     string
+	at, end int
 }
 
 // Scan implements scanner.Scanner.
@@ -121,154 +157,263 @@ func (s *Scanner) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Findi
 	if ReportOnly(m.Envelope.To, s.report) {
 		return nil, nil
 	}
-	mt := s.matchers.Get().(*Matcher)
-	defer s.matchers.Put(mt)
-	t := newTally()
-	// A message with both a plain and an HTML body usually says the same
-	// thing twice (multipart/alternative): count the body whose hits score
-	// higher, not both.
-	var plain, html []Hit
+	a := s.analyzers.Get().(*Analyzer)
+	defer s.analyzers.Put(a)
+	var items, plain, html []item
 	for _, tx := range m.Texts {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("offensive: %w", err)
 		}
-		hits := mt.Match(tx.Content)
-		if len(hits) == 0 {
-			continue
-		}
+		forwarded := tx.Attachment != nil && ShortType(tx.Attachment) == "eml"
+		got := s.read(a, tx.Content, textPlace(tx), tx.Kind == scanner.KindHidden, forwarded, nil)
 		switch tx.Kind {
 		case scanner.KindPlain:
-			plain = append(plain, hits...)
-			continue
+			plain = append(plain, got...)
 		case scanner.KindHTML:
-			html = append(html, hits...)
-			continue
+			html = append(html, got...)
+		default:
+			items = append(items, got...)
 		}
-		if tx.Attachment != nil && ShortType(tx.Attachment) == "eml" {
-			// A message forwarded as an attachment is forwarded content.
-			for i := range hits {
-				hits[i].Quoted = true
-			}
-		}
-		s.add(t, hits, textPlace(tx), tx.Kind == scanner.KindHidden)
 	}
+	if names := displayNames(m); names != "" {
+		items = append(items, s.read(a, names, place{where: "header", label: "sender or recipient names"}, false, false, nil)...)
+	}
+	// A message with both a plain and an HTML body usually says the same
+	// thing twice (multipart/alternative): count the body that scores
+	// higher, not both.
 	body := plain
-	if s.score(html, false) > s.score(plain, false) {
+	if total(html).score() > total(plain).score() {
 		body = html
 	}
-	s.add(t, body, place{where: "body", label: "body"}, false)
-	score := t.score()
+	ev := total(append(items, body...))
+	score := ev.score()
 	if score < s.cfg.MinScore {
 		return nil, nil
 	}
+	tiers, top := ev.tiers(s.cfg.MinScore)
 	return []scanner.Finding{{
 		Category: scanner.OffensiveLanguage,
 		Scanner:  Name,
 		Score:    math.Round(score*100) / 100,
-		Summary:  t.summary(),
-		Where:    t.where(),
+		Summary:  ev.summary(s.cfg.MinScore),
+		Where:    ev.where(),
+		Tiers:    tiers,
+		Severity: top,
 	}}, nil
 }
 
-// weight is what one hit adds to its tier.
-func (s *Scanner) weight(h Hit, hidden bool) float64 {
-	w := tiers[h.Tier].weight
-	if h.Ambiguous {
-		w = ambiguousWeight
+// total adds items up: capped items per tier and cap together.
+func total(items []item) *evidence {
+	ev := newEvidence()
+	type group struct {
+		t   OutTier
+		cap float64
 	}
-	if h.Quoted {
-		w *= s.cfg.QuotedWeight
+	used := map[group]float64{}
+	for _, it := range items {
+		if it.cap > 0 {
+			g := group{it.tier, it.cap}
+			c := math.Min(it.conf, it.cap-used[g])
+			if c <= 0 {
+				continue
+			}
+			used[g] += c
+			it.conf = c
+		}
+		ev.add(it.tier, it.conf, it.place, it.quoted)
 	}
+	return ev
+}
+
+// read analyses one text and returns its evidence. Quoted lines and
+// forwarded text count QuotedWeight as much as the sender's own words.
+func (s *Scanner) read(a *Analyzer, text string, p place, hidden, forwarded bool, dst []item) []item {
+	z := a.Tokenizer()
+	words := z.Words(text)
+	if len(words) == 0 {
+		return dst
+	}
+	hits := a.Read(z, words)
+	isLesson := countCues(z, words, lesson, 2) >= 2
+	factor := 1.0
 	if hidden {
-		w *= hiddenWeight
+		factor *= hiddenWeight
 	}
-	return w
-}
-
-// score is the score of hits alone (to choose between body alternatives).
-func (s *Scanner) score(hits []Hit, hidden bool) float64 {
-	t := newTally()
-	s.add(t, hits, place{}, hidden)
-	return t.score()
-}
-
-func (s *Scanner) add(t *tally, hits []Hit, p place, hidden bool) {
-	if len(hits) == 0 {
-		return
-	}
-	seen := false
-	for _, q := range t.places {
-		seen = seen || q.label == p.label
-	}
-	if !seen {
-		t.places = append(t.places, p)
-	}
+	quotedAt := func(i int) bool { return forwarded || words[i].Flags&textnorm.Quoted != 0 }
 	for _, h := range hits {
-		w := s.weight(h, hidden)
-		if h.Ambiguous {
-			t.ambP *= 1 - w
-		} else {
-			t.tierP[h.Tier] *= 1 - w
-			t.counts[h.Tier]++
-			if h.Quoted {
-				t.quoted++
+		t := outTier(h.Tier)
+		c := hitConf[h.Tier]
+		var cap float64
+		// A term just before a number is a code more often than a word
+		// ("tray FUK-2", "B1TCH3 part 5").
+		code := h.Len == 1 && h.Word+1 < len(words) && words[h.Word+1].Flags&textnorm.Number != 0
+		switch {
+		case h.Ambiguous || code:
+			c, cap = ambiguousConf, ambiguousCap
+		case h.Tier == Mild:
+			cap = ambiguousCap
+		case h.Tier == Abuse && h.Len == 1:
+			cap = insultCap
+		case h.Tier == Abuse:
+			c = patternConf[TierAbuse] // "you bastard": aimed by construction
+		}
+		if hasCue(z, words, h.Word-4, h.Word, reporting) {
+			c *= reportedWeight
+		} else if (t == TierAbuse || t == TierThreat) && hasCue(z, words, h.Word-2, h.Word, negation) {
+			c *= reportedWeight
+		}
+		if isLesson && t != TierThreat {
+			c *= lessonWeight
+		}
+		if t == TierThreat && hasCue(z, words, h.Word-8, h.Word+h.Len+8, joke) {
+			c *= jokeWeight
+		}
+		q := quotedAt(h.Word)
+		if q {
+			c *= s.cfg.QuotedWeight
+			if cap == 0 {
+				cap = quotedCap
 			}
 		}
-		t.byPlace[p.where] += w
+		dst = append(dst, item{tier: t, conf: c * factor, place: p, quoted: q, cap: cap, src: "lexicon", at: h.Word, end: h.Word + h.Len})
 	}
+	a.pats = findPatterns(z, words, hits, a.pats[:0])
+	for _, ph := range a.pats {
+		c := patternConf[ph.tier]
+		if hasCue(z, words, ph.word-4, ph.word, reporting) {
+			c *= reportedWeight
+		}
+		if hasCue(z, words, ph.word-12, ph.word+12, condemn) {
+			c *= counterWeight
+		}
+		if isLesson {
+			c *= lessonWeight
+		}
+		q := quotedAt(ph.word)
+		var cap float64
+		if q {
+			c *= s.cfg.QuotedWeight
+			cap = quotedCap
+		}
+		dst = append(dst, item{tier: ph.tier, conf: c * factor, place: p, quoted: q, cap: cap, src: "pattern", at: ph.word, end: ph.word + 1})
+	}
+	// The model reads the sender's own words and quoted text separately;
+	// a text adds its most abusive window only, so a long letter does not
+	// add up many lukewarm readings into one confident one.
+	var best item
+	for st := 0; st < len(words); {
+		q := quotedAt(st)
+		en := st + 1
+		for en < len(words) && quotedAt(en) == q {
+			en++
+		}
+		if it := s.readWindows(a, z, words, hits, st, en, p, q, factor, isLesson); it.conf > best.conf {
+			best = it
+		}
+		st = en
+	}
+	if best.conf > 0 {
+		dst = append(dst, best)
+	}
+	return dst
 }
 
-// score combines the tiers: each tier is a noisy-or of its words, capped,
-// and the tiers combine by noisy-or.
-func (t *tally) score() float64 {
-	keep := 1.0
-	for i, p := range t.tierP {
-		keep *= 1 - math.Min(tiers[i].cap, 1-p)
-	}
-	keep *= 1 - math.Min(ambiguousCap, 1-t.ambP)
-	return 1 - keep
-}
-
-// summary names tiers, most severe first, and places: "2 slurs, 1 strong
-// profanity in body and attachment 2 (pdf)". Never the words.
-func (t *tally) summary() string {
-	var parts []string
-	for i := numTiers - 1; i >= 0; i-- {
-		n := t.counts[i]
+// readWindows returns the model's strongest evidence in words[st:en]: a window the
+// abusive head scores at or above its threshold is abuse, or an identity
+// attack when the hate head agrees, or a threat when the threat head does;
+// unless the lexicon already explains it (profanity in the window).
+func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textnorm.Word, hits []Hit, st, en int,
+	p place, quoted bool, factor float64, isLesson bool) item {
+	md := s.model
+	best := item{}
+	short := len(words) <= maxWhole && p.where != "subject" && p.where != "header"
+	a.Windows(md, hits, st, en, func(w Window) {
+		pa, ph, pt := w.P[HeadAbusive], w.P[HeadHate], w.P[HeadThreat]
+		if pa < md.Threshold[HeadAbusive] {
+			return
+		}
+		var lexTiers [numTiers]int
+		for _, h := range hits {
+			if h.Word >= w.Start && h.Word < w.End && !h.Ambiguous {
+				lexTiers[h.Tier]++
+			}
+		}
+		// The model alone speaks only of abuse aimed at someone: the
+		// reader, or people for who they are. Prose about prisons or
+		// viruses reads like an angry post to a model trained on posts.
+		// The model alone speaks only where some word is evaluative (a
+		// term of the lexicon, ambiguous ones too, a demeaning predicate or
+		// a group of people) and someone is spoken of: abuse is aimed at a
+		// person or people, swearing at a printer is profanity. In prose
+		// longer than a post it also needs the reader or a group as target
+		// and a higher probability:
+		// e-mail prose is further from the posts it was trained on than
+		// their own hard cases.
+		target := hasCue(z, words, w.Start, w.End, secondPerson)
+		group := hasCue(z, words, w.Start, w.End, groups)
+		evaluative := group || hasCue(z, words, w.Start, w.End, derogatory)
+		for _, h := range hits {
+			evaluative = evaluative || h.Word >= w.Start && h.Word < w.End
+		}
+		someone := target || group || hasCue(z, words, w.Start, w.End, people)
+		if !evaluative || !someone || !short && (!target && !group || pa < max(modelStrict, md.Threshold[HeadAbusive])) {
+			return
+		}
+		it := item{tier: TierAbuse, conf: pa, place: p, quoted: quoted, src: "model", at: w.Start, end: w.End}
 		switch {
-		case n == 1:
-			parts = append(parts, "1 "+tiers[i].one)
-		case n > 1:
-			parts = append(parts, fmt.Sprintf("%d %s", n, tiers[i].many))
+		case ph >= md.Threshold[HeadHate] && group:
+			it.tier, it.conf = TierSlur, math.Min(pa, ph)
+		case pt >= md.Threshold[HeadThreat] && lexTiers[Threat] == 0:
+			it.tier, it.conf = TierThreat, math.Min(pa, pt)
+		case lexTiers[Strong]+lexTiers[Sexual]+lexTiers[Abuse]+lexTiers[Slur]+lexTiers[Threat] > 0:
+			return // the lexicon's hits already say what this window is
 		}
-	}
-	if len(parts) == 0 {
-		parts = append(parts, "ambiguous words")
-	}
-	sort.SliceStable(t.places, func(i, j int) bool { return t.places[i].rank() < t.places[j].rank() })
-	var labels []string
-	for _, p := range t.places {
-		labels = append(labels, p.label)
-	}
-	sum := strings.Join(parts, ", ")
-	if len(labels) > 0 {
-		sum += " in " + joinAnd(labels)
-	}
-	if t.quoted > 0 {
-		sum += fmt.Sprintf(" (%d quoted)", t.quoted)
-	}
-	return sum
+		if it.tier == TierSlur && lexTiers[Slur] > 0 {
+			return
+		}
+		// Map the probability above the threshold onto [0.5, 1): a window
+		// at the threshold is as likely abusive as not.
+		thr := md.Threshold[HeadAbusive]
+		it.conf = 0.5 + 0.5*(it.conf-thr)/(1-thr)
+		if hasCue(z, words, w.Start, w.End, condemn) {
+			it.conf *= counterWeight
+		}
+		if isLesson {
+			it.conf *= lessonWeight
+		}
+		if it.tier == TierThreat && hasCue(z, words, w.Start, w.End, joke) {
+			it.conf *= jokeWeight
+		}
+		if quoted {
+			it.conf *= s.cfg.QuotedWeight
+		}
+		it.conf *= factor * modelOnlyFactor
+		if it.conf > best.conf {
+			best = it
+		}
+	})
+	return best
 }
 
-// where is the place that weighed most.
-func (t *tally) where() string {
-	best, bw := "", -1.0
-	for _, p := range t.places {
-		if w := t.byPlace[p.where]; w > bw {
-			best, bw = p.where, w
+// displayNames returns the display names of the From, To, Cc and Reply-To
+// fields, one a line: an insult can sit in a name the reader sees.
+func displayNames(m *scanner.Message) string {
+	var b strings.Builder
+	for _, key := range []string{"From", "To", "Cc", "Reply-To"} {
+		for _, v := range m.Header.Values(key) {
+			list, err := mail.ParseAddressList(v)
+			if err != nil {
+				continue
+			}
+			for _, a := range list {
+				if a.Name != "" {
+					b.WriteString(a.Name)
+					b.WriteByte('\n')
+				}
+			}
 		}
 	}
-	return best
+	return b.String()
 }
 
 func joinAnd(s []string) string {

@@ -65,7 +65,7 @@ func TestObfuscationMatches(t *testing.T) {
 		{"slur", "he is a paki", Slur, false},
 		{"phrase threat", "I will kill you tomorrow", Threat, false},
 		{"phrase over lines", "kill\nyourself", Threat, false},
-		{"directed abuse", "fuck off", Threat, false},
+		{"directed abuse", "fuck off", Abuse, false},
 		{"ambiguous disguised", "d1ck", Strong, true},
 	}
 	for _, tc := range tests {
@@ -145,37 +145,73 @@ func TestScoring(t *testing.T) {
 	s := newScanner(t, config.Offensive{}, "IT-Support@trust.example")
 	tests := []struct {
 		name, body string
-		want       bool
+		severity   string // "" for no finding
 		summary    string
 	}{
-		{"one slur", "he's a retard", true, "1 slur in body"},
-		{"one threat", "I know where you live", true, "1 threat or harassment phrase in body"},
-		{"directed abuse", "fuck off and leave me alone", true, "1 threat or harassment phrase in body"},
-		{"two strong", "this shit is bollocks, fucking useless", true, "2 strong profanities, 1 mild profanity in body"},
-		{"one strong is not enough", "oh shit, I forgot the register", false, ""},
-		{"mild never alone", "damn damn damn bloody crap crap crap hell bugger sod off", false, ""},
-		{"ambiguous never alone", "Dick said the cock crowed; a dyke is an intrusion; great tits and a shag", false, ""},
-		{"quoted counts less", "I am reporting this.\n> you retard\n> you bitch", false, ""},
-		{"forwarded counts less", "See below.\n---------- Forwarded message ---------\nFrom: x\nyou retard, piece of shit", false, ""},
-		{"sender's own words count", "you retard\n> thanks for the report", true, "1 threat or harassment phrase in body"},
+		{"one slur", "he's a retard", "slur", "1 slur or identity attack in body"},
+		{"one threat", "I know where you live", "threat", "1 threat in body"},
+		{"directed abuse", "fuck off and leave me alone", "abuse", ""},
+		{"two strong", "this shit is bollocks, fucking useless", "profanity", "3 profanities in body"},
+		{"one strong obscenity is a finding", "oh shit, I forgot the register", "profanity", "1 profanity in body"},
+		{"mild never alone", "damn damn damn bloody crap crap crap hell bugger sod off", "", ""},
+		{"ambiguous never alone", "Dick said the cock crowed; a dyke is an intrusion; great tits and a shag", "", ""},
+		{"insult word about no one is weak", "some idiot left the fire door open again", "", ""},
+		{"insult aimed at the reader", "you are an idiot and everyone knows it", "abuse", ""},
+		{"insult said of someone", "honestly, that parent is a complete moron", "abuse", ""},
+		{"identity attack without a slur", "immigrants are vermin", "slur", ""},
+		{"wish of harm on a group", "muslims should be deported, all of them", "slur", ""},
+		{"positive statement about a group", "immigrants are welcome here and we are proud of our school", "", ""},
+		{"negated", "immigrants are not vermin, they are our neighbours", "", ""},
+		{"sender's own words count", "you retard\n> thanks for the report", "slur", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := scan(t, s, msg(tc.body, "parent@example.com"))
-			if (len(fs) > 0) != tc.want {
-				t.Fatalf("findings %+v, want finding=%v", fs, tc.want)
+			if (len(fs) > 0) != (tc.severity != "") {
+				t.Fatalf("findings %+v, want severity %q", fs, tc.severity)
 			}
-			if !tc.want {
+			if tc.severity == "" {
 				return
 			}
 			f := fs[0]
 			if f.Category != scanner.OffensiveLanguage || f.Scanner != Name || f.Score < 0.5 || f.Score > 1 {
 				t.Errorf("bad finding %+v", f)
 			}
-			if f.Summary != tc.summary {
+			if f.Severity != tc.severity || len(f.Tiers) == 0 || f.Tiers[0] != tc.severity {
+				t.Errorf("severity %q tiers %v, want %q first", f.Severity, f.Tiers, tc.severity)
+			}
+			if tc.summary != "" && f.Summary != tc.summary {
 				t.Errorf("summary %q, want %q", f.Summary, tc.summary)
 			}
 		})
+	}
+}
+
+// TestQuotedCountsLessNotZero: words in quoted lines, forwarded text and a
+// forwarded .eml count, but less than the sender's own.
+func TestQuotedCountsLessNotZero(t *testing.T) {
+	s := newScanner(t, config.Offensive{MinScore: 0.01})
+	score := func(m *scanner.Message) float64 {
+		fs := scan(t, s, m)
+		if len(fs) == 0 {
+			return 0
+		}
+		return fs[0].Score
+	}
+	own := score(msg("you bitch, piece of shit"))
+	for name, m := range map[string]*scanner.Message{
+		"quoted":    msg("Please see below.\n> you bitch, piece of shit"),
+		"forwarded": msg("See below.\n---------- Forwarded message ---------\nFrom: x\nyou bitch, piece of shit"),
+	} {
+		if q := score(m); !(q > 0 && q < own) {
+			t.Errorf("%s: score %.2f, want above 0 and below the sender's own %.2f", name, q, own)
+		}
+	}
+	fwd := msg("Please see the attached message I was sent.")
+	fwd.Texts = append(fwd.Texts, scanner.Text{Where: "1", Kind: scanner.KindAttachment, Content: "you bitch, piece of shit",
+		Attachment: &scanner.Attachment{Index: 1, SniffedType: "message/rfc822"}})
+	if q := score(fwd); !(q > 0 && q < own) {
+		t.Errorf("forwarded .eml: score %.2f, want above 0 and below the sender's own %.2f", q, own)
 	}
 }
 
@@ -230,7 +266,7 @@ func TestSummaryHasNoWords(t *testing.T) {
 			t.Errorf("summary %q names a word", fs[0].Summary)
 		}
 	}
-	want := "2 threat or harassment phrases, 3 slurs, 1 strong profanity in body, subject and attachment 2 (docx)"
+	want := "1 threat, 3 slurs or identity attacks, 3 abusive passages, 1 profanity in body, subject and attachment 2 (docx)"
 	if fs[0].Summary != want {
 		t.Errorf("summary %q, want %q", fs[0].Summary, want)
 	}
@@ -258,10 +294,12 @@ func TestConfigTerms(t *testing.T) {
 
 func TestBodyAlternativesNotDoubled(t *testing.T) {
 	s := newScanner(t, config.Offensive{})
+	one := scan(t, s, msg("oh shit"))
 	m := msg("oh shit")
 	m.Texts = append(m.Texts, scanner.Text{Where: "body", Kind: scanner.KindHTML, Content: "oh shit"})
-	if fs := scan(t, s, m); len(fs) != 0 {
-		t.Errorf("plain and HTML copies of one word counted twice: %+v", fs)
+	two := scan(t, s, m)
+	if len(one) != 1 || len(two) != 1 || two[0].Score != one[0].Score || two[0].Summary != "1 profanity in body" {
+		t.Errorf("plain and HTML copies of one word counted twice: %+v vs %+v", two, one)
 	}
 }
 

@@ -1,0 +1,129 @@
+package offensive
+
+import (
+	"github.com/mailward/mailward/scanner/textnorm"
+)
+
+// The heads of the trained model: each is a logistic regression over the
+// same features, trained on the datasets that label it.
+const (
+	HeadAbusive = iota // offensive, abusive, toxic or hateful
+	HeadHate           // an attack on people for who they are
+	HeadThreat         // a threat of violence or harm
+	NumHeads
+)
+
+// HeadNames name the heads in figures and the model file.
+var HeadNames = [NumHeads]string{"abusive", "hate", "threat"}
+
+// Feature space: hashed word unigrams and bigrams in numBuckets slots,
+// then dense lexicon features (one per tier, and one per tier seen twice).
+const (
+	hashBits    = 19
+	numBuckets  = 1 << hashBits
+	denseLex    = numBuckets
+	numFeatures = numBuckets + 2*int(numTiers)
+)
+
+// fnv-1a, 64 bit.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func hashBytes(b []byte) uint64 {
+	h := uint64(fnvOffset)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= fnvPrime
+	}
+	return h
+}
+
+// bucket folds a 64-bit hash into the hashed feature slots.
+func bucket(h uint64) uint32 {
+	h ^= h >> 29
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 32
+	return uint32(h & (numBuckets - 1))
+}
+
+// bigram combines two word hashes, order-sensitive.
+func bigram(a, b uint64) uint64 { return a*0x9e3779b97f4a7c15 ^ (b + 0x632be59bd9b4e5) }
+
+// wordFeatures are the hashed features owned by one word: its unigram and
+// the bigram it ends (zero when it starts a window).
+type wordFeatures struct {
+	uni, bi uint32
+	// pre and suf are the word's first and last letters, for words long
+	// enough to be inflected or compounded ("fuckwits", "pisshead"); zero
+	// for short words.
+	pre, suf uint32
+}
+
+// affixLen is the length of the prefix and suffix features, and affixMin
+// the shortest word that has them.
+const (
+	affixLen = 4
+	affixMin = 6
+)
+
+// featurize computes each word's features. A word the lexicon matched in
+// disguise ("f*ck", "b1tch") is featurised as the term it disguises, so the
+// model sees what the reader saw.
+func featurize(z *textnorm.Tokenizer, words []textnorm.Word, canon []uint64, dst []wordFeatures) []wordFeatures {
+	dst = dst[:0]
+	var prev uint64
+	for i, w := range words {
+		h := canon[i]
+		if h == 0 {
+			h = hashBytes(z.Bytes(w))
+		}
+		f := wordFeatures{uni: bucket(h)}
+		if b := z.Bytes(w); len(b) >= affixMin && canon[i] == 0 {
+			f.pre = bucket(hashBytes(b[:affixLen]) ^ 0x5bd1e995)
+			f.suf = bucket(hashBytes(b[len(b)-affixLen:]) ^ 0x1b873593)
+		}
+		if i > 0 {
+			f.bi = bucket(bigram(prev, h))
+		}
+		dst = append(dst, f)
+		prev = h
+	}
+	return dst
+}
+
+// lexFeature is the dense feature of tier t, and of t seen twice or more.
+func lexFeature(t Tier, second bool) uint32 {
+	if second {
+		return uint32(denseLex + int(numTiers) + int(t))
+	}
+	return uint32(denseLex + int(t))
+}
+
+// windowFeatures appends the feature ids of words[s:e] with the lexicon
+// hits that start inside it: what one training example or one scored window
+// contributes. Training and scoring both go through it (scoring via prefix
+// sums that give the same totals).
+func windowFeatures(fs []wordFeatures, hits []Hit, s, e int, dst []uint32) []uint32 {
+	for i := s; i < e; i++ {
+		dst = append(dst, fs[i].uni)
+		if fs[i].pre != 0 {
+			dst = append(dst, fs[i].pre, fs[i].suf)
+		}
+		if i > s {
+			dst = append(dst, fs[i].bi)
+		}
+	}
+	var seen [numTiers]int
+	for _, h := range hits {
+		if h.Word < s || h.Word >= e || h.Ambiguous {
+			continue
+		}
+		seen[h.Tier]++
+		if seen[h.Tier] <= 2 {
+			dst = append(dst, lexFeature(h.Tier, seen[h.Tier] == 2))
+		}
+	}
+	return dst
+}
