@@ -106,9 +106,9 @@ func evalEnvelope(domains []string, itemDir, runDir string) (scanner.Envelope, e
 	case scanner.Outbound:
 		env.Trusted, env.From, env.To = true, "staff@"+dom, []string{"someone@example.com"}
 	case scanner.Internal:
-		env.Trusted, env.From, env.To = true, "staff@"+dom, []string{"colleague@"+dom}
+		env.Trusted, env.From, env.To = true, "staff@"+dom, []string{"colleague@" + dom}
 	case scanner.Inbound:
-		env.From, env.To = "someone@example.com", []string{"staff@"+dom}
+		env.From, env.To = "someone@example.com", []string{"staff@" + dom}
 	default:
 		return env, fmt.Errorf("direction %q: want inbound, outbound or internal", d)
 	}

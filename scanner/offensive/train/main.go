@@ -27,7 +27,7 @@ import (
 )
 
 var (
-	flagLR = flag.Float64("lr", 0.03, "AdaGrad learning rate")
+	flagLR   = flag.Float64("lr", 0.03, "AdaGrad learning rate")
 	flagL2   = flag.Float64("l2", 3e-4, "L2 penalty per update")
 	flagPrec = flag.Float64("min-precision", 0.8, "lowest calibration precision a threshold may have")
 )
