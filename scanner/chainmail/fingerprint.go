@@ -1,6 +1,7 @@
 package chainmail
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
@@ -235,6 +236,8 @@ type bodyWork struct {
 	// hits and scratch serve the footer search (isBoilerplateLen).
 	hits    []phraseHit
 	scratch [3][]phraseHit
+	// scratchWords holds scriptWords' reading of one line.
+	scratchWords []byte
 }
 
 type span struct{ start, end int }
@@ -380,6 +383,13 @@ func (bw *bodyWork) paragraph(para string, n int) {
 	if footer && !bw.withNorm {
 		return
 	}
+	// textnorm mangles the Arabic and Indic scripts and reads a Chinese
+	// or Thai sentence as one word: such paragraphs are read for the
+	// fingerprint with scriptWords (Examine's words stay textnorm's).
+	script := !footer && hasScript(para)
+	if script {
+		bw.scriptParagraph(para)
+	}
 	z := &bw.z
 	for _, w := range z.Words(para) {
 		if bw.withNorm {
@@ -388,15 +398,46 @@ func (bw *bodyWork) paragraph(para string, n int) {
 			}
 			bw.norm = append(bw.norm, z.Bytes(w)...)
 		}
-		if footer || w.Flags&(textnorm.Header|textnorm.Marker) != 0 {
+		if script || footer || w.Flags&(textnorm.Header|textnorm.Marker) != 0 {
 			continue
 		}
-		if len(bw.arena) > 0 {
-			bw.arena = append(bw.arena, ' ')
+		bw.addWord(z.Bytes(w))
+	}
+}
+
+// addWord appends one word to the fingerprint's words.
+func (bw *bodyWork) addWord(w []byte) {
+	if len(bw.arena) > 0 {
+		bw.arena = append(bw.arena, ' ')
+	}
+	start := len(bw.arena)
+	bw.arena = append(bw.arena, w...)
+	bw.spans = append(bw.spans, span{start, len(bw.arena)})
+}
+
+// scriptParagraph adds the words of a paragraph read by scriptWords,
+// without its forwarded header and marker lines (as textnorm flags them).
+func (bw *bodyWork) scriptParagraph(para string) {
+	for rest := para; len(rest) > 0; {
+		line := rest
+		if i := strings.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
 		}
-		start := len(bw.arena)
-		bw.arena = append(bw.arena, z.Bytes(w)...)
-		bw.spans = append(bw.spans, span{start, len(bw.arena)})
+		if textnorm.IsHeaderLine(line) || textnorm.IsForwardMarker(line, rest) {
+			continue
+		}
+		bw.scratchWords = scriptWords(bw.scratchWords[:0], line)
+		for ws := bw.scratchWords; len(ws) > 0; {
+			w := ws
+			if i := bytes.IndexByte(ws, ' '); i >= 0 {
+				w, ws = ws[:i], ws[i+1:]
+			} else {
+				ws = nil
+			}
+			bw.addWord(w)
+		}
 	}
 }
 

@@ -256,6 +256,16 @@ func refBodyWords(m *scanner.Message) []string {
 		if refIsBoilerplate(para) {
 			continue
 		}
+		// The reading of the Arabic, Indic and unspaced scripts came
+		// after the rewrite: both run the same code.
+		if hasScript(para) {
+			var bw bodyWork
+			bw.scriptParagraph(para)
+			for _, s := range bw.spans {
+				out = append(out, string(bw.arena[s.start:s.end]))
+			}
+			continue
+		}
 		for _, w := range z.Words(para) {
 			if w.Flags&(textnorm.Header|textnorm.Marker) != 0 {
 				continue
