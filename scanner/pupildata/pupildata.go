@@ -1,14 +1,40 @@
 // Package pupildata finds unencrypted pupil personal data leaving the trust
-// (issue 4): MIS exports sent to the wrong address, pasted pupil tables,
-// safeguarding or SEN notes sent to a personal mailbox.
+// (issues 4 and 12): MIS and statutory exports sent to the wrong address,
+// pasted pupil tables, safeguarding or SEN notes sent to a personal mailbox.
 //
-// It counts identifiers validated by their check digits (UPN, ULN, NHS and
-// NI numbers, see ../shared/ID-CHECKS.md), dates of birth of school age,
-// pupil tables recognised by their MIS-export headings, and special-category
-// content about a named child. Keywords within a window raise confidence; a
-// checksum failure kills it. Direction and recipients decide whether any of
-// it matters: only outbound mail by default, never mail to
-// pupil_data.allowed_destinations, never data that travels encrypted.
+// Tables are judged by the meaning of their headings: person columns
+// (names, or pupil and child identifiers of any validity) beside personal
+// or special-category columns (date of birth, gender, ethnicity, SEN,
+// FSM/PP, disability, medical, CP/CIN/LAC, attendance, exclusions, home
+// postcode) make a pupil table, whatever the sheet or file calls itself.
+// Headings are read as exports spell them ("FSMeligible", "PersonBirthDate",
+// "HOME_POST", "Child Unique ID"), below title rows and across sheets.
+// XML exports (CTF, school census, CIN census, workforce census) are read
+// as tables of their repeated records (xmltable.go). Identifiers validated
+// by their check characters (UPN, ULN, NHS and NI numbers, see
+// ../shared/ID-CHECKS.md) and dates of birth of school age raise
+// confidence; identifiers that fail their checks and adult dates of birth
+// (synthetic and test exports, care leavers) do not drop a table whose
+// headings say what it is. In free text, where headings are absent, a
+// checksum failure still kills a candidate identifier.
+//
+// A workforce export (staff names or teacher numbers with NI numbers,
+// ethnicity, disability or health) is personal data of the same gravity:
+// it is reported in the same pupil_data category, so that the same
+// outbound hold and the same immediate notice to the data protection
+// officer apply, with a summary that says "staff table". A staff list of
+// names, roles and extensions is not reported.
+//
+// Special-category content about a named child (health, SEN, safeguarding,
+// FSM, family, religion, ethnicity) counts in a text about school life
+// when a child is named (a forename and surname, or a known given name
+// followed by a class: "Kacper in Year 5") in the same paragraph as terms
+// of two areas, or one strong term with another.
+//
+// Direction and recipients decide whether any of it matters: only outbound
+// mail by default, never mail to pupil_data.allowed_destinations, never
+// data that travels encrypted. One child's details in a letter written to
+// a parent are normal school business and score under the threshold.
 //
 // Findings name counts and places ("31 UPNs, 31 DOBs in attachment 2
 // (xlsx)"), never the data and never a file name. Every pupil_data finding

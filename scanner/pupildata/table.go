@@ -499,4 +499,5 @@ func isRule(l string) bool {
 
 // headingHints are words one of which a heading line holds, found as
 // parts of words too ("surname" holds "name").
-var headingHints = []string{"name", "upn", "uln", "dob", "birth", "forename", "surname", "pupil", "student", "nhs"}
+var headingHints = []string{"name", "upn", "uln", "dob", "birth", "forename", "surname", "pupil", "student", "nhs",
+	"unique id", "child id", "childid", "candidate n", "cand no"}
