@@ -12,18 +12,22 @@ import (
 //	offensive:
 //	  min_score: 0.5          # a message scoring less raises no finding
 //	  quoted_weight: 0.3      # quoted and forwarded words count this much
-//	  extra_terms:            # per tier: mild, strong, sexual, slur, threat
+//	  extra_terms:            # per tier: mild, strong, sexual, abuse, slur, threat
 //	    strong: ["numpty{,s}"]
 //	  remove_terms: ["bloody"]
 //	  allow_phrases: ["dick whittington"]
 type Offensive struct {
 	// MinScore is the lowest message score that makes a finding, in (0,1].
-	// Default 0.5: one strong profanity, one slur or one threat in the
-	// sender's own words; mild profanity alone never reaches it.
+	// Default 0.5: one strong obscenity, one slur, one threat or one
+	// insult aimed at someone in the sender's own words is a finding; mild
+	// profanity, an insult word about no one, or quoted words alone never
+	// reach it. The rules, not this score, decide what is held (tier and
+	// min_severity conditions).
 	MinScore float64 `yaml:"min_score"`
 	// QuotedWeight is how much a word in '>' quoted lines or forwarded
 	// content counts against one in the sender's own words, in (0,1].
-	// Default 0.3, so quoting abuse in a complaint is not itself abuse.
+	// Default 0.3, and quoted words alone add at most 0.45 to a tier, so
+	// quoting abuse in a complaint is not itself abuse but still counts.
 	QuotedWeight float64 `yaml:"quoted_weight"`
 	// ExtraTerms adds terms to a tier, written as in the term files:
 	// "word", "a phrase", "word{,s,ing}", "~ambiguous".
@@ -36,7 +40,7 @@ type Offensive struct {
 }
 
 // OffensiveTiers are the tier names extra_terms accepts.
-var OffensiveTiers = []string{"mild", "strong", "sexual", "slur", "threat"}
+var OffensiveTiers = []string{"mild", "strong", "sexual", "abuse", "slur", "threat"}
 
 func (x *Offensive) applyDefaults() {
 	if x.MinScore == 0 {

@@ -37,6 +37,13 @@ rules:
     from_group: [pupil, external]
     action: quarantine
 `, []string{"line 4: rules.0.from_group.0: group \"pupil\" comes from the directory"}},
+		{"tiers", `
+rules:
+  - name: r
+    tier: [threat, rude]
+    min_severity: awful
+    action: quarantine
+`, []string{"line 4: rules.0.tier.1: unknown tier \"rude\"", "line 5: rules.0.min_severity: unknown tier \"awful\""}},
 		{"notify targets", `
 rules:
   - name: r

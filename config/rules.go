@@ -22,6 +22,15 @@ import (
 //	    category: [offensive_language]
 //	    action: redirect
 //	    redirect_to: safeguarding@trust.example
+//	  - name: offensive-staff-severe
+//	    direction: [outbound, internal]
+//	    category: [offensive_language]
+//	    min_severity: abuse          # abuse, slur or threat; profanity and sexual are milder
+//	    action: quarantine
+//	  - name: threats-inbound
+//	    direction: [inbound]
+//	    tier: [threat]               # any finding whose tiers include one of these
+//	    action: quarantine
 //	  - name: repeat-holds
 //	    direction: [outbound]
 //	    holds_today: 10              # the sender had 10 messages held today
@@ -46,6 +55,12 @@ type Rule struct {
 	Category []string `yaml:"category"`
 	// MinScore is the lowest score of a matching finding. Default 0.5.
 	MinScore float64 `yaml:"min_score"`
+	// Tier matches when a finding's severity tiers include one of these;
+	// MinSeverity when its most severe tier is this one or a more severe
+	// one, in the order of Severities. Findings without tiers (categories
+	// other than offensive_language today) never match either condition.
+	Tier        []string `yaml:"tier"`
+	MinSeverity string   `yaml:"min_severity"`
 	// HoldsToday and HoldsMonth match when the sender had at least this
 	// many messages quarantined today or this month; ViolationsToday and
 	// ViolationsMonth count violations a reviewer confirmed. Zero: no
@@ -72,6 +87,14 @@ type Rule struct {
 	Monitor bool `yaml:"monitor"`
 }
 
+// Severities are the severity tiers of findings, least severe first: the
+// order min_severity compares in. offensive_language reports them
+// (scanner/offensive keeps the same names, checked by its tests).
+var Severities = []string{"profanity", "sexual", "abuse", "slur", "threat"}
+
+// SeverityRank is the position of tier in Severities, or -1.
+func SeverityRank(tier string) int { return slices.Index(Severities, tier) }
+
 // Actions are the verdicts a rule may give (DESIGN.md), and redirect.
 var Actions = []string{"deliver", "tag", "quarantine", "reject", "tempfail", "redirect"}
 
@@ -97,7 +120,11 @@ func DefaultRules() []Rule {
 		{Name: "pupil-data-outbound", Direction: []string{"outbound"}, Category: []string{"pupil_data"}, Action: "quarantine"},
 		{Name: "suspicious-attachment", Direction: all, Category: []string{"suspicious_attachment"}, Action: "quarantine"},
 		{Name: "offensive-inbound", Direction: []string{"inbound"}, Category: []string{"offensive_language"}, Action: "tag"},
-		{Name: "offensive-staff", Direction: []string{"outbound", "internal"}, Category: []string{"offensive_language"}, Action: "quarantine"},
+		// Threats, slurs and abuse in staff mail are held for review;
+		// profanity and sexual terms alone are tagged (logged, and marked
+		// on internal mail), for the rules of each school to tighten.
+		{Name: "offensive-staff", Direction: []string{"outbound", "internal"}, Category: []string{"offensive_language"}, MinSeverity: "abuse", Action: "quarantine"},
+		{Name: "offensive-staff-profanity", Direction: []string{"outbound", "internal"}, Category: []string{"offensive_language"}, Action: "tag"},
 		{Name: "chain-mail-inbound", Direction: []string{"inbound"}, Category: []string{"chain_mail"}, Action: "tag"},
 		{Name: "chain-mail-staff", Direction: []string{"outbound", "internal"}, Category: []string{"chain_mail"}, Action: "quarantine"},
 		{Name: "repeat-holds-outbound", Direction: []string{"outbound"}, HoldsToday: 10, Action: "quarantine"},
@@ -130,6 +157,14 @@ func validateRules(v *validator, rules []Rule) {
 		}
 		if r.MinScore < 0 || r.MinScore > 1 {
 			v.errorf(key+".min_score", "must be between 0 and 1")
+		}
+		for j, t := range r.Tier {
+			if SeverityRank(t) < 0 {
+				v.errorf(fmt.Sprintf("%s.tier.%d", key, j), "unknown tier %q (want one of %v)", t, Severities)
+			}
+		}
+		if r.MinSeverity != "" && SeverityRank(r.MinSeverity) < 0 {
+			v.errorf(key+".min_severity", "unknown tier %q (want one of %v)", r.MinSeverity, Severities)
 		}
 		for field, groups := range map[string][]string{"from_group": r.FromGroup, "to_group": r.ToGroup} {
 			for j, g := range groups {

@@ -202,21 +202,25 @@ func check(r config.Rule, env scanner.Envelope, findings []scanner.Finding, fact
 		}
 		why = append(why, fmt.Sprintf("a recipient in group %s", g))
 	}
-	if len(r.Category) > 0 {
+	if len(r.Category) > 0 || len(r.Tier) > 0 || r.MinSeverity != "" {
 		min := r.MinScore
 		if min == 0 {
 			min = 0.5
 		}
 		for i, f := range findings {
-			if f.Score >= min && slices.Contains(r.Category, string(f.Category)) {
+			if f.Score >= min && (len(r.Category) == 0 || slices.Contains(r.Category, string(f.Category))) && tierMatch(r, f) {
 				hit = &findings[i]
 				break
 			}
 		}
 		if hit == nil {
-			return nil, fmt.Sprintf("no %s finding scoring at least %.2f", strings.Join(r.Category, "/"), min), nil
+			return nil, fmt.Sprintf("no %s finding scoring at least %.2f", describe(r), min), nil
 		}
-		why = append(why, fmt.Sprintf("%s finding scored %.2f (at least %.2f)", hit.Category, hit.Score, min))
+		w := fmt.Sprintf("%s finding scored %.2f (at least %.2f)", hit.Category, hit.Score, min)
+		if len(r.Tier) > 0 || r.MinSeverity != "" {
+			w += fmt.Sprintf(" with severity %s", hit.Severity)
+		}
+		why = append(why, w)
 	}
 	for _, c := range []struct {
 		name      string
@@ -239,6 +243,33 @@ func check(r config.Rule, env scanner.Envelope, findings []scanner.Finding, fact
 		why = append(why, fmt.Sprintf("sender has %d %s (at least %d)", c.got, c.name, c.want))
 	}
 	return why, "", hit
+}
+
+// tierMatch reports whether f satisfies r's tier and min_severity
+// conditions (true when r has none).
+func tierMatch(r config.Rule, f scanner.Finding) bool {
+	if len(r.Tier) > 0 && !slices.ContainsFunc(f.Tiers, func(t string) bool { return slices.Contains(r.Tier, t) }) {
+		return false
+	}
+	if r.MinSeverity != "" && config.SeverityRank(f.Severity) < config.SeverityRank(r.MinSeverity) {
+		return false
+	}
+	return true
+}
+
+// describe names the findings a rule wants, for its trace.
+func describe(r config.Rule) string {
+	d := "matching"
+	if len(r.Category) > 0 {
+		d = strings.Join(r.Category, "/")
+	}
+	if len(r.Tier) > 0 {
+		d += " tier " + strings.Join(r.Tier, "/")
+	}
+	if r.MinSeverity != "" {
+		d += " severity " + r.MinSeverity + " or worse"
+	}
+	return d
 }
 
 // firstCommon returns the first of want that is in have, without case.

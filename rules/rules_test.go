@@ -138,6 +138,38 @@ func TestScannerFailure(t *testing.T) {
 
 // TestDefaultPolicy runs the day-one policy over the messages a school sees,
 // each described by its envelope and what the scanners found.
+// sev is an offensive_language finding with tiers, most severe first.
+func sev(score float64, tiers ...string) scanner.Finding {
+	return scanner.Finding{Category: scanner.OffensiveLanguage, Scanner: "offensive", Score: score, Tiers: tiers, Severity: tiers[0]}
+}
+
+// TestTierConditions: tier matches any of a finding's tiers, min_severity
+// its most severe one; findings without tiers match neither.
+func TestTierConditions(t *testing.T) {
+	e := New([]config.Rule{
+		{Name: "threats", Tier: []string{"threat"}, Action: "reject"},
+		{Name: "severe", Category: []string{"offensive_language"}, MinSeverity: "slur", Action: "quarantine"},
+		{Name: "rest", Category: config.Categories, Action: "tag"},
+	}, "tempfail")
+	for _, c := range []struct {
+		name string
+		f    scanner.Finding
+		rule string
+	}{
+		{"threat", sev(0.9, "threat", "profanity"), "threats"},
+		{"slur", sev(0.9, "slur"), "severe"},
+		{"abuse is below slur", sev(0.9, "abuse", "profanity"), "rest"},
+		{"profanity", sev(0.9, "profanity"), "rest"},
+		{"no tiers", f("offensive_language", 0.9), "rest"},
+		{"tier but low score", sev(0.3, "threat"), RuleDefault},
+	} {
+		d := e.Decide(env(scanner.Internal), scanner.Result{Findings: []scanner.Finding{c.f}})
+		if d.Rule != c.rule {
+			t.Errorf("%s: rule %s (%s), want %s", c.name, d.Rule, d.Reason, c.rule)
+		}
+	}
+}
+
 func TestDefaultPolicy(t *testing.T) {
 	e := New(config.DefaultRules(), "tempfail")
 	in, out, internal := scanner.Inbound, scanner.Outbound, scanner.Internal
@@ -158,10 +190,15 @@ func TestDefaultPolicy(t *testing.T) {
 		{"virus sent by staff", out, []scanner.Finding{f("malware", 1)}, Facts{}, Quarantine, "malware"},
 		{"invoice.exe inbound", in, []scanner.Finding{f("suspicious_attachment", 1)}, Facts{}, Quarantine, "suspicious-attachment"},
 		{"zip bomb", in, []scanner.Finding{f("unscannable", 1)}, Facts{}, Quarantine, "unscannable"},
-		{"abuse from outside", in, []scanner.Finding{f("offensive_language", 0.8)}, Facts{}, Tag, "offensive-inbound"},
-		{"abuse sent by staff outside", out, []scanner.Finding{f("offensive_language", 0.8)}, Facts{}, Quarantine, "offensive-staff"},
-		{"abuse between colleagues", internal, []scanner.Finding{f("offensive_language", 0.8)}, Facts{}, Quarantine, "offensive-staff"},
-		{"mild language, low score", internal, []scanner.Finding{f("offensive_language", 0.3)}, Facts{}, Tag, "any-finding"},
+		{"abuse from outside", in, []scanner.Finding{sev(0.8, "slur", "abuse")}, Facts{}, Tag, "offensive-inbound"},
+		{"threat from outside", in, []scanner.Finding{sev(0.9, "threat")}, Facts{}, Tag, "offensive-inbound"},
+		{"abuse sent by staff outside", out, []scanner.Finding{sev(0.8, "abuse", "profanity")}, Facts{}, Quarantine, "offensive-staff"},
+		{"abuse between colleagues", internal, []scanner.Finding{sev(0.8, "abuse")}, Facts{}, Quarantine, "offensive-staff"},
+		{"slur between colleagues", internal, []scanner.Finding{sev(0.9, "slur")}, Facts{}, Quarantine, "offensive-staff"},
+		{"threat sent by staff", out, []scanner.Finding{sev(0.9, "threat")}, Facts{}, Quarantine, "offensive-staff"},
+		{"one obscenity in a staff reply", out, []scanner.Finding{sev(0.7, "profanity")}, Facts{}, Tag, "offensive-staff-profanity"},
+		{"sexual term between colleagues", internal, []scanner.Finding{sev(0.7, "sexual")}, Facts{}, Tag, "offensive-staff-profanity"},
+		{"mild language, low score", internal, []scanner.Finding{sev(0.3, "profanity")}, Facts{}, Tag, "any-finding"},
 		{"chain letter arriving", in, []scanner.Finding{f("chain_mail", 0.9)}, Facts{}, Tag, "chain-mail-inbound"},
 		{"chain letter forwarded to colleagues", internal, []scanner.Finding{f("chain_mail", 0.9)}, Facts{}, Quarantine, "chain-mail-staff"},
 		{"chain letter forwarded outside", out, []scanner.Finding{f("chain_mail", 0.9)}, Facts{}, Quarantine, "chain-mail-staff"},

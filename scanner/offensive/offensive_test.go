@@ -2,6 +2,7 @@ package offensive
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -386,5 +387,18 @@ func TestConcurrentScan(t *testing.T) {
 	}
 	if total != 200 {
 		t.Errorf("%d findings from 200 abusive messages among 400", total)
+	}
+}
+
+// TestTierNamesMatchRules: the tiers findings carry are the ones rules
+// accept, in the same order of severity.
+func TestTierNamesMatchRules(t *testing.T) {
+	if !slices.Equal(OutTierNames[:], config.Severities) {
+		t.Errorf("finding tiers %v, rules' severities %v", OutTierNames, config.Severities)
+	}
+	for _, key := range config.OffensiveTiers {
+		if _, ok := TierByKey(key); !ok {
+			t.Errorf("config tier %q has no term list", key)
+		}
 	}
 }
