@@ -10,7 +10,8 @@ import (
 // such a list into an internal and an outbound transaction; a pupil list
 // sent to both must be held for the outbound one.
 func TestScanMixedRecipients(t *testing.T) {
-	cfg := writeConfig(t, "domains: [oakfield.sch.uk]\ntrusted_networks: [10.0.0.0/8]\n")
+	cfg := writeConfig(t, "domains: [oakfield.sch.uk]\ntrusted_networks: [10.0.0.0/8]\n"+
+		"pupil_data:\n  allowed_destinations: [mash@kent.gov.uk]\n")
 	const eml = "../../scanner/pupildata/testdata/eval/mis-mixed-recipients.eml"
 	cases := []struct {
 		name      string
@@ -23,6 +24,10 @@ func TestScanMixedRecipients(t *testing.T) {
 		{"all internal", []string{"-from", "j.bloggs@oakfield.sch.uk", "-to", "head@oakfield.sch.uk,office@oakfield.sch.uk"}, "internal", false},
 		{"untrusted sender", []string{"-from", "x@elsewhere.example", "-to", "trips.organiser@gmail.com,head@oakfield.sch.uk"}, "inbound", false},
 		{"trusted client, mixed", []string{"-client", "10.2.3.4", "-from", "x@elsewhere.example", "-to", "head@oakfield.sch.uk,a@gmail.com"}, "outbound", true},
+		// The outbound part goes only to the safeguarding hub, a lawful
+		// destination: the internal recipient is the other transaction's.
+		{"internal and allowed destination", []string{"-from", "j.bloggs@oakfield.sch.uk", "-to", "head@oakfield.sch.uk,mash@kent.gov.uk"}, "outbound", false},
+		{"allowed destination and personal", []string{"-from", "j.bloggs@oakfield.sch.uk", "-to", "mash@kent.gov.uk,head@oakfield.sch.uk,a@gmail.com"}, "outbound", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

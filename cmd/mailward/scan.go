@@ -133,20 +133,29 @@ func scanEnvelope(cfg *config.Config, dir, from, to, client string) (scanner.Env
 	case len(env.To) > 0:
 		// The relay splits a mixed recipient list into one transaction per
 		// direction; scan judges the part that leaves the trust: outbound
-		// when any recipient's direction is outbound, else the first's.
+		// when any recipient's direction is outbound, else the first's,
+		// with that transaction's recipients only.
+		dirs := make([]scanner.Direction, len(env.To))
 		first := true
-		for _, r := range env.To {
+		for i, r := range env.To {
 			d, ok := smtp.DirectionFor(cfg.Domains, env.Trusted, r)
 			if !ok {
 				continue
 			}
+			dirs[i] = d
 			if first || d == scanner.Outbound {
 				env.Direction = d
 				first = false
 			}
-			if d == scanner.Outbound {
-				break
+		}
+		if !first {
+			var part []string
+			for i, r := range env.To {
+				if dirs[i] == env.Direction {
+					part = append(part, r)
+				}
 			}
+			env.To = part
 		}
 	case env.Trusted:
 		env.Direction = scanner.Outbound
