@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"path"
 	"strings"
@@ -31,6 +32,19 @@ func (w *walker) zipItem(it *Item) {
 		w.odf(it, zr)
 		return
 	}
+	// Members that the directory does not list but whose local headers are
+	// there (two zips joined, entries left out of the directory) are read
+	// after the listed ones.
+	known := map[int64]int64{}
+	for _, f := range zr.File {
+		if off, err := f.DataOffset(); err == nil {
+			known[off] = int64(min(f.CompressedSize64, 1<<40))
+		}
+	}
+	hidden, _ := localEntries(it.Data, known)
+	if len(hidden) > 0 {
+		w.problem(fmt.Sprintf("zip in attachment %d has %d members its directory does not list", it.Index, len(hidden)))
+	}
 	i := 0
 	w.unpack(it, func() (*entry, error) {
 		for i < len(zr.File) {
@@ -49,6 +63,11 @@ func (w *walker) zipItem(it *Item) {
 				open:      func() (io.Reader, error) { return f.Open() },
 			}, nil
 		}
+		if len(hidden) > 0 {
+			e := hidden[0]
+			hidden = hidden[1:]
+			return localEntryOf(it, e, w), nil
+		}
 		return nil, io.EOF
 	})
 }
@@ -58,7 +77,7 @@ func (w *walker) zipItem(it *Item) {
 // recovered is scanned, and the item is incomplete in any case: what the
 // central directory would have listed cannot be known.
 func (w *walker) localZip(it *Item) {
-	es, _ := localEntries(it.Data)
+	es, _ := localEntries(it.Data, nil)
 	if len(es) == 0 {
 		it.addTrait(TraitArchive)
 		it.addTrait(TraitUnreadable)
@@ -71,18 +90,22 @@ func (w *walker) localZip(it *Item) {
 		if i >= len(es) {
 			return nil, io.EOF
 		}
-		e := es[i]
 		i++
-		if e.truncated {
-			w.incomplete(it, "member cut short")
-		}
-		size := e.size
-		if e.flags&0x8 != 0 {
-			size = 0 // deferred to a data descriptor: unknown here
-		}
-		return &entry{name: e.name, size: size, packed: int64(len(e.packed)), encrypted: e.flags&0x1 != 0,
-			method: int(e.method), open: func() (io.Reader, error) { return openLocal(e) }}, nil
+		return localEntryOf(it, es[i-1], w), nil
 	})
+}
+
+// localEntryOf makes an archive entry of a member found by its local header.
+func localEntryOf(it *Item, e localEntry, w *walker) *entry {
+	if e.truncated {
+		w.incomplete(it, "member cut short")
+	}
+	size := e.size
+	if e.flags&0x8 != 0 {
+		size = 0 // deferred to a data descriptor: unknown here
+	}
+	return &entry{name: e.name, size: size, packed: int64(len(e.packed)), encrypted: e.flags&0x1 != 0,
+		method: int(e.method), open: func() (io.Reader, error) { return openLocal(e) }}
 }
 
 // gzipItem unpacks a gzip stream into its one member.

@@ -317,6 +317,15 @@ var Evasions = []Evasion{
 		Categories: []string{"unscannable", "pupil_data", "suspicious_attachment"},
 	},
 	{
+		Name: "two zips joined: the members only the first one's directory lists are read too",
+		Build: func() []byte {
+			z := slices.Concat(zipOf("pupils.csv", pupilsCSV(), "invoice.pdf.exe", pe()), zipOf("notes.txt", "Nothing to see."))
+			return mail("lists", "x", part{"lists.zip", "application/zip", z, false})
+		},
+		Read: pupilCell, Names: []string{"invoice.pdf.exe", "notes.txt"},
+		Categories: []string{"pupil_data", "suspicious_attachment"},
+	},
+	{
 		Name: "gzip of two members: the second is read too",
 		Build: func() []byte {
 			var b bytes.Buffer

@@ -140,13 +140,32 @@ const maxLocalScan = 100000
 // for other methods, by the next signature. damaged is set when some bytes
 // could not be accounted for (a member cut short, junk between members) or
 // no member was found.
-func localEntries(data []byte) (es []localEntry, damaged bool) {
+//
+// known maps the data offsets of members the central directory lists to
+// their compressed sizes: those are stepped over, not returned, so that
+// only members the directory does not list are (a zip concatenated to
+// another, or with entries left out of its directory: readers disagree on
+// which they show, so every one is scanned).
+func localEntries(data []byte, known map[int64]int64) (es []localEntry, damaged bool) {
 	sig := []byte("PK\x03\x04")
 	p := bytes.Index(data, sig)
 	for p >= 0 && len(es) < maxLocalScan {
 		d := data[p:]
 		if len(d) < 30 {
 			return es, true
+		}
+		if n, ok := known[int64(p)+30+int64(binary.LittleEndian.Uint16(d[26:]))+int64(binary.LittleEndian.Uint16(d[28:]))]; ok {
+			// Listed by the directory: step over its data.
+			next := int64(p) + 30 + int64(binary.LittleEndian.Uint16(d[26:])) + int64(binary.LittleEndian.Uint16(d[28:])) + n
+			if next > int64(len(data)) {
+				return es, true
+			}
+			i := bytes.Index(data[next:], sig)
+			if i < 0 {
+				break
+			}
+			p = int(next) + i
+			continue
 		}
 		flags := binary.LittleEndian.Uint16(d[6:])
 		method := binary.LittleEndian.Uint16(d[8:])
