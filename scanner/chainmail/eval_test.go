@@ -127,17 +127,29 @@ func ratio(a, b int) float64 {
 func (x tally) precision() float64 { return ratio(x.tp, x.tp+x.fp) }
 func (x tally) recall() float64    { return ratio(x.tp, x.tp+x.fn) }
 
-// TestEvalSet runs the detector over testdata/eval and prints precision
-// and recall per label and per language. Floors: overall precision 0.95
-// and recall 0.9; for each language with at least 8 positives, recall
-// 0.85 and at most one of its clean letters flagged; every positive label
-// with at least 8 messages recall 0.8.
+// TestEvalSet runs the detector over testdata/eval (the development set,
+// written before the patterns but tuned on) and testdata/eval-holdout
+// (written after the tuning, not tuned on), and prints precision and
+// recall per label and per language.
+//
+// Floors on the development set: overall precision 0.95 and recall 0.9;
+// for each language with at least 8 positives, recall 0.85 and at most one
+// of its clean letters flagged; every positive label with at least 8
+// messages recall 0.8. On the hold-out set: precision 0.9, recall 0.75.
 func TestEvalSet(t *testing.T) {
+	t.Run("eval", func(t *testing.T) { testEvalSet(t, evalDir, 0.95, 0.9, true) })
+	t.Run("eval-holdout", func(t *testing.T) { testEvalSet(t, "testdata/eval-holdout", 0.9, 0.75, false) })
+}
+
+func testEvalSet(t *testing.T, evalDir string, minPrecision, minRecall float64, perLabel bool) {
 	cases := readLabels(t, evalDir)
 	if len(cases) == 0 {
 		t.Fatal("empty evaluation set")
 	}
-	s := New(config.ChainMail{}, []string{"it-support@trust.example"})
+	// The report mailboxes of the schools the letters are addressed to,
+	// as each would configure report_addresses.
+	s := New(config.ChainMail{}, []string{"it-support@oakfield.trust.example", "it-support@fairview.trust.example",
+		"it-support@hillcrest.trust.example", "it-support@brookside.trust.example"})
 	var all tally
 	byLabel := map[string]*tally{}
 	byLang := map[string]*tally{}
@@ -179,7 +191,7 @@ func TestEvalSet(t *testing.T) {
 			continue
 		}
 		fmt.Fprintf(&report, "%-14s %4d %4d %4s %9s %6.3f\n", l, x.tp+x.fn, x.tp, "-", "-", x.recall())
-		if n := x.tp + x.fn; n >= 8 && x.recall() < 0.8 {
+		if n := x.tp + x.fn; perLabel && n >= 8 && x.recall() < 0.8 {
 			t.Errorf("%s: recall %.3f, want >= 0.8", l, x.recall())
 		}
 	}
@@ -192,7 +204,7 @@ func TestEvalSet(t *testing.T) {
 	for _, l := range langs {
 		x := byLang[l]
 		fmt.Fprintf(&report, "%-14s %4d %4d %4d %9.3f %6.3f\n", l, x.tp+x.fn, x.fp+x.tn, x.fp, x.precision(), x.recall())
-		if x.tp+x.fn >= 8 {
+		if perLabel && x.tp+x.fn >= 8 {
 			if x.recall() < 0.85 {
 				t.Errorf("language %s: recall %.3f, want >= 0.85", l, x.recall())
 			}
@@ -203,7 +215,7 @@ func TestEvalSet(t *testing.T) {
 	}
 	fmt.Fprintf(&report, "%-14s %4d %4d %4d %9.3f %6.3f\n", "all", all.tp+all.fn, all.fp+all.tn, all.fp, all.precision(), all.recall())
 	t.Logf("chain_mail on %s:\n%s", evalDir, report.String())
-	if all.precision() < 0.95 || all.recall() < 0.9 {
-		t.Errorf("precision %.3f (want >= 0.95), recall %.3f (want >= 0.9)", all.precision(), all.recall())
+	if all.precision() < minPrecision || all.recall() < minRecall {
+		t.Errorf("precision %.3f (want >= %.2f), recall %.3f (want >= %.2f)", all.precision(), minPrecision, all.recall(), minRecall)
 	}
 }

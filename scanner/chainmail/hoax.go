@@ -32,17 +32,18 @@ var hoaxPatterns = []pattern{
 	p(famAuthority, 0.35, `(news|papers|media|tv|television|they) (won|will not|wont|don|do not|dont|doesn|does not) (\w+ ){0,2}(report|want to cause|talk about|tell you)|kept (out of|off) the news|not (on|in) the news because`),
 	p(famAuthority, 0.3, `(100|a hundred|one hundred) (percent )?(true|real|genuine|legit)|(definitely|totally|honestly) (real|true|legit)|(is|it) true even if`),
 	p(famAuthority, 0.3, `(happens|happening) (all over the country|all the time|every (week|month|day)) but`),
+	p(famAuthority, 0.3, `(real|true|genuine|legit) not (a )?(scam|hoax|joke|fake)`),
 	// Copy-and-paste forms and permission notices.
 	p(famCopyPaste, 0.4, `copy (and|&|n)? ?(paste|post|repost) (\w+ ){0,6}(status|wall|profile|page|timeline|share|sharing|friends|groups|hour|feed|story)|(share|sharing) (\w+ ){0,4}copy (and|&|n)? ?(paste|post)|copy (this|the|it) (\w+ ){0,2}(and|&) (paste|post) (it )?(on|to|onto) (your|their|my)|(just )?copy (this|it) (to|on|onto) (your|their) (own )?(wall|page|profile|status|timeline)`),
 	p(famCopyPaste, 0.35, `(do not|don|dont) (just )?(share|forward)(,)? (you will have to |you have to |just |please )?copy`),
 	p(famCopyPaste, 0.35, `(leave|keep|post|put) (this|it) (on|as) your (status|wall|page|profile) (for )?(at least )?(one|an|1|24) (hour|day)`),
 	p(famCopyPaste, 0.4, `(i|we) (do not|don|dont|hereby do not) (give|authori[sz]e|allow|consent|permit|grant) (\w+ ){0,2}(facebook|instagram|meta|whatsapp|tiktok|snapchat|messenger|any entities)`),
 	p(famCopyPaste, 0.35, `(everything|all) (\w+ ){0,4}(posted|post|photos|pictures) (\w+ ){0,2}(becomes|will become|become|is becoming) public|strictly forbidden to disclose`),
-	p(famCopyPaste, 0.35, `(hold|press) your finger (down )?on (this|the) message|friend request (\w+ ){0,8}(hacker|hacked|clone)`),
+	p(famCopyPaste, 0.35, `(hold|press) your finger (down )?on (this|the) message|friend request (\w+ ){0,8}(hacker|hacked|clon\w*)`),
 	p(famCopyPaste, 0.3, `(share|forward|send|post|copy|do (this|it)|repost) (\w+ ){0,3}before midnight`),
 	p(famCopyPaste, 0.35, `tacitly allowing|(ucc 1 308|rome statute|berne convention|berner convention|open capital entity)`),
 	// Social pressure to pass it on.
-	p(famPressure, 0.35, `\d+ (percent )?(of )?(people )?(won|will not|wont|don|do not|never) (copy|share|repost|pass|send|forward|read|post)`),
+	p(famPressure, 0.35, `\d+ (percent )?(of )?(people )?(won|will not|wont|don|do not|never) (copy|share|repost|pass|send|forward|read|post|bother)`),
 	p(famPressure, 0.35, `(i know who will|let see who|i want to see (which|who)|let me see who) (\w+ ){0,3}(copy|share|read|repost|actually|really|do|does)`),
 	p(famPressure, 0.3, `(but )?(my|only my|only) (true|real|best) friends will|i m one of the few|(i am|im) one of the few|(all members|everyone) must post`),
 	// Threats if the message is not passed on.
@@ -58,7 +59,7 @@ var hoaxPatterns = []pattern{
 	p(famUrgency, 0.2, `(could|might|may) (save|be) (a|someone|someones|your) (life|lives|child|baby|kid|son|daughter)|it could (be|have been) (your|you)`),
 	p(famUrgency, 0.2, `(no|not much) time (to lose|left)|before (it is|it|another child|anyone else) (too late|goes missing|gets hurt|gets)|better safe than sorry`),
 	// Appeals nobody can check.
-	p(famAppeal, 0.3, `(girl|boy|child|baby|teenager|son|daughter|toddler) (\w+ ){0,8}(has been|was|went|is) (missing|taken|abducted|stolen|kidnapped|snatched)`),
+	p(famAppeal, 0.3, `(girl|boy|child|baby|teenager|son|daughter|toddler) (\w+ ){0,8}(has been |was |went |is |been )?(missing|taken|abducted|stolen|kidnapped|snatched)|(bring|get) (her|him|them) home`),
 	p(famAppeal, 0.3, `(police|they) (are not|aren|is not|isn|not|re not) doing (enough|anything|nothing)|police (say|said|told) (\w+ ){0,4}nothing (they|we) can do|social media is the only`),
 	p(famAppeal, 0.3, `(urgently |desperately )?(needs?|need) (a )?(\w+ ){0,3}(donor|blood|kidney|bone marrow|transplant) (\w+ ){0,4}(urgently|now|immediately|asap)|urgently needs (a )?(\w+ ){0,3}(donor|blood|kidney|bone marrow)`),
 	p(famAppeal, 0.3, `(last|dying|final) wish|type amen|make a wish (people|foundation) (will|are)|(doctors|they) (say|said) (she|he) (only )?has (\w+ ){0,2}(weeks|days|months) (left|to live)`),

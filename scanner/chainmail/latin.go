@@ -18,8 +18,8 @@ var latinPatterns = []pattern{
 	p(famAppeal, 0.3, `(zaginal|zaginela|zaginelo|zaginiony|zaginiona) (\w+ ){0,15}(udostepn\w*|przekaz\w*|przesl\w*)|policja nic nie robi|za kazde udostepnienie|nie przewijaj`),
 	p(famCopyPaste, 0.4, `(skopiuj|kopiuj|skopiowac|skopiujcie) (i )?(wklej|wkleic|wklejcie)|nie (wyrazam zgody|zezwalam|pozwalam) (\w+ ){0,4}(facebook\w*|whatsapp\w*|instagram\w*)|stan(ie|a) sie publiczn\w*`),
 	p(famThreat, 0.35, `konto (\w+ ){0,2}(zostanie|bedzie) (usuniete|zablokowane|dezaktywowane|platne)|(whatsapp|facebook) (bedzie|jest) platny|logo zmieni kolor`),
-	p(famAuthority, 0.3, `kolezanka ma znajoma|w telewizji nic nie mowia|znajom\w* (\w+ ){0,3}(policj\w*|pielegniark\w*|lekarz\w*)`),
-	p(famUrgency, 0.2, `lepiej dmuchac na zimne|(moglo|mogloby) byc twoje dziecko|jak najszybciej`),
+	p(famAuthority, 0.3, `(lekarze|policja|naukowcy|eksperci) (\w+ ){0,4}potwierdzil\w*|media (o tym )?milcza|kolezanka ma znajoma|w telewizji nic nie mowia|znajom\w* (\w+ ){0,3}(policj\w*|pielegniark\w*|lekarz\w*)`),
+	p(famUrgency, 0.2, `zanim (bedzie|jest) za pozno|lepiej dmuchac na zimne|(moglo|mogloby) byc twoje dziecko|jak najszybciej`),
 	// Romanian.
 	p(famForwardN, 0.5, `(trimit\w*|da|dati|distribui\w*|redirectioneaz\w*) (\w+ ){0,6}(la|catre) \d+ (\w+ ){0,2}(persoane|prieteni|oameni|contacte|femei|cunoscuti)`),
 	p(famForwardAll, 0.3, `(trimit\w*|da|dati|distribui\w*|anuntati) (\w+ ){0,4}(tuturor|la toti|la toate|toti prietenii|la cat mai multe|cat mai multor)`),
@@ -36,10 +36,11 @@ var latinPatterns = []pattern{
 	p(famUrgency, 0.2, `mai bine sa fim prevazatori|putea fi copilul|cat mai repede`),
 	// Portuguese and Spanish.
 	p(famForwardN, 0.5, `(envie|envia|reencaminh\w*|reenvi\w*|partilh\w*|compart\w*|manda|pasa) (\w+ ){0,4}(para|a) \d+ (\w+ )?(pessoas|amigos|contactos|contatos|personas)`),
-	p(famForwardAll, 0.3, `(envie|envia|reencaminh\w*|reenvi\w*|partilh\w*|compart\w*|manda) (\w+ ){0,4}(para|a) (todos|todas) (\w+ ){0,2}(contactos|contatos|amigos)`),
+	p(famForwardAll, 0.3, `(envie|envia|reencaminh\w*|reenvi\w*|partilh\w*|compart\w*|manda) (\w+ ){0,4}(para|a) (todos|todas) (\w+ ){0,3}(contactos|contatos|amigos|madres|maes|padres|pais|personas|pessoas|que conozcas|que conheces|que conhece)`),
 	p(famForwardAll, 0.25, `cada partilha conta|cada vez que lo compartes|(partilhem|compartan) por favor|por favor (partilhem|compartan)`),
 	p(famDeadline, 0.25, `(nas proximas|en las proximas|em|en) \d+ horas|antes da meia noite|antes de (la )?medianoche`),
 	p(famLuck, 0.4, `(nao quebre|quebrar|rompes|no rompas|romper) (a|la) (corrente|cadena)|corrente da sorte|cadena de la suerte|mala suerte|ma sorte|se cumplira tu deseo|perdeu o emprego|grande surpresa`),
+	p(famAuthority, 0.3, `(la )?policia (lo |o )?(ha|a|tem|foi) confirmad\w*|no sale en las noticias|nao (sai|aparece) nas noticias`),
 	p(famNotHoax, 0.35, `nao e brincadeira|no es broma|de verdad funciona|funciona de verdade`),
 	p(famAppeal, 0.3, `desaparec\w+ (\w+ ){0,15}(partilh\w*|reencaminh\w*|compart\w*|envia\w*|reenvia\w*)|a policia nao faz nada|la policia no hace nada`),
 	p(famCopyPaste, 0.4, `(copie|copia) (e|y) (cole|pega)|no autorizo a facebook|nao autorizo (o )?facebook`),

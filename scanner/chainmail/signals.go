@@ -90,7 +90,7 @@ var patterns = slices.Concat(enPatterns, hoaxPatterns, latinPatterns)
 // enPatterns are the first English wording signals. Strengths are small
 // on purpose: no single phrase makes a finding.
 var enPatterns = []pattern{
-	p(famForwardN, 0.5, send+` (\w+ ){0,6}to (at least |atleast |a minimum of |only )?`+num+` `+people),
+	p(famForwardN, 0.5, send+` (\w+ ){0,6}(to|with) (at least |atleast |a minimum of |only )?`+num+` `+people),
 	p(famForwardN, 0.5, `(forward|send|pass) (\w+ ){0,4}(on )?to `+num+` (\w+ ){0,3}(within|in the next|before)`),
 	p(famForwardN, 0.4, `(if you (do not|don|dont|fail to|refuse to) (forward|send|pass|share))`),
 	p(famForwardAll, 0.3, send+` (\w+ ){0,4}to (everyone|everybody|all) (you know|in your (address book|contacts|contact list)|your (friends|contacts))`),
