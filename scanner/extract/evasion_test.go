@@ -25,6 +25,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
 	"github.com/ulikunitz/xz/lzma"
+	"github.com/xuri/excelize/v2"
 )
 
 // Evasion is one hostile message and what must become of it.
@@ -192,6 +193,22 @@ func pdfA85JS() []byte {
 	return b.Bytes()
 }
 
+// pdfEmbedding is a PDF carrying a file in its attachments pane.
+func pdfEmbedding(name string, data []byte) []byte {
+	var zs bytes.Buffer
+	zw := zlib.NewWriter(&zs)
+	zw.Write(data)
+	zw.Close()
+	p := pdf([]string{"Please see the attachment."}, "/Names << /EmbeddedFiles << /Names [("+name+") 7 0 R] >> >>", false)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "7 0 obj\n<< /Type /Filespec /F (%s) /UF (%s) /EF << /F 8 0 R >> >>\nendobj\n", name, name)
+	fmt.Fprintf(&b, "8 0 obj\n<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>\nstream\n", zs.Len())
+	b.Write(zs.Bytes())
+	b.WriteString("\nendstream\nendobj\n")
+	at := bytes.Index(p, []byte("trailer"))
+	return slices.Concat(p[:at], b.Bytes(), p[at:])
+}
+
 // base64Part is a MIME part whose base64 body the caller has written.
 func base64Mail(name, ctype, body string) []byte {
 	return []byte("From: staff@trust.example\r\nTo: someone@example.com\r\nSubject: lists\r\nMIME-Version: 1.0\r\n" +
@@ -265,6 +282,13 @@ var Evasions = []Evasion{
 		Build: func() []byte { return mail("doc", "x", part{"doc.pdf", "application/pdf", pdfA85JS(), false}) },
 		// Read in full: the JavaScript is found (a trait, not text).
 		Categories: []string{"suspicious_attachment"},
+	},
+	{
+		Name: "PDF with a file in its attachments pane: the file is read",
+		Build: func() []byte {
+			return mail("lists", "x", part{"letter.pdf", "application/pdf", pdfEmbedding("pupils.csv", pupilsCSV()), false})
+		},
+		Read: pupilCell, Names: []string{"pupils.csv"}, Categories: []string{"pupil_data"},
 	},
 	{
 		Name: "base64 with '=' between groups: read in full",
@@ -454,5 +478,26 @@ func TestEvasionFiles(t *testing.T) {
 	var b bytes.Buffer
 	if _, err := b.ReadFrom(rc); err != nil || !bytes.Equal(b.Bytes(), pupilsCSV()) {
 		t.Errorf("pupils.csv.bz2 reads as %d bytes (%v), want pupils.csv", b.Len(), err)
+	}
+}
+
+// TestSpreadsheetComments: text in a spreadsheet's cell comments is read,
+// not only its cells.
+func TestSpreadsheetComments(t *testing.T) {
+	f := excelize.NewFile()
+	f.SetCellValue("Sheet1", "A1", "Register")
+	if err := f.AddComment("Sheet1", excelize.Comment{Cell: "A1", Author: "Office", Text: "Ada Lovelace: EHCP review due"}); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Extract(context.Background(), mail("x", "x", part{"r.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b.Bytes(), false}), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !readsText(r, "EHCP review due") || len(r.Limits) > 0 {
+		t.Errorf("comment not read (limits %v)", r.Limits)
 	}
 }

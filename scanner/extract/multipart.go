@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/textproto"
 	"strings"
+	"unicode"
 
 	"github.com/jhillyerd/enmime/v2"
 )
@@ -171,6 +172,11 @@ func splitMultipart(body []byte, boundary string) ([][]byte, bool) {
 		case k == len(rest) && closing:
 		default:
 			if !closing {
+				if k > 0 || len(rest) > 0 && isSpaceRune(rest[0]) {
+					// "--b1 junk": no delimiter by RFC 2046, one to enmime
+					// (and to some clients). Ambiguous: enmime reads it.
+					return nil, false
+				}
 				// "--b10" is no delimiter of boundary "b1": content.
 				i = after
 				continue
@@ -214,3 +220,7 @@ func countBoundaries(raw []byte, max int) int {
 	}
 	return n
 }
+
+// isSpaceRune is unicode.IsSpace of a byte taken as a rune, as enmime
+// tests the byte after a boundary.
+func isSpaceRune(c byte) bool { return unicode.IsSpace(rune(c)) }

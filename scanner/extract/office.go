@@ -60,7 +60,11 @@ func (w *walker) ooxml(it *Item, zr *zip.Reader) {
 			w.inspect(c)
 		case name == "word/document.xml" || strings.HasPrefix(name, "word/header") || strings.HasPrefix(name, "word/footer") ||
 			name == "word/footnotes.xml" || name == "word/endnotes.xml" || name == "word/comments.xml" ||
-			strings.HasPrefix(name, "ppt/slides/slide") || strings.HasPrefix(name, "ppt/notesslides/"):
+			strings.HasPrefix(name, "ppt/slides/slide") || strings.HasPrefix(name, "ppt/notesslides/"),
+			// Cell comments and text boxes of a spreadsheet: text that
+			// reading the cells misses.
+			strings.HasPrefix(name, "xl/comments") && strings.HasSuffix(name, ".xml"),
+			strings.HasPrefix(name, "xl/drawings/drawing") && strings.HasSuffix(name, ".xml"):
 			textParts = append(textParts, f)
 		case name == "xl/workbook.xml":
 			sheets = true

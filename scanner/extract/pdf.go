@@ -80,6 +80,7 @@ func (w *walker) pdfItem(it *Item) {
 	if it.Encrypted {
 		return
 	}
+	w.pdfEmbedded(it, doc)
 	fonts := doc.fonts()
 	var text strings.Builder
 	for _, o := range doc.order {
@@ -97,6 +98,57 @@ func (w *walker) pdfItem(it *Item) {
 	s := strings.TrimSpace(text.String())
 	w.charge(int64(len(s)), it.Index)
 	w.addText(it, KindAttachment, s)
+}
+
+// pdfEmbedded extracts the files embedded in a PDF (/EmbeddedFile
+// streams, attachments a reader opens from the paper-clip pane) as items of
+// their own, named by the file specification that points at them: their
+// content is read like any attachment's, not only searched for names.
+func (w *walker) pdfEmbedded(it *Item, doc *pdfDoc) {
+	names := map[int]string{}
+	for _, o := range doc.order {
+		i := bytes.Index(o.dict, []byte("/EF"))
+		if i < 0 {
+			continue
+		}
+		id, ok := ref(o.dict[i:], "/F")
+		if !ok {
+			id, ok = ref(o.dict[i:], "/UF")
+		}
+		if !ok {
+			continue
+		}
+		for _, key := range []string{"/UF", "/F"} {
+			if j := bytes.Index(o.dict, []byte(key+" (")); j >= 0 {
+				s, _ := pdfLiteral(o.dict[j+len(key)+1:])
+				names[id] = decodeText(s, "", false)
+				break
+			} else if j := bytes.Index(o.dict, []byte(key+"(")); j >= 0 {
+				s, _ := pdfLiteral(o.dict[j+len(key):])
+				names[id] = decodeText(s, "", false)
+				break
+			}
+		}
+	}
+	n := 0
+	for _, o := range doc.order {
+		if o.raw == nil || !bytes.Contains(o.dict, []byte("/EmbeddedFile")) {
+			continue
+		}
+		data := doc.stream(o)
+		if data == nil {
+			continue // left unread: counted by the stream reader
+		}
+		if !w.deeper(it) {
+			return
+		}
+		n++
+		name := names[o.id]
+		if name == "" {
+			name = fmt.Sprintf("embedded%d", n)
+		}
+		w.inspect(w.newItem(it, name, "", data))
+	}
 }
 
 // pdfObj is one indirect object: its dictionary (or whole body) and, for a
