@@ -319,13 +319,17 @@ func countUPNCell(c *[numKinds]count, cell string, labelled bool) bool {
 	return u.Checksum
 }
 
-// findHeading returns the heading row among the first ten (the one naming
-// most known columns, at least two, one of them a name or identifier) and
-// the column kinds, or -1.
+// headingRows is how far down a sheet its heading row is looked for:
+// report exports put a title, the school, filters and the date above it.
+const headingRows = 25
+
+// findHeading returns the heading row among the first headingRows (the one
+// naming most known columns, at least two, one of them a name or
+// identifier) and the column kinds, or -1.
 func findHeading(rows [][]string) (int, []col) {
 	best, bestN := -1, 1
 	var bestCols []col
-	for i := 0; i < len(rows) && i < 10; i++ {
+	for i := 0; i < len(rows) && i < headingRows; i++ {
 		cols := make([]col, len(rows[i]))
 		n, ident := 0, false
 		for j, h := range rows[i] {

@@ -76,7 +76,9 @@ func xmlTables(data []byte) []scanner.Table {
 		groups := map[string][]*xmlNode{}
 		var order []string
 		for _, c := range n.children {
-			if len(c.children) == 0 {
+			// A record holds child elements, or is written as one
+			// element with its fields as attributes.
+			if len(c.children) == 0 && len(c.attrs) < 2 {
 				continue
 			}
 			if groups[c.name] == nil {

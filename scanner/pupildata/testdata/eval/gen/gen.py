@@ -305,6 +305,25 @@ eml("mis-bromcom-xlsx-sheets", "mis_export", "trip lists", "Lists for the reside
                                      {"name": "Group B", "rows": bromcom(people(11, 2014, 2015))}]))])
 eml("mis-scholarpack-csv", "mis_export", "class data", "ScholarPack export\n", "office.temp2@gmail.com",
     [("pupils.csv", "text/csv", csv(scholarpack(people(16, 2004, 2008))))])
+def report_xml(ps):
+    x = ['<?xml version="1.0" encoding="utf-8"?>', '<SuperStarReport xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">']
+    for p in ps:
+        sur = p["sur"].replace("'", "&apos;")
+        x.append(f'<Record Adno="{rng.randint(1000, 9999)}" Legal_x0020_Surname="{sur}" Legal_x0020_Forename="{p["fore"]}" '
+                 f'DOB="{uk(p["dob"])}" Reg="{p["year"]}{p["form"]}" SEN_x0020_Status="{p["sen"]}" FSM="{rng.choice(["T","F"])}"/>')
+    x.append("</SuperStarReport>")
+    return "\n".join(x).encode()
+
+def two_level(ps):
+    rows = [["Pupil", "", "", "Needs", "", ""], ["Surname", "Forename", "DOB", "SEN", "Medical", "FSM"]]
+    for p in ps:
+        rows.append([p["sur"], p["fore"], iso(p["dob"]), p["sen"], rng.choice(["", "Asthma", "Diabetes"]), rng.choice(["Y", "N"])])
+    return rows
+
+eml("mis-report-xml-attributes", "mis_export", "report", "Report output as XML.\n", "mis.contractor@gmail.com",
+    [("report.xml", "application/xml", report_xml(people(13, 2008, 2012)))])
+eml("mis-two-level-header", "mis_export", "needs list", "Needs list, grouped headings.\n", "ta.personal.account@gmail.com",
+    [("needs.xlsx", XLSX, xlsx([{"name": "Needs", "rows": two_level(people(9, 2015, 2016)), "merge": ["A1:C1", "D1:F1"], "dates": ["C"]}]))])
 eml("mis-mixed-recipients", "mis_export", "Y9 list", "List for the trip.\n", "head@oakfield.sch.uk",
     [("Y9.csv", "text/csv", csv(sims(people(14, 2011, 2012))))], cc="trips.organiser@gmail.com", direction="outbound")
 
