@@ -35,8 +35,11 @@ type Limits struct {
 	// scanned and relayed hold together, from the first byte of DATA to the
 	// final reply. Each message byte is charged at what processing it costs
 	// in memory (several copies: see smtp.inflightWeight); a DATA that would
-	// pass the budget gets 451 4.3.1 and the sender retries (one message is
-	// always taken when nothing else is in flight). Default 512 MiB.
+	// pass the budget gets 451 4.3.1 (452 4.3.1 at MAIL when its SIZE
+	// already does not fit) and the sender retries; one message is always
+	// taken when nothing else is in flight. Peak memory stays near this
+	// plus 256 MiB (the Go memory limit is set so, unless GOMEMLIMIT is).
+	// Default 512 MiB.
 	MaxInflightBytes int64 `yaml:"max_inflight_bytes"`
 	// ProxyHeaderTimeout is how long a connection from proxy_networks may
 	// take to send its PROXY protocol header; the client's address decides

@@ -126,6 +126,8 @@ func TestInflightBudget(t *testing.T) {
 	if got := b.sendMessage("b@elsewhere.example", []string{"head@trust.example"}, body); !strings.HasPrefix(got, "451 4.3.1") {
 		t.Fatalf("over budget: %q", got)
 	}
+	// A declared SIZE that cannot fit is refused at MAIL, before the upload.
+	b.cmd("MAIL FROM:<b@elsewhere.example> SIZE=200000", "452 4.3.1")
 	a.send(".\r\n")
 	a.expect("250")
 	waitFor(t, "the budget to be given back", func() bool { return r.srv.inflight.Used() == 0 })

@@ -35,6 +35,7 @@ var (
 	errTooManyTxns    = reply(451, gosmtp.EnhancedCode{4, 7, 0}, "Too many concurrent transactions, try again later")
 	errShuttingDown   = reply(421, gosmtp.EnhancedCode{4, 3, 2}, "Service shutting down, try again later")
 	errBusy           = reply(451, gosmtp.EnhancedCode{4, 3, 1}, "Too busy to take this message now, try again later")
+	errBusyNow        = reply(452, gosmtp.EnhancedCode{4, 3, 1}, "Too busy to take this message now, try again later")
 	errBadSender      = reply(553, gosmtp.EnhancedCode{5, 1, 7}, "Sender address syntax not accepted here")
 )
 

@@ -126,6 +126,7 @@ func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
 	s.listeners = append(s.listeners, l)
 	s.mu.Unlock()
+	s.inflight.setMemoryLimit()
 	if len(s.proxies) > 0 {
 		l = &proxyproto.Listener{Listener: l, Policy: s.proxyPolicy, ReadHeaderTimeout: s.cfg.Limits.ProxyHeaderTimeout.D()}
 	}

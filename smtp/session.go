@@ -71,6 +71,11 @@ func (ss *session) Mail(from string, opts *gosmtp.MailOptions) error {
 		}
 		return errShuttingDown
 	}
+	if opts != nil && opts.Size > 0 && !ss.srv.inflight.room(opts.Size) {
+		// RFC 1870: the declared size does not fit now; say so before
+		// the client uploads it.
+		return errBusyNow
+	}
 	if from != "" {
 		canon, err := canonicalAddress(from)
 		if err != nil {
