@@ -75,7 +75,8 @@ func TestLimitsBecomeUnscannable(t *testing.T) {
 		t.Fatalf("limits %v", m.Limits)
 	}
 	res := (&Runner{}).Run(context.Background(), m)
-	if len(res.Findings) != 1 || res.Findings[0].Category != Unscannable || res.Findings[0].Summary != m.Limits[0] {
+	if len(res.Findings) != 1 || res.Findings[0].Category != Unscannable || res.Findings[0].Summary != m.Limits[0] ||
+		res.Findings[0].Where != "1" {
 		t.Errorf("findings %+v", res.Findings)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,7 +47,9 @@ func (r *Runner) Run(ctx context.Context, m *Message) Result {
 	defer r.inflight.Add(-1)
 	var res Result
 	for _, l := range m.Limits {
-		res.Findings = append(res.Findings, UnscannableFinding("extract", l))
+		f := UnscannableFinding("extract", l)
+		f.Where = limitWhere(l)
+		res.Findings = append(res.Findings, f)
 	}
 	if len(r.Scanners) == 0 {
 		return res
@@ -139,4 +142,19 @@ func recordPanic(name string, p any) {
 func Panics() (int64, string) {
 	s, _ := recoveredPanic.Load().(string)
 	return panics.Load(), s
+}
+
+// limitWhere is the attachment index an extraction limit names
+// ("attachment 2 (zip): ...", "... in attachment 2"), "" for the message.
+func limitWhere(l string) string {
+	i := strings.Index(l, "attachment ")
+	if i < 0 {
+		return ""
+	}
+	d := l[i+len("attachment "):]
+	n := 0
+	for n < len(d) && d[n] >= '0' && d[n] <= '9' {
+		n++
+	}
+	return d[:n]
 }

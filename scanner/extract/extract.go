@@ -11,6 +11,15 @@
 // and extraction carries on with what it has, or stops. It never panics out,
 // hangs, or holds more memory than the message plus the byte limit.
 //
+// Extraction fails closed. Whatever it could not fully read (a limit
+// reached, a decoder that refused, a compression method it lacks, a member
+// or stream left unread, input that readers decode differently) is recorded
+// by one mechanism, walker.incomplete: the reason goes into Result.Limits
+// and the Incomplete of the item and of every item it lies in. The runner
+// turns each Limits entry into an unscannable finding, which the default
+// rules hold. A structural defect worked around with all content still
+// read is a Problem, not a finding.
+//
 // The package does not import package scanner, so that scanner.Parse can use
 // it; scanner.Parse copies the Result into the shared scanner.Message.
 //

@@ -121,11 +121,15 @@ func encryptedPart(p *enmime.Part, ct string) bool {
 	return false
 }
 
+// maxLinks bounds the links kept from one message.
+const maxLinks = 10000
+
 // addHTML records hidden text, links and smuggling traits of an HTML body.
 func (w *walker) addHTML(it *Item, h htmlResult) {
 	w.addText(it, KindHidden, h.Hidden)
 	for _, l := range h.Links {
-		if len(w.res.Links) >= 10000 {
+		if len(w.res.Links) >= maxLinks {
+			w.incomplete(it, fmt.Sprintf("links beyond %d not read", maxLinks))
 			break
 		}
 		w.res.Links = append(w.res.Links, Link{Where: where(it), Item: it, URL: l.URL, Text: l.Text})
