@@ -58,14 +58,15 @@ func slowProxy(t *testing.T, addr string, delay time.Duration) string {
 	return l.Addr().String()
 }
 
-// TestReplyBeforeRecord: with a slow Redis (every request held 200 ms), the
+// TestReplyBeforeRecord: with a slow Redis (every request held 250 ms), the
 // client's 250 follows the next hop's acceptance at once; recording the
 // message in the tracker (chain-mail spread, several Redis writes) and the
 // log line come after the reply.
 func TestReplyBeforeRecord(t *testing.T) {
 	rs := redistest.Start(t)
-	proxy := slowProxy(t, rs.Addr, 200*time.Millisecond)
-	r := startRelay(t, "redis:\n  url: redis://"+proxy+"/0\n")
+	const delay = 250 * time.Millisecond
+	proxy := slowProxy(t, rs.Addr, delay)
+	r := startRelay(t, "redis:\n  url: redis://"+proxy+"/0\ntracker:\n  timeout: 3s\n")
 	cv := dial(t, r.addr, "127.0.0.2")
 	cv.ehlo()
 
@@ -99,7 +100,7 @@ func TestReplyBeforeRecord(t *testing.T) {
 	waitFor(t, "the next hop's acceptance to be seen", func() bool { return accepted.Load() != 0 })
 	gap := replied.Sub(time.Unix(0, accepted.Load()))
 	t.Logf("next hop accepted -> client 250: %s", gap.Round(time.Millisecond))
-	if gap > 150*time.Millisecond {
+	if gap > delay {
 		t.Fatalf("the client's 250 came %s after the next hop's: the tracker sat in between", gap)
 	}
 	// The tracker still gets the message (its body's spread keys), after
