@@ -17,6 +17,9 @@ type Analyzer struct {
 	uni, bi [][NumHeads]float32
 }
 
+// allowedWord is the feature every word of an allow-list phrase gets.
+var allowedWord = hashBytes([]byte("\x00allowed"))
+
 // NewAnalyzer returns an analyzer over lex.
 func NewAnalyzer(lex *Lexicon) *Analyzer { return &Analyzer{mt: NewMatcher(lex)} }
 
@@ -35,6 +38,11 @@ func (a *Analyzer) Read(z *textnorm.Tokenizer, words []textnorm.Word) []Hit {
 	for _, h := range hits {
 		if h.Len == 1 && h.Disguised && h.canon != 0 {
 			a.canon[h.Word] = h.canon
+		}
+	}
+	for _, sp := range a.mt.Allowed() {
+		for i := sp[0]; i < sp[1] && i < len(a.canon); i++ {
+			a.canon[i] = allowedWord
 		}
 	}
 	a.fs = featurize(z, words, a.canon, a.fs)

@@ -31,7 +31,7 @@ var (
 		"slur", "slurs", "bullying", "bullied", "bully", "reported", "report", "reporting", "incident",
 		"complaint", "complained", "sanction", "sanctions", "detention", "exclusion", "excluded", "disciplinary",
 		"safeguarding", "apologise", "apologised", "apologize", "apology", "condemn", "condemns", "condemned",
-		"tolerate", "tolerated", "harassment", "discrimination", "discriminatory", "abusive", "abuse",
+		"tolerate", "tolerated", "ok", "okay", "harassment", "discrimination", "discriminatory", "abusive", "abuse",
 		"hurtful", "upsetting", "upset", "ashamed", "shame", "disgraceful", "ban", "banned", "zero")
 	// negation right before: "not stupid", "never called".
 	negation = cues("not", "never", "no", "dont", "don't", "didnt", "didn't", "isnt", "isn't", "wasnt",

@@ -45,6 +45,11 @@ func (m *Matcher) Match(text string) []Hit {
 	return m.MatchWords(&m.tok, m.tok.Words(text))
 }
 
+// Allowed returns the word spans of the allow-list phrases Match found last
+// ("faggots and peas", "spotted dick"): the model must not read their
+// words as the terms they contain.
+func (m *Matcher) Allowed() [][2]int { return m.allow }
+
 // Tokenizer is the matcher's own tokenizer, whose words Match read last.
 func (m *Matcher) Tokenizer() *textnorm.Tokenizer { return &m.tok }
 

@@ -264,6 +264,9 @@ func (s *Scanner) read(a *Analyzer, text string, p place, hidden, forwarded bool
 		}
 		if isLesson && t != TierThreat {
 			c *= lessonWeight
+			if cap == 0 {
+				cap = quotedCap // a lesson's words, like quoted ones, never hold it alone
+			}
 		}
 		if t == TierThreat && hasCue(z, words, h.Word-8, h.Word+h.Len+8, joke) {
 			c *= jokeWeight

@@ -20,7 +20,7 @@ var groups = cues("muslims", "muslim", "moslems", "islam", "islamists", "jews", 
 	"transsexuals", "women", "woman", "girls", "females", "disabled", "cripples", "autistic", "gypsies",
 	"gypsy", "travellers", "roma", "arabs", "arab", "africans", "african", "indians", "pakistanis", "poles",
 	"polish", "romanians", "eastern", "catholics", "christians", "hindus", "sikhs", "feminists", "latinos",
-	"hispanics", "negroes", "coloureds", "queers", "lgbt", "lgbtq", "pakis", "niggers", "faggots")
+	"hispanics", "negroes", "coloureds", "queers", "lgbt", "lgbtq")
 
 // groupNouns follow a group adjective: "black people", "trans women".
 var groupNouns = cues("people", "persons", "folk", "folks", "men", "women", "kids", "children", "families",
@@ -103,7 +103,9 @@ func findPatterns(z *textnorm.Tokenizer, words []textnorm.Word, hits []Hit, dst 
 	}
 	insultAt := map[int]bool{}
 	for _, h := range hits {
-		if h.Tier == Abuse || h.Tier == Strong || h.Tier == Slur || h.Tier == Sexual {
+		// Mild words count only as the person nouns the lists mark
+		// ambiguous ("you git", "you pillock"), not "you damn well".
+		if h.Tier == Abuse || h.Tier == Strong || h.Tier == Slur || h.Tier == Sexual || h.Tier == Mild && h.Ambiguous {
 			insultAt[h.Word] = true
 		}
 	}
