@@ -215,8 +215,12 @@ func classifyNorm(n string) col {
 	}
 	w := " " + n + " "
 	has := func(s string) bool { return strings.Contains(w, " "+s+" ") }
-	idWord := has("id") || has("ref") || has("reference") || has("number") || has("no") || has("code")
+	idWord := has("id") || has("ref") || has("reference") || has("number") || has("no")
 	switch {
+	case has("training"), has("trained"), has("course"), has("certificate"), has("dbs"):
+		// A staff training record ("Child Protection Training", "DBS
+		// number") is about the staff member, not a child.
+		return colRole
 	case has("teacher") && idWord, has("staff") && idWord, has("payroll"), has("employee") && idWord:
 		return colStaffID
 	case has("teacher"), has("staff"), has("parent"), has("carer"), has("contact"), has("emergency"):

@@ -67,6 +67,7 @@ func TestClassifyHeadingByMeaning(t *testing.T) {
 		"Job Title": colRole, "Extension": colRole, "Room": colNone, "Period": colNone, "Place": colNone,
 		"Position": colRole, "Time": colNone, "School": colNone, "Estab": colNone, "LEA": colNone,
 		"MC_DOB": colDOB, "PLACE_PROVIDER": colCP, "CIN": colCP, "Country of birth": colEthnicity,
+		"Child Protection Training": colRole, "DBS Number": colRole, "Student discount code": colNone,
 	}
 	for h, want := range cases {
 		if got := classifyHeading(h); got != want {
@@ -142,6 +143,11 @@ func TestTableHeadingsDecide(t *testing.T) {
 		}, 6)
 	if tv := evalTable(lac, "", o, 3); !tv.pupil || tv.rows != 6 {
 		t.Errorf("SSDA903 episodes: pupil=%v rows=%d", tv.pupil, tv.rows)
+	}
+	matrix := rows([]string{"Name", "Role", "Child Protection Training", "First Aid Certificate", "DBS Number"},
+		func(i int) []string { return []string{"Sarah Hill", "Teaching Assistant", "03/09/2026", "Yes", "001234567890"} }, 6)
+	if tv := evalTable(matrix, "", o, 3); tv.pupil || tv.staff {
+		t.Errorf("staff training matrix: pupil=%v staff=%v", tv.pupil, tv.staff)
 	}
 	results := rows([]string{"Position", "Name", "School", "Time"},
 		func(i int) []string { return []string{string(rune('1' + i)), "Ruby Evans", "Oakfield", "11:02"} }, 5)
