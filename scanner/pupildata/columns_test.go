@@ -145,7 +145,9 @@ func TestTableHeadingsDecide(t *testing.T) {
 		t.Errorf("SSDA903 episodes: pupil=%v rows=%d", tv.pupil, tv.rows)
 	}
 	matrix := rows([]string{"Name", "Role", "Child Protection Training", "First Aid Certificate", "DBS Number"},
-		func(i int) []string { return []string{"Sarah Hill", "Teaching Assistant", "03/09/2026", "Yes", "001234567890"} }, 6)
+		func(i int) []string {
+			return []string{"Sarah Hill", "Teaching Assistant", "03/09/2026", "Yes", "001234567890"}
+		}, 6)
 	if tv := evalTable(matrix, "", o, 3); tv.pupil || tv.staff {
 		t.Errorf("staff training matrix: pupil=%v staff=%v", tv.pupil, tv.staff)
 	}
