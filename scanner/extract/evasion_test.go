@@ -501,3 +501,26 @@ func TestSpreadsheetComments(t *testing.T) {
 		t.Errorf("comment not read (limits %v)", r.Limits)
 	}
 }
+
+// TestZipSignatureInside: the local header signature inside a stored
+// member or the archive comment is no hidden member, and the archive is
+// read in full.
+func TestZipSignatureInside(t *testing.T) {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "letter.bin", Method: zip.Store})
+	w.Write([]byte("data PK\x03\x04\x14\x00\x00\x00\x00\x00 more data"))
+	zw.SetComment("PK\x03\x04\xff\xff\xff\xff\x99\x00 not a header")
+	zw.Close()
+	r, err := Extract(context.Background(), mail("x", "x", part{"a.zip", "application/zip", b.Bytes(), false}), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Limits) > 0 || len(r.Items) != 2 || r.Items[1].FileName != "letter.bin" || len(r.Problems) > 0 {
+		var names []string
+		for _, it := range r.Items {
+			names = append(names, it.Path)
+		}
+		t.Errorf("items %v, limits %v, problems %v", names, r.Limits, r.Problems)
+	}
+}

@@ -182,6 +182,16 @@ func localEntries(data []byte, known map[int64]int64) (es []localEntry, damaged 
 			usize, csize = zip64Sizes(extra, usize, csize)
 		}
 		body := d[30+nlen+xlen:]
+		if known != nil && !plausibleLocal(d, nlen, csize, flags, int64(len(body))) {
+			// A signature inside other data (an installer stub, a
+			// comment): not a member.
+			i := bytes.Index(data[p+4:], sig)
+			if i < 0 {
+				break
+			}
+			p += 4 + i
+			continue
+		}
 		e := localEntry{name: name, method: method, flags: flags, size: usize}
 		next := -1
 		switch {
@@ -226,6 +236,26 @@ func localEntries(data []byte, known map[int64]int64) (es []localEntry, damaged 
 		p += next + i
 	}
 	return es, damaged || len(es) == 0
+}
+
+// plausibleLocal reports whether a local header looks written by a zip
+// tool: a version it could need, a name of sane length and printable
+// bytes, a known method and data that fits the file.
+func plausibleLocal(d []byte, nlen int, csize int64, flags uint16, left int64) bool {
+	if d[4] > 63 || nlen == 0 || nlen > 1024 || csize > left {
+		return false
+	}
+	switch binary.LittleEndian.Uint16(d[8:]) {
+	case zip.Store, zip.Deflate, 9, zipBzip2, zipLZMA, zipZstd, zipXZ, 98, 99:
+	default:
+		return false
+	}
+	for _, c := range d[30 : 30+nlen] {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return flags&0x8 == 0 || binary.LittleEndian.Uint16(d[8:]) == zip.Deflate || csize > 0
 }
 
 // zip64Sizes reads the sizes of a zip64 extra field (0x0001).
