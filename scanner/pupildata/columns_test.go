@@ -151,6 +151,16 @@ func TestTableHeadingsDecide(t *testing.T) {
 	if tv := evalTable(matrix, "", o, 3); tv.pupil || tv.staff {
 		t.Errorf("staff training matrix: pupil=%v staff=%v", tv.pupil, tv.staff)
 	}
+	referrals := rows([]string{"ID", "Gender", "Ethnicity", "Referral Source", "Category of Abuse"},
+		func(i int) []string { return []string{"CH0012" + string(rune('0'+i)), "F", "WBRI", "Police", "Neglect"} }, 5)
+	if tv := evalTable(referrals, "", o, 3); !tv.pupil {
+		t.Errorf("referrals keyed by a bare ID: pupil=%v", tv.pupil)
+	}
+	orders := rows([]string{"ID", "Item", "Qty", "Price"},
+		func(i int) []string { return []string{"PO1234" + string(rune('0'+i)), "Pens", "10", "4.50"} }, 5)
+	if tv := evalTable(orders, "", o, 3); tv.pupil || tv.staff {
+		t.Errorf("order lines keyed by ID: pupil=%v staff=%v", tv.pupil, tv.staff)
+	}
 	results := rows([]string{"Position", "Name", "School", "Time"},
 		func(i int) []string { return []string{string(rune('1' + i)), "Ruby Evans", "Oakfield", "11:02"} }, 5)
 	if tv := evalTable(results, "", o, 3); tv.pupil || tv.staff {

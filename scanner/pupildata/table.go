@@ -331,7 +331,7 @@ func findHeading(rows [][]string) (int, []col) {
 	var bestCols []col
 	for i := 0; i < len(rows) && i < headingRows; i++ {
 		cols := make([]col, len(rows[i]))
-		n, ident := 0, false
+		n, ident, childCols, generic := 0, false, 0, -1
 		for j, h := range rows[i] {
 			cols[j] = classifyHeading(h)
 			if cols[j] != colNone {
@@ -340,6 +340,22 @@ func findHeading(rows [][]string) (int, []col) {
 			if cols[j].identity() || cols[j].idColumn() || cols[j] == colStaffID {
 				ident = true
 			}
+			switch cols[j] {
+			case colCP, colSEN, colFSM, colExclusion, colAccess:
+				childCols++
+			case colNone:
+				if generic < 0 && genericID[normHeading(h)] {
+					generic = j
+				}
+			}
+		}
+		// A bare "ID" or "Ref" column beside columns only children have
+		// (referral source, category of abuse, SEN, exclusions) is the
+		// child's identifier: local authority extracts label it so.
+		if !ident && generic >= 0 && childCols > 0 {
+			cols[generic] = colAdmission
+			ident = true
+			n++
 		}
 		if ident && n > bestN {
 			best, bestN, bestCols = i, n, cols
@@ -347,6 +363,11 @@ func findHeading(rows [][]string) (int, []col) {
 	}
 	return best, bestCols
 }
+
+// genericID are headings of an identifier column that say nothing of whose.
+var genericID = map[string]bool{"id": true, "ref": true, "reference": true, "case id": true, "case ref": true,
+	"case number": true, "client id": true, "person ref": true, "person reference": true, "record id": true,
+	"unique id": true, "id number": true, "ref no": true}
 
 // textTables finds tables pasted into text: a heading line that findHeading
 // accepts, split on tabs, '|', ',' , ';' or runs of two or more spaces, and
