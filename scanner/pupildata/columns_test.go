@@ -152,7 +152,9 @@ func TestTableHeadingsDecide(t *testing.T) {
 		t.Errorf("staff training matrix: pupil=%v staff=%v", tv.pupil, tv.staff)
 	}
 	referrals := rows([]string{"ID", "Gender", "Ethnicity", "Referral Source", "Category of Abuse"},
-		func(i int) []string { return []string{"CH0012" + string(rune('0'+i)), "F", "WBRI", "Police", "Neglect"} }, 5)
+		func(i int) []string {
+			return []string{"CH0012" + string(rune('0'+i)), "F", "WBRI", "Police", "Neglect"}
+		}, 5)
 	if tv := evalTable(referrals, "", o, 3); !tv.pupil {
 		t.Errorf("referrals keyed by a bare ID: pupil=%v", tv.pupil)
 	}
