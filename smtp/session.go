@@ -185,6 +185,7 @@ func (ss *session) Data(r io.Reader) (reterr error) {
 		ss.afterReply(mem.release)
 	}()
 	raw, err := ss.readData(r, mem)
+	t.dot = time.Now()
 	if err != nil {
 		return t.readFailed(err)
 	}

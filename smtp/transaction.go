@@ -23,7 +23,8 @@ type transaction struct {
 	ss    *session
 	id    string
 	start time.Time
-	raw   []byte // as received, newlines normalised; what is scanned and held
+	dot   time.Time // when the end of data arrived: reply_deadline counts from here
+	raw   []byte    // as received, newlines normalised; what is scanned and held
 
 	// env is the envelope as it was at the end of data: the log line is
 	// written after the reply, when the session may have moved on.
@@ -53,7 +54,7 @@ func (t *transaction) run() error {
 		return errLoop
 	}
 	// The final answer is due within reply_deadline of the dot.
-	ctx, cancel := context.WithTimeout(context.Background(), srv.cfg.Limits.ReplyDeadline.D())
+	ctx, cancel := context.WithDeadline(context.Background(), t.dot.Add(srv.cfg.Limits.ReplyDeadline.D()))
 	defer cancel()
 	env := t.env
 	if err := srv.pipe.Admit(ctx, env, t.start); errors.Is(err, pipeline.ErrRateLimited) {
