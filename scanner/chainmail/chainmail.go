@@ -53,7 +53,8 @@ type work struct {
 	wins    [][2]int
 	raw     []phraseHit
 	scratch [3][]phraseHit
-	snorm   []byte // scriptWords' reading of a text
+	snorm   []byte   // scriptWords' reading of a text
+	lits    []litHit // literal occurrences per pattern (indexedWording)
 }
 
 var _ scanner.Scanner = (*Scanner)(nil)
@@ -194,7 +195,7 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 		}
 		var seen uint32
 		wk.hits, seen = findNeeds(norm, wk.hits[:0], wk)
-		wk.wins = wording(norm, wk.hits, seen, s.extra, &e.Strength, wk.wins[:0])
+		wording(norm, wk.hits, seen, s.extra, &e.Strength, wk)
 		e.Negatives += negativeCount(norm, seen)
 		wk.snorm = scriptEvidence(c, e, wk.snorm)
 		if t.Kind == scanner.KindPlain || t.Kind == scanner.KindHTML {

@@ -15,8 +15,24 @@ func requiredLiterals(expr string) []string {
 	if err != nil {
 		return nil
 	}
-	return required(re)
+	return required(re, selective)
 }
+
+// specificLiterals is requiredLiterals preferring long literals (up to
+// specific bytes) to few: the literals that index a pattern (index.go),
+// where the number of literals costs nothing and a common one ("to all",
+// " your ") costs a window at each of its many occurrences.
+func specificLiterals(expr string) []string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return required(re, specific)
+}
+
+// specific is the literal length up to which specificLiterals prefers the
+// longer set.
+const specific = 12
 
 // maxExact bounds the sets exact builds (cross products grow fast).
 const maxExact = 64
@@ -76,10 +92,10 @@ func cross(a, b []string) []string {
 
 // required returns strings one of which every match of re contains, or
 // nil.
-func required(re *syntax.Regexp) []string {
+func required(re *syntax.Regexp, sel int) []string {
 	var best []string
 	consider := func(r []string) {
-		if r != nil && (best == nil || better(r, best)) {
+		if r != nil && (best == nil || better(r, best, sel)) {
 			best = r
 		}
 	}
@@ -88,15 +104,15 @@ func required(re *syntax.Regexp) []string {
 	}
 	switch re.Op {
 	case syntax.OpCapture, syntax.OpPlus:
-		consider(required(re.Sub[0]))
+		consider(required(re.Sub[0], sel))
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
-			consider(required(re.Sub[0]))
+			consider(required(re.Sub[0], sel))
 		}
 	case syntax.OpAlternate:
 		var out []string
 		for _, sub := range re.Sub {
-			r := required(sub)
+			r := required(sub, sel)
 			if r == nil {
 				out = nil
 				break
@@ -108,7 +124,7 @@ func required(re *syntax.Regexp) []string {
 		// Any child's requirement holds for the whole; so does that of a
 		// run of children with exact sets, joined.
 		for i, sub := range re.Sub {
-			consider(required(sub))
+			consider(required(sub, sel))
 			run := []string{""}
 			for _, next := range re.Sub[i:] {
 				s, ok := exact(next)
@@ -139,9 +155,9 @@ func nonEmpty(s []string) []string {
 const selective = 6
 
 // better reports whether literal set a is the better filter: its shortest
-// string longer (up to selective bytes), then fewer strings.
-func better(a, b []string) bool {
-	ma, mb := min(minLen(a), selective), min(minLen(b), selective)
+// string longer (up to sel bytes), then fewer strings.
+func better(a, b []string, sel int) bool {
+	ma, mb := min(minLen(a), sel), min(minLen(b), sel)
 	if ma != mb {
 		return ma > mb
 	}

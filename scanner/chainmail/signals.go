@@ -158,9 +158,10 @@ var negatives = []*regexp.Regexp{
 
 // needs are words one of which every pattern of a family must contain: a
 // cheap test that skips the family's regular expressions for most text.
-// Those of enPatterns are listed; those of the later patterns are the
-// literals one of which every match holds (requiredLiterals).
-var needs = withRequired(enNeeds, slices.Concat(hoaxPatterns, latinPatterns))
+// Those of enPatterns are listed, and every pattern adds the literals one
+// of which each of its matches holds (requiredLiterals): the listed words
+// missed "before midnight", for one.
+var needs = withRequired(enNeeds, patterns)
 
 var enNeeds = [numWording][]string{
 	famForwardN:   {"forward", "send", "sent", "pass", "share", "copy", "repost", "mail"},
@@ -249,12 +250,15 @@ func findNeeds(text []byte, hits []hit, w *work) ([]hit, uint32) {
 
 // wording scores the normalised text's wording signals into strengths.
 // hits are the need words found in text (findNeeds), seen their masks;
-// wins is scratch space, returned for reuse.
-func wording(text []byte, hits []hit, seen uint32, extra [][]byte, s *[numFamilies]float64, wins [][2]int) [][2]int {
+// w is scratch space. Indexed patterns run in the windows of their own
+// literals (indexedWording); any other in its family's windows.
+func wording(text []byte, hits []hit, seen uint32, extra [][]byte, s *[numFamilies]float64, w *work) {
+	indexedWording(text, s, w)
+	wins := w.wins[:0]
 	var checked [numWording]bool
 	var famWins [numWording][][2]int
-	for _, pt := range patterns {
-		if s[pt.fam] >= pt.strength {
+	for i, pt := range patterns {
+		if indexed[i] || s[pt.fam] >= pt.strength {
 			continue
 		}
 		if seen&(1<<uint(pt.fam)) == 0 {
@@ -277,13 +281,13 @@ func wording(text []byte, hits []hit, seen uint32, extra [][]byte, s *[numFamili
 			}
 		}
 	}
+	w.wins = wins
 	for _, ph := range extra {
 		if containsPhrase(text, ph) {
 			s[famLocal] = 0.4
 			break
 		}
 	}
-	return wins
 }
 
 // windowReach is how far a pattern's match can reach from the word it
@@ -317,23 +321,29 @@ func windows(text []byte, hits []hit, bit uint32, out [][2]int) [][2]int {
 		merged = append(merged, w)
 	}
 	for i := range merged {
-		a, b := merged[i][0], merged[i][1]
-		if a <= 0 {
-			a = 0
-		} else if k := bytes.IndexByte(text[a:], ' '); k >= 0 {
-			a += k + 1
-		}
-		if b >= len(text) {
-			b = len(text)
-		} else if k := bytes.LastIndexByte(text[:b], ' '); k >= a {
-			b = k
-		}
-		if a > b {
-			a = b
-		}
+		a, b := cutWindow(text, merged[i][0], merged[i][1])
 		merged[i] = [2]int{a, b}
 	}
 	return out[:base+len(merged)]
+}
+
+// cutWindow clips text[a:b] to the text and cuts it at spaces, so that no
+// word is split.
+func cutWindow(text []byte, a, b int) (int, int) {
+	if a <= 0 {
+		a = 0
+	} else if k := bytes.IndexByte(text[a:], ' '); k >= 0 {
+		a += k + 1
+	}
+	if b >= len(text) {
+		b = len(text)
+	} else if k := bytes.LastIndexByte(text[:b], ' '); k >= a {
+		b = k
+	}
+	if a > b {
+		a = b
+	}
+	return a, b
 }
 
 // negativeNeeds are, per negative, words one of which it must contain.
