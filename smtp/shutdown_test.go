@@ -1,7 +1,9 @@
 package smtp
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
 	"net"
 	"testing"
 	"time"
@@ -67,5 +69,51 @@ func TestShutdownDrains(t *testing.T) {
 	}
 	if n := len(r.in.Messages()); n != 2 {
 		t.Fatalf("%d messages delivered, want 2", n)
+	}
+}
+
+// TestShutdownDrainsTLS: a session over STARTTLS hears its 421 through TLS,
+// and its transaction in flight finishes first.
+func TestShutdownDrainsTLS(t *testing.T) {
+	cert, key := writeCert(t)
+	r := startRelay(t, "tls:\n  cert: "+cert+"\n  key: "+key+"\n")
+	cv := dial(t, r.addr, "127.0.0.2")
+	cv.ehlo()
+	cv.cmd("STARTTLS", "220")
+	tc := tls.Client(cv.c, testTLSConfig())
+	if err := tc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	cv.c, cv.r = tc, bufio.NewReader(tc)
+	cv.ehlo()
+	cv.cmd("MAIL FROM:<a@elsewhere.example>", "250")
+	cv.cmd("RCPT TO:<head@trust.example>", "250")
+	idle := dial(t, r.addr, "127.0.0.3")
+	idle.ehlo()
+	idle.cmd("STARTTLS", "220")
+	itc := tls.Client(idle.c, testTLSConfig())
+	if err := itc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	idle.c, idle.r = itc, bufio.NewReader(itc)
+	idle.ehlo()
+
+	done := make(chan error, 1)
+	go func() { done <- r.srv.Shutdown(context.Background()) }()
+	idle.expect("421 4.3.2")
+	cv.cmd("DATA", "354")
+	cv.send("Subject: over tls\r\n\r\nhi\r\n.\r\n")
+	cv.expect("250")
+	cv.cmd("NOOP", "421 4.3.2")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Shutdown did not return")
+	}
+	if n := len(r.in.Messages()); n != 1 {
+		t.Fatalf("%d delivered", n)
 	}
 }
