@@ -508,9 +508,6 @@ neg("clean-pupil-praise", "Well done",
 neg("clean-internal-sen-note", "Tyler",
     "Tyler Dawson (9C) has been diagnosed with ADHD and is now on SEN support; please read his pupil passport before Monday.\n",
     "senco@oakfield.sch.uk", direction="internal")
-neg("clean-referral-to-mash", "Referral - Ellie Marsh",
-    "Please find our referral. Ellie Marsh (Year 9) disclosed today that her mother's partner hits her; there are marks on "
-    "her wrist. She is scared to go home. DSL: Mrs Okafor.\n", "mash@kent.gov.uk")
 neg("clean-staff-sickness", "Cover",
     "Sarah Hill (Year 5 teacher) has been signed off with depression for two weeks following her diagnosis. Please arrange "
     "cover for Year 5 lessons; the class teacher's plans are on the shared drive.\n", "supply@teachers-agency.co.uk")
