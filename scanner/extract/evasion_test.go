@@ -10,6 +10,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"compress/lzw"
 	"compress/zlib"
 	"context"
 	"encoding/ascii85"
@@ -522,5 +523,33 @@ func TestZipSignatureInside(t *testing.T) {
 			names = append(names, it.Path)
 		}
 		t.Errorf("items %v, limits %v, problems %v", names, r.Limits, r.Problems)
+	}
+}
+
+// TestPDFLZW: LZWDecode streams (older PDF writers) are read, checked
+// against compress/lzw, whose code width grows late (/EarlyChange 0).
+// PDF's default early change (as pdf.js reads it) differs only once the
+// table passes 510 codes, so short data decodes alike both ways.
+func TestPDFLZW(t *testing.T) {
+	for _, n := range []int{0, 1, 100, 5000, 200000} {
+		data := []byte(strings.Repeat("Spring term starts 5 January; ", n/30+1))[:n]
+		for i := range data {
+			if i%7 == 0 {
+				data[i] = byte(i * 31)
+			}
+		}
+		var b bytes.Buffer
+		lw := lzw.NewWriter(&b, lzw.MSB, 8)
+		lw.Write(data)
+		lw.Close()
+		got, ok := lzwPDF(b.Bytes(), 1<<30, false)
+		if !ok || !bytes.Equal(got, data) {
+			t.Errorf("n=%d: decoded %d bytes (ok %v), differ", n, len(got), ok)
+		}
+		if n <= 100 {
+			if got, ok := lzwPDF(b.Bytes(), 1<<30, true); !ok || !bytes.Equal(got, data) {
+				t.Errorf("n=%d, early change: decoded %d bytes (ok %v), differ", n, len(got), ok)
+			}
+		}
 	}
 }

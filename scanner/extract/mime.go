@@ -35,6 +35,17 @@ func (w *walker) walkPart(p *enmime.Part, parent *Item, altPlain bool) {
 	for _, e := range p.Errors {
 		w.problem(e.Name)
 	}
+	if p.ContentType == "" && p.FirstChild == nil && p.Disposition == "" {
+		// enmime reads no Content-Disposition of a part without a
+		// Content-Type; a mail client (and the fast reader) still shows
+		// it as the attachment it says it is.
+		if d, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition")); err == nil {
+			p.Disposition = d
+			if p.FileName == "" {
+				p.FileName = params["filename"]
+			}
+		}
+	}
 	ct := strings.ToLower(p.ContentType)
 	if strings.HasPrefix(ct, "multipart/") || p.FirstChild != nil {
 		alt := altPlain

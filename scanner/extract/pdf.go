@@ -318,6 +318,16 @@ func (d *pdfDoc) stream(o *pdfObj) []byte {
 			data = out
 		case "RunLengthDecode", "RL":
 			data = runLength(data)
+		case "LZWDecode", "LZW":
+			out, ok := lzwPDF(data, d.capLeft, !bytes.Contains(o.dict, []byte("/EarlyChange 0")))
+			if int64(len(out)) >= d.capLeft {
+				d.overCap++
+			}
+			d.capLeft -= int64(len(out))
+			if !ok {
+				d.undecodable++
+			}
+			data = out
 		case "Crypt":
 			return nil // encrypted: reported by /Encrypt
 		default:
@@ -372,6 +382,9 @@ func isImageFilter(f string) bool {
 // rather than cut short: a stream that ends early (no checksum, a
 // truncated file) is read as far as it goes, as PDF readers do.
 func inflatePDF(raw []byte, limit int64) ([]byte, bool) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, true // an empty stream: nothing to read
+	}
 	var r io.Reader
 	if zr, err := zlib.NewReader(bytes.NewReader(raw)); err == nil {
 		r = zr
@@ -419,6 +432,68 @@ func ascii85PDF(b []byte) ([]byte, bool) {
 	}
 	out, err := io.ReadAll(ascii85.NewDecoder(bytes.NewReader(b)))
 	return out, err == nil
+}
+
+// lzwPDF decodes LZWDecode data (codes of 9 to 12 bits, most significant
+// bit first, 256 clears the table, 257 ends the data; with early change,
+// as PDF's default is, the code width grows one code sooner than in GIF),
+// at most limit bytes. ok is false for a code the table cannot hold yet.
+func lzwPDF(b []byte, limit int64, early bool) ([]byte, bool) {
+	var out []byte
+	var table [][]byte
+	reset := func() {
+		table = table[:0]
+		for i := 0; i < 256; i++ {
+			table = append(table, []byte{byte(i)})
+		}
+		table = append(table, nil, nil) // 256 clear, 257 end of data
+	}
+	reset()
+	width := 9
+	var acc uint32
+	nbits := 0
+	var prev []byte
+	e := 0
+	if early {
+		e = 1
+	}
+	for _, c := range b {
+		acc = acc<<8 | uint32(c)
+		nbits += 8
+		for nbits >= width {
+			code := int(acc>>(nbits-width)) & (1<<width - 1)
+			nbits -= width
+			switch {
+			case code == 256:
+				reset()
+				width, prev = 9, nil
+				continue
+			case code == 257:
+				return out, true
+			}
+			var entry []byte
+			switch {
+			case code < len(table) && table[code] != nil:
+				entry = table[code]
+			case code == len(table) && prev != nil:
+				entry = append(append([]byte(nil), prev...), prev[0])
+			default:
+				return out, false
+			}
+			out = append(out, entry...)
+			if int64(len(out)) >= limit {
+				return out[:limit], true
+			}
+			if prev != nil && len(table) < 4096 {
+				table = append(table, append(append([]byte(nil), prev...), entry[0]))
+			}
+			prev = entry
+			if len(table)+e >= 1<<width && width < 12 {
+				width++
+			}
+		}
+	}
+	return out, true
 }
 
 // runLength decodes RunLengthDecode data.
