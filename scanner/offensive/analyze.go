@@ -13,8 +13,10 @@ type Analyzer struct {
 	canon []uint64
 	ids   []uint32
 	pats  []patternHit
-	// prefix sums of the hashed features per head, for window scores
-	uni, bi [][NumHeads]float32
+	// mask holds each word's cues (context.go), insult its lexicon
+	// evidence for the patterns (patterns.go).
+	mask   []cue
+	insult []insultKind
 }
 
 // allowedWord is the feature every word of an allow-list phrase gets.
@@ -46,6 +48,16 @@ func (a *Analyzer) Read(z *textnorm.Tokenizer, words []textnorm.Word) []Hit {
 		}
 	}
 	a.fs = featurize(z, words, a.canon, a.fs)
+	a.mask = a.mask[:0]
+	a.insult = a.insult[:0]
+	for _, w := range words {
+		a.mask = append(a.mask, cueTable[string(z.Bytes(w))])
+		a.insult = append(a.insult, 0)
+	}
+	for _, h := range hits {
+		a.insult[h.Word] |= insultOf(h, a.mask[h.Word])
+		a.mask[h.Word] |= termCue
+	}
 	return hits
 }
 
@@ -75,35 +87,23 @@ type Window struct {
 	P          [NumHeads]float64
 }
 
-// Windows scores words[s:e] (after Read) in windows and calls fn for each.
-func (a *Analyzer) Windows(m *Model, hits []Hit, s, e int, fn func(Window)) {
+// Windows scores the windows of words[s:e] (after Read) for which want
+// returns true, and calls fn for each. Windows that want refuses are never
+// scored: in ordinary mail most windows hold no word that could make a
+// finding, and the weights they would read are the detector's main cost.
+func (a *Analyzer) Windows(m *Model, hits []Hit, s, e int, want func(ws, we int) bool, fn func(Window)) {
 	if e <= s {
 		return
 	}
-	a.prefix(m, s, e)
 	one := func(ws, we int) {
-		var sum [NumHeads]float32
-		for h := range sum {
-			sum[h] = a.uni[we-s][h] - a.uni[ws-s][h]
-			if we-ws > 1 {
-				sum[h] += a.bi[we-s][h] - a.bi[ws-s+1][h]
-			}
+		if want != nil && !want(ws, we) {
+			return
 		}
-		a.ids = a.ids[:0]
-		var seen [numTiers]int
-		for _, h := range hits {
-			if h.Word < ws || h.Word >= we || h.Ambiguous {
-				continue
-			}
-			seen[h.Tier]++
-			if seen[h.Tier] <= 2 {
-				a.ids = append(a.ids, lexFeature(h.Tier, seen[h.Tier] == 2))
-			}
-		}
-		d := m.Sum(a.ids)
+		a.ids = windowFeatures(a.fs, hits, ws, we, a.ids[:0])
+		sum := m.Sum(a.ids)
 		w := Window{Start: ws, End: we}
 		for h := range sum {
-			w.P[h] = m.Prob(h, sum[h]+d[h])
+			w.P[h] = m.Prob(h, sum[h])
 		}
 		fn(w)
 	}
@@ -118,35 +118,4 @@ func (a *Analyzer) Windows(m *Model, hits []Hit, s, e int, fn func(Window)) {
 			return
 		}
 	}
-}
-
-// prefix fills the prefix sums of unigram and bigram weights of words[s:e].
-func (a *Analyzer) prefix(m *Model, s, e int) {
-	n := e - s + 1
-	a.uni = grow(a.uni, n)
-	a.bi = grow(a.bi, n)
-	a.uni[0], a.bi[0] = [NumHeads]float32{}, [NumHeads]float32{}
-	for i := s; i < e; i++ {
-		f := a.fs[i]
-		u := m.w[int(f.uni)*NumHeads:]
-		b := m.w[int(f.bi)*NumHeads:]
-		for h := 0; h < NumHeads; h++ {
-			a.uni[i-s+1][h] = a.uni[i-s][h] + u[h]
-			a.bi[i-s+1][h] = a.bi[i-s][h] + b[h]
-		}
-		if f.pre != 0 {
-			p := m.w[int(f.pre)*NumHeads:]
-			q := m.w[int(f.suf)*NumHeads:]
-			for h := 0; h < NumHeads; h++ {
-				a.uni[i-s+1][h] += p[h] + q[h]
-			}
-		}
-	}
-}
-
-func grow(s [][NumHeads]float32, n int) [][NumHeads]float32 {
-	if cap(s) < n {
-		return make([][NumHeads]float32, n, n*2)
-	}
-	return s[:n]
 }

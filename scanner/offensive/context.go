@@ -1,21 +1,25 @@
 package offensive
 
-import (
-	"github.com/mailward/mailward/scanner/textnorm"
-)
-
 // Context cues: what a word list cannot see and the model learned little
 // of, because social-media posts rarely quote abuse to condemn it, teach a
-// novel or joke with a friend. Each cue is a set of normalised words; the
-// scanner asks whether one occurs near a hit or in the same window.
-type cueSet map[string]bool
+// novel or joke with a friend. Each cue is a set of normalised words, one
+// bit of a word's mask: the analyzer looks every word up once (cueTable)
+// and the scanner and the patterns then test bits, never strings.
+type cue uint32
 
-func cues(words ...string) cueSet {
-	s := cueSet{}
+// cueTable maps a normalised word to the cues it belongs to.
+var cueTable = map[string]cue{}
+
+var nextCue cue = 1
+
+// cues registers a set of words as a new cue bit and returns the bit.
+func cues(words ...string) cue {
+	c := nextCue
+	nextCue <<= 1
 	for _, w := range words {
-		s[w] = true
+		cueTable[w] |= c
 	}
-	return s
+	return c
 }
 
 var (
@@ -49,22 +53,36 @@ var (
 		"banter", "xd", "xx", "xxx")
 )
 
-// hasCue reports whether any word of words[s:e] is in set.
-func hasCue(z *textnorm.Tokenizer, words []textnorm.Word, s, e int, set cueSet) bool {
-	s, e = max(s, 0), min(e, len(words))
+// termCue marks words the lexicon matched (set by Analyzer.Read).
+var termCue = cues()
+
+// hasCues reports whether mask[s:e] has a word with a cue of a and a word
+// with a cue of b, in one pass.
+func hasCues(mask []cue, s, e int, a, b cue) bool {
+	s, e = max(s, 0), min(e, len(mask))
+	var seen cue
 	for i := s; i < e; i++ {
-		if set[string(z.Bytes(words[i]))] {
+		seen |= mask[i]
+	}
+	return seen&a != 0 && seen&b != 0
+}
+
+// hasCue reports whether any word of mask[s:e] has cue c.
+func hasCue(mask []cue, s, e int, c cue) bool {
+	s, e = max(s, 0), min(e, len(mask))
+	for i := s; i < e; i++ {
+		if mask[i]&c != 0 {
 			return true
 		}
 	}
 	return false
 }
 
-// countCues counts the words of the whole text in set (at most limit).
-func countCues(z *textnorm.Tokenizer, words []textnorm.Word, set cueSet, limit int) int {
+// countCues counts the words with cue c (at most limit).
+func countCues(mask []cue, c cue, limit int) int {
 	n := 0
-	for _, w := range words {
-		if set[string(z.Bytes(w))] {
+	for _, m := range mask {
+		if m&c != 0 {
 			if n++; n >= limit {
 				break
 			}

@@ -234,7 +234,7 @@ func (s *Scanner) read(a *Analyzer, text string, p place, hidden, forwarded bool
 		return dst
 	}
 	hits := a.Read(z, words)
-	isLesson := countCues(z, words, lesson, 2) >= 2
+	isLesson := countCues(a.mask, lesson, 2) >= 2
 	factor := 1.0
 	if hidden {
 		factor *= hiddenWeight
@@ -257,9 +257,9 @@ func (s *Scanner) read(a *Analyzer, text string, p place, hidden, forwarded bool
 		case h.Tier == Abuse:
 			c = patternConf[TierAbuse] // "you bastard": aimed by construction
 		}
-		if hasCue(z, words, h.Word-4, h.Word, reporting) {
+		if hasCue(a.mask, h.Word-4, h.Word, reporting) {
 			c *= reportedWeight
-		} else if (t == TierAbuse || t == TierThreat) && hasCue(z, words, h.Word-2, h.Word, negation) {
+		} else if (t == TierAbuse || t == TierThreat) && hasCue(a.mask, h.Word-2, h.Word, negation) {
 			c *= reportedWeight
 		}
 		if isLesson && t != TierThreat {
@@ -268,7 +268,7 @@ func (s *Scanner) read(a *Analyzer, text string, p place, hidden, forwarded bool
 				cap = quotedCap // a lesson's words, like quoted ones, never hold it alone
 			}
 		}
-		if t == TierThreat && hasCue(z, words, h.Word-8, h.Word+h.Len+8, joke) {
+		if t == TierThreat && hasCue(a.mask, h.Word-8, h.Word+h.Len+8, joke) {
 			c *= jokeWeight
 		}
 		q := quotedAt(h.Word)
@@ -280,13 +280,13 @@ func (s *Scanner) read(a *Analyzer, text string, p place, hidden, forwarded bool
 		}
 		dst = append(dst, item{tier: t, conf: c * factor, place: p, quoted: q, cap: cap, src: "lexicon", at: h.Word, end: h.Word + h.Len})
 	}
-	a.pats = findPatterns(z, words, hits, a.pats[:0])
+	a.pats = a.findPatterns(a.pats[:0])
 	for _, ph := range a.pats {
 		c := patternConf[ph.tier]
-		if hasCue(z, words, ph.word-4, ph.word, reporting) {
+		if hasCue(a.mask, ph.word-4, ph.word, reporting) {
 			c *= reportedWeight
 		}
-		if hasCue(z, words, ph.word-12, ph.word+12, condemn) {
+		if hasCue(a.mask, ph.word-12, ph.word+12, condemn) {
 			c *= counterWeight
 		}
 		if isLesson {
@@ -330,7 +330,12 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 	md := s.model
 	best := item{}
 	short := len(words) <= maxWhole && p.where != "subject" && p.where != "header"
-	a.Windows(md, hits, st, en, func(w Window) {
+	// want is the cheap part of the gates below, checked before the model
+	// reads a window.
+	want := func(ws, we int) bool {
+		return hasCues(a.mask, ws, we, groups|secondPerson|people, groups|derogatory|termCue)
+	}
+	a.Windows(md, hits, st, en, want, func(w Window) {
 		pa, ph, pt := w.P[HeadAbusive], w.P[HeadHate], w.P[HeadThreat]
 		if pa < md.Threshold[HeadAbusive] {
 			return
@@ -352,13 +357,10 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 		// and a higher probability:
 		// e-mail prose is further from the posts it was trained on than
 		// their own hard cases.
-		target := hasCue(z, words, w.Start, w.End, secondPerson)
-		group := hasCue(z, words, w.Start, w.End, groups)
-		evaluative := group || hasCue(z, words, w.Start, w.End, derogatory)
-		for _, h := range hits {
-			evaluative = evaluative || h.Word >= w.Start && h.Word < w.End
-		}
-		someone := target || group || hasCue(z, words, w.Start, w.End, people)
+		target := hasCue(a.mask, w.Start, w.End, secondPerson)
+		group := hasCue(a.mask, w.Start, w.End, groups)
+		evaluative := group || hasCue(a.mask, w.Start, w.End, derogatory|termCue)
+		someone := target || group || hasCue(a.mask, w.Start, w.End, people)
 		if !evaluative || !someone || !short && (!target && !group || pa < max(modelStrict, md.Threshold[HeadAbusive])) {
 			return
 		}
@@ -378,13 +380,13 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 		// at the threshold is as likely abusive as not.
 		thr := md.Threshold[HeadAbusive]
 		it.conf = 0.5 + 0.5*(it.conf-thr)/(1-thr)
-		if hasCue(z, words, w.Start, w.End, condemn) {
+		if hasCue(a.mask, w.Start, w.End, condemn) {
 			it.conf *= counterWeight
 		}
 		if isLesson {
 			it.conf *= lessonWeight
 		}
-		if it.tier == TierThreat && hasCue(z, words, w.Start, w.End, joke) {
+		if it.tier == TierThreat && hasCue(a.mask, w.Start, w.End, joke) {
 			it.conf *= jokeWeight
 		}
 		if quoted {

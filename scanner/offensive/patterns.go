@@ -1,9 +1,5 @@
 package offensive
 
-import (
-	"github.com/mailward/mailward/scanner/textnorm"
-)
-
 // Explicit patterns of directed abuse and identity attacks: what the
 // functional tests of hate speech (HateCheck and the like) are built from,
 // and what a word list misses when no word in the sentence is offensive on
@@ -36,6 +32,11 @@ var derogatory = cues("disgusting", "vermin", "scum", "animals", "animal", "filt
 	"monsters", "beasts", "primitive", "backward", "uncivilised", "uncivilized", "dumb", "ugly", "brainless",
 	"despicable", "horrible", "nasty", "worst", "liars", "creatures", "apes", "monkeys", "dogs", "insects",
 	"lesser", "unwanted", "unwelcome", "pests", "waste", "idiotic", "moronic", "weak", "mentally", "ill")
+
+// groupHarm are things said of a group as a whole that blame it: "they
+// are ruining this country", "immigrants are stealing our jobs".
+var groupHarm = cues("ruining", "destroying", "invading", "stealing", "infesting", "flooding", "overrunning",
+	"breeding", "raping", "poisoning", "polluting", "replacing")
 
 // hateVerbs before a group: "I hate Muslims", "kill all immigrants".
 var hateVerbs = cues("hate", "despise", "loathe", "detest", "kill", "exterminate", "eradicate", "murder",
@@ -92,99 +93,128 @@ type patternHit struct {
 	word int
 }
 
-// findPatterns appends the explicit patterns in words (hits from the
-// lexicon tell which words are insults).
-func findPatterns(z *textnorm.Tokenizer, words []textnorm.Word, hits []Hit, dst []patternHit) []patternHit {
-	at := func(i int) string {
-		if i < 0 || i >= len(words) {
-			return ""
-		}
-		return string(z.Bytes(words[i]))
+// insultKind is what the lexicon says of one word, for the patterns.
+type insultKind uint8
+
+const (
+	// insultWord: a term that insults when aimed at someone: abuse,
+	// strong, slur or sexual, or one of the mild person nouns the lists
+	// mark ambiguous ("you git", "you pillock"; not "you damn well").
+	insultWord insultKind = 1 << iota
+	// insultNounWord: an unambiguous insult of the abuse or slur tier, or a
+	// strong profanity that names a person ("a bastard", not "is shite").
+	insultNounWord
+)
+
+func insultOf(h Hit, m cue) insultKind {
+	var k insultKind
+	if h.Tier == Abuse || h.Tier == Strong || h.Tier == Slur || h.Tier == Sexual || h.Tier == Mild && h.Ambiguous {
+		k |= insultWord
 	}
-	insultAt := map[int]bool{}
-	for _, h := range hits {
-		// Mild words count only as the person nouns the lists mark
-		// ambiguous ("you git", "you pillock"), not "you damn well".
-		if h.Tier == Abuse || h.Tier == Strong || h.Tier == Slur || h.Tier == Sexual || h.Tier == Mild && h.Ambiguous {
-			insultAt[h.Word] = true
-		}
+	if h.Len == 1 && !h.Ambiguous && (h.Tier == Abuse || h.Tier == Slur || h.Tier == Strong && m&personNouns != 0) {
+		k |= insultNounWord
 	}
-	for i := range words {
-		w := at(i)
+	return k
+}
+
+// Small words the patterns read by name.
+var (
+	modalWords  = cues("should", "must", "deserve", "need", "ought", "to", "be", "all", "go")
+	determiners = cues("all", "the", "those", "these", "to", "every", "fucking", "bloody")
+	articles    = cues("a", "an", "such")
+	ofWord      = cues("of")
+	likeWord    = cues("like")
+	deathWord   = cues("death")
+)
+
+// findPatterns appends the explicit patterns of the text the analyzer read
+// last (its cue masks and lexicon evidence).
+func (a *Analyzer) findPatterns(dst []patternHit) []patternHit {
+	mask, ins := a.mask, a.insult
+	n := len(mask)
+	at := func(i int) cue {
+		if i < 0 || i >= n {
+			return 0
+		}
+		return mask[i]
+	}
+	insult := func(i int, k insultKind) bool { return i >= 0 && i < n && ins[i]&k != 0 }
+	for i, w := range mask {
 		switch {
-		case groups[w] || groupNouns[w] && groups[at(i-1)]:
+		case w&groups != 0 || w&groupNouns != 0 && at(i-1)&groups != 0:
 			// "<group> are (not) <derogatory>", within four words.
 			neg := false
-			for j := i + 1; j <= i+5 && j < len(words); j++ {
-				x := at(j)
-				if patternNegation[x] {
+			for j := i + 1; j <= i+5 && j < n; j++ {
+				x := mask[j]
+				if x&patternNegation != 0 {
 					neg = true
 				}
-				if derogatory[x] || insultAt[j] {
+				if x&(derogatory|groupHarm) != 0 || insult(j, insultWord) {
 					if !neg && j > i+1 {
 						dst = append(dst, patternHit{TierSlur, i})
 					}
 					break
 				}
-				if x == "should" || x == "must" || x == "deserve" || x == "need" || x == "ought" || x == "to" || x == "be" || x == "all" || x == "go" {
+				if x&modalWords != 0 {
 					continue
 				}
-				if harmWords[x] {
+				if x&harmWords != 0 {
 					if !neg {
 						dst = append(dst, patternHit{TierSlur, i})
 					}
 					break
 				}
-				if !copula[x] && !groupNouns[x] && !patternNegation[x] {
+				if x&(copula|groupNouns|patternNegation) == 0 {
 					break
 				}
 			}
 			// "I hate <group>", "kill all <group>", "death to <group>".
 			for j := i - 1; j >= i-3 && j >= 0; j-- {
-				x := at(j)
-				if hateVerbs[x] || x == "death" {
-					if !patternNegation[at(j-1)] && !patternNegation[at(j-2)] {
+				x := mask[j]
+				if x&(hateVerbs|deathWord) != 0 {
+					if at(j-1)&patternNegation == 0 && at(j-2)&patternNegation == 0 {
 						dst = append(dst, patternHit{TierSlur, i})
 					}
 					break
 				}
-				if x != "all" && x != "the" && x != "those" && x != "these" && x != "to" && x != "every" && x != "fucking" && x != "bloody" {
+				if x&determiners == 0 {
 					break
 				}
 			}
-		case isWords[w]:
+		case w&isWords != 0:
 			// "<someone> is a/an/such a <insult noun>", "he is stupid".
 			j := i + 1
 			article := false
-			for ; j < len(words) && j <= i+4 && (youAre[at(j)] || at(j) == "of"); j++ {
-				if insultAt[j] {
+			for ; j < n && j <= i+4 && mask[j]&(youAre|ofWord) != 0; j++ {
+				if insult(j, insultWord) {
 					break
 				}
-				article = article || at(j) == "a" || at(j) == "an" || at(j) == "such"
+				article = article || mask[j]&articles != 0
 			}
-			if j >= len(words) || patternNegation[at(i+1)] || patternNegation[at(i-1)] {
+			if j >= n || at(i+1)&patternNegation != 0 || at(i-1)&patternNegation != 0 {
 				break
 			}
-			subject := people[at(i-1)] || people[at(i-2)]
-			noun := insultAt[j] && article && insultNoun(z, words, hits, j)
-			if noun || subject && (insultAt[j] || derogatory[at(j)] && !notAnInsult[at(j)]) {
+			subject := at(i-1)&people != 0 || at(i-2)&people != 0
+			noun := article && insult(j, insultNounWord)
+			if noun || subject && (insult(j, insultWord) || mask[j]&derogatory != 0 && mask[j]&notAnInsult == 0) {
 				dst = append(dst, patternHit{TierAbuse, j})
 			}
-		case exclaim[w] && at(i-1) != "like" && at(i-2) != "like" &&
-			(insultNoun(z, words, hits, i+1) || insultNoun(z, words, hits, i+2) && (at(i+1) == "a" || at(i+1) == "an" || at(i+1) == "of")):
+		case w&exclaim != 0 && at(i-1)&likeWord == 0 && at(i-2)&likeWord == 0 &&
+			(insult(i+1, insultNounWord) || insult(i+2, insultNounWord) && at(i+1)&(articles|ofWord) != 0):
+			// "what an idiot", "bunch of clowns", "total moron".
 			dst = append(dst, patternHit{TierAbuse, i})
-		case secondPerson[w]:
+		case w&secondPerson != 0:
 			// "you are a disgrace", "you absolute muppet".
-			for j := i + 1; j <= i+4 && j < len(words); j++ {
-				x := at(j)
-				if patternNegation[x] {
+			for j := i + 1; j <= i+4 && j < n; j++ {
+				x := mask[j]
+				if x&patternNegation != 0 {
 					break
 				}
-				if insultAt[j] || derogatory[x] && !notAnInsult[x] {
+				if insult(j, insultWord) || x&derogatory != 0 && x&notAnInsult == 0 {
 					dst = append(dst, patternHit{TierAbuse, i})
 					break
 				}
-				if !youAre[x] {
+				if x&youAre == 0 {
 					break
 				}
 			}
@@ -201,17 +231,3 @@ var personNouns = cues("bastard", "bastards", "asshole", "assholes", "arsehole",
 	"shithead", "shitheads", "fuckwit", "fuckwits", "fucker", "fuckers", "bitch", "bitches", "fuckface",
 	"dickface", "twatface", "shitbag", "shitbags", "knobend", "knobends", "cockwomble", "cockwombles",
 	"dipshit", "dipshits", "dumbass", "jackass", "asswipe", "arsewipe")
-
-// insultNoun reports whether word i is an unambiguous insult of the abuse
-// or slur tier, or a profanity that names a person ("a bastard").
-func insultNoun(z *textnorm.Tokenizer, words []textnorm.Word, hits []Hit, i int) bool {
-	for _, h := range hits {
-		if h.Word != i || h.Len != 1 || h.Ambiguous {
-			continue
-		}
-		if h.Tier == Abuse || h.Tier == Slur || h.Tier == Strong && personNouns[string(z.Bytes(words[i]))] {
-			return true
-		}
-	}
-	return false
-}

@@ -26,6 +26,8 @@ import (
 	"github.com/mailward/mailward/scanner/offensive/dataset"
 )
 
+const defaultEpochs = 3
+
 var (
 	flagLR   = flag.Float64("lr", 0.03, "AdaGrad learning rate")
 	flagL2   = flag.Float64("l2", 3e-4, "L2 penalty per update")
@@ -35,7 +37,7 @@ var (
 func main() {
 	corpora := flag.String("corpora", "../shared/corpora/offensive-training", "folder of the labelled datasets")
 	out := flag.String("out", "scanner/offensive/model", "folder to write model.bin.gz and FIGURES.md into")
-	epochs := flag.Int("epochs", 3, "passes over the training split")
+	epochs := flag.Int("epochs", defaultEpochs, "passes over the training split")
 	export := flag.String("export", "", "also write the validation split and ETHOS as JSONL files for `mailward eval` into this folder")
 	flag.Parse()
 	if *export != "" {

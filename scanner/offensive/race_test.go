@@ -1,0 +1,5 @@
+//go:build race
+
+package offensive
+
+const raceEnabled = true
