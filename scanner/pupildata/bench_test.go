@@ -7,7 +7,9 @@ import (
 	"math/rand"
 	"net/textproto"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -94,11 +96,26 @@ func benchScan(b *testing.B, m *scanner.Message, n int) {
 	b.SetBytes(int64(n))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		if _, err := d.Scan(context.Background(), m); err != nil {
 			b.Fatal(err)
 		}
 	}
+	// MB/s per CPU second of the process (all threads, GC included): on a
+	// shared machine wall-clock MB/s swings with the load, this much less.
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(n)*float64(b.N)/cpu.Seconds()/1e6, "cpuMB/s")
+	}
+}
+
+// cpuTime is the user and system CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkXLSX5MB compares the detector with the extraction before it on
