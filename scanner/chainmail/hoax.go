@@ -36,7 +36,7 @@ var hoaxPatterns = []pattern{
 	// Copy-and-paste forms and permission notices.
 	p(famCopyPaste, 0.4, `copy (and|&|n)? ?(paste|post|repost) (\w+ ){0,6}(status|wall|profile|page|timeline|share|sharing|friends|groups|hour|feed|story)|(share|sharing) (\w+ ){0,4}copy (and|&|n)? ?(paste|post)|copy (this|the|it) (\w+ ){0,2}(and|&) (paste|post) (it )?(on|to|onto) (your|their|my)|(just )?copy (this|it) (to|on|onto) (your|their) (own )?(wall|page|profile|status|timeline)`),
 	p(famCopyPaste, 0.35, `(do not|don|dont) (just )?(share|forward)(,)? (you will have to |you have to |just |please )?copy`),
-	p(famCopyPaste, 0.35, `(leave|keep|post|put) (this|it) (on|as) your (status|wall|page|profile) (for )?(at least )?(one|an|1|24) (hour|day)`),
+	p(famCopyPaste, 0.35, `(leave|keep|post|put|paste) (this|it) (on|as|to) your (status|wall|page|profile) (for )?(at least )?(one|an|1|24) (hour|day)|(paste|copy|post) this (status|post) for (at least )?(one|an|1|24) (hour|day)|(must|has to|needs to) be copied`),
 	p(famCopyPaste, 0.4, `(i|we) (do not|don|dont|hereby do not) (give|authori[sz]e|allow|consent|permit|grant) (\w+ ){0,2}(facebook|instagram|meta|whatsapp|tiktok|snapchat|messenger|any entities)`),
 	p(famCopyPaste, 0.35, `(everything|all) (\w+ ){0,4}(posted|post|photos|pictures) (\w+ ){0,2}(becomes|will become|become|is becoming) public|strictly forbidden to disclose`),
 	p(famCopyPaste, 0.35, `(hold|press) your finger (down )?on (this|the) message|friend request (\w+ ){0,8}(hacker|hacked|clon\w*)`),
@@ -44,7 +44,7 @@ var hoaxPatterns = []pattern{
 	p(famCopyPaste, 0.35, `tacitly allowing|(ucc 1 308|rome statute|berne convention|berner convention|open capital entity)`),
 	// Social pressure to pass it on.
 	p(famPressure, 0.35, `\d+ (percent )?(of )?(people )?(won|will not|wont|don|do not|never) (copy|share|repost|pass|send|forward|read|post|bother)`),
-	p(famPressure, 0.35, `(i know who will|let see who|i want to see (which|who)|let me see who) (\w+ ){0,3}(copy|share|read|repost|actually|really|do|does)`),
+	p(famPressure, 0.35, `(i know who will|let see who|i want to see (which|who)|let me see who) (\w+ ){0,3}(copy|share|read|repost|actually|really|do|does)|i know (some|who|which|many) (of you )?(will|would)`),
 	p(famPressure, 0.3, `(but )?(my|only my|only) (true|real|best) friends will|i m one of the few|(i am|im) one of the few|(all members|everyone) must post`),
 	// Threats if the message is not passed on.
 	p(famThreat, 0.35, `(account|profile|number) (will|shall|is going to) (\w+ ){0,2}(be )?(deleted|deactivated|closed|suspended|removed|inactive|cancelled|blocked|invalid)`),
