@@ -8,7 +8,7 @@
 # age, as in the public synthetic samples. Written from the formats, not
 # from the detector. Needs python3 and go.
 # Run: python3 scanner/pupildata/testdata/eval/gen/gen.py
-import base64, datetime, json, os, random, subprocess, tempfile
+import base64, datetime, io, json, os, random, subprocess, tempfile, zipfile
 
 rng = random.Random(20261206)
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -185,6 +185,15 @@ eml("ctf-transfer", "ctf_xml", "CTF for September", "Please find the CTF for our
 eml("ctf-synthetic-old-dobs", "ctf_xml", "test ctf", "Test CTF from the training environment.\n", "trainer@mis-training.example.com",
     [("ctf_test.xml", "application/xml", ctf(people(10, 1999, 2004)))])
 
+def zipped(name, data):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo(name, date_time=(2026, 7, 14, 10, 0, 0)), data)
+    return buf.getvalue()
+
+eml("ctf-in-zip", "ctf_xml", "CTF (zipped)", "Zipped CTF attached, the portal was down.\n", "y6.teacher.home@gmail.com",
+    [("ctf.zip", "application/zip", zipped("886_2134_886_4021_002.xml", ctf(people(15, 2014, 2015))))])
+
 # ---------------------------------------------------------------- CIN XML
 def cin_xml(n, ns):
     x = ['<?xml version="1.0" encoding="UTF-8"?>',
@@ -209,6 +218,9 @@ def cin_xml(n, ns):
 
 eml("cin-census-namespaced", "cin_xml", "CIN return", "CIN census file for validation.\n", "validator.contractor@gmail.com",
     [("cin_2026.xml", "application/xml", cin_xml(24, True))])
+eml("cin-census-prefixed", "cin_xml", "CIN test", "Prefixed namespace version.\n", "cin.helpdesk.contractor@outlook.com",
+    [("cin_prefixed.xml", "application/xml", cin_xml(9, False).replace(b"<Message>", b'<cin:Message xmlns:cin="http://www.dfe.gov.uk/CIN">')
+      .replace(b"</Message>", b"</cin:Message>"))])
 eml("cin-census-plain", "cin_xml", "cin", "sample\n", "s.worker.home@icloud.com", [("CIN.xml", "text/xml", cin_xml(6, False))])
 
 # ---------------------------------------------------------------- SSDA903
@@ -262,6 +274,17 @@ def annexa(n):
 
 eml("annexa-workbook", "annexa_xlsx", "Annex A draft", "Draft Annex A lists for the inspection prep.\n", "inspection.consultant@gmail.com",
     [("AnnexA_draft.xlsx", XLSX, xlsx(annexa(22)))])
+def annexa_notes(n):
+    sheets = annexa(n)
+    for sh in sheets:
+        hdr = sh["rows"][2]
+        notes = [["Notes: one row per child; dates dd/mm/yyyy; leave blank if unknown"] + [""] * (len(hdr) - 1)] * 3
+        sh["rows"] = sh["rows"][:2] + notes + sh["rows"][2:]
+        sh["dates"] = [chr(ord(c) + 0) for c in sh.get("dates", [])]
+    return sheets
+
+eml("annexa-workbook-notes", "annexa_xlsx", "annex A for checking", "With the guidance notes above each list.\n", "ofsted.prep.consultant@outlook.com",
+    [("AnnexA_v2.xlsx", XLSX, xlsx(annexa_notes(10)))])
 eml("annexa-workbook-small", "annexa_xlsx", "annex a", "lists 1 3 7\n", "h.morgan.home@btinternet.com",
     [("annex.xlsx", XLSX, xlsx(annexa(6)))])
 
@@ -385,6 +408,8 @@ def workforce(n):
 
 eml("workforce-census-xml", "workforce_xml", "SWF", "Workforce census file.\n", "hr.consultant.jane@gmail.com",
     [("SWF_886_4021.xml", "application/xml", workforce(26))])
+eml("workforce-census-zip", "workforce_xml", "SWF zipped", "zipped\n", "hr.advisor.temp@gmail.com",
+    [("swf.zip", "application/zip", zipped("SWF_886_4021.xml", workforce(12)))])
 eml("workforce-census-xml-small", "workforce_xml", "swf test", "test file\n", "payroll.bureau@payroll-services.example.com",
     [("swf.xml", "text/xml", workforce(5))])
 
