@@ -138,3 +138,25 @@ func TestInflightBudget(t *testing.T) {
 		t.Fatalf("%d messages delivered, want 2", n)
 	}
 }
+
+// TestSpoofedSenderOverSockets: an outsider sending as head@trust.example
+// reaches its own sender limit (451 4.7.1); the trust's server sending as
+// head is not affected.
+func TestSpoofedSenderOverSockets(t *testing.T) {
+	r := startRelay(t, "tracker:\n  sender_messages_per_hour: 3\n")
+	out := dial(t, r.addr, "127.0.0.2")
+	out.ehlo()
+	for i := 0; i < 3; i++ {
+		if got := out.sendMessage("head@trust.example", []string{"staff@trust.example"}, "Subject: spoof\r\n\r\nhi\r\n"); !strings.HasPrefix(got, "250") {
+			t.Fatalf("spoofed message %d: %q", i+1, got)
+		}
+	}
+	if got := out.sendMessage("head@trust.example", []string{"staff@trust.example"}, "Subject: spoof\r\n\r\nhi\r\n"); !strings.HasPrefix(got, "451 4.7.1") {
+		t.Fatalf("4th spoofed message: %q", got)
+	}
+	trust := dial(t, r.addr, "")
+	trust.ehlo()
+	if got := trust.sendMessage("head@trust.example", []string{"parent@home.example"}, "Subject: real\r\n\r\nhi\r\n"); !strings.HasPrefix(got, "250") {
+		t.Fatalf("the real head: %q", got)
+	}
+}
