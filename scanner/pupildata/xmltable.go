@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/mailward/mailward/scanner"
@@ -66,6 +67,11 @@ func xmlTables(data []byte) []scanner.Table {
 	root := parseXMLTree(data)
 	if root == nil {
 		return nil
+	}
+	if root.name == "Workbook" {
+		if tbs := spreadsheetML(root); len(tbs) > 0 {
+			return tbs
+		}
 	}
 	var out []scanner.Table
 	var walk func(n *xmlNode, depth int)
@@ -209,4 +215,62 @@ func parseXMLTree(data []byte) *xmlNode {
 		}
 	}
 	return root
+}
+
+// spreadsheetML reads an Excel 2003 XML workbook (<Workbook><Worksheet
+// ss:Name><Table><Row><Cell ss:Index><Data>), which older MIS reports
+// export as ".xml": its rows are rows already.
+func spreadsheetML(root *xmlNode) []scanner.Table {
+	var out []scanner.Table
+	for _, ws := range root.children {
+		if ws.name != "Worksheet" {
+			continue
+		}
+		name := attrValue(ws, "Name")
+		for _, tbl := range ws.children {
+			if tbl.name != "Table" {
+				continue
+			}
+			var rows [][]string
+			for _, r := range tbl.children {
+				if r.name != "Row" || len(rows) >= maxXMLRows {
+					continue
+				}
+				var row []string
+				for _, c := range r.children {
+					if c.name != "Cell" {
+						continue
+					}
+					if i, err := strconv.Atoi(attrValue(c, "Index")); err == nil && i > len(row) && i <= maxXMLFields {
+						for len(row) < i-1 {
+							row = append(row, "")
+						}
+					}
+					val := c.text
+					for _, d := range c.children {
+						if d.name == "Data" {
+							val = d.text
+						}
+					}
+					if len(row) < maxXMLFields {
+						row = append(row, val)
+					}
+				}
+				rows = append(rows, row)
+			}
+			if len(rows) > 0 {
+				out = append(out, scanner.Table{Name: name, Rows: rows})
+			}
+		}
+	}
+	return out
+}
+
+func attrValue(n *xmlNode, local string) string {
+	for _, a := range n.attrs {
+		if a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
 }

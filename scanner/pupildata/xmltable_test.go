@@ -46,6 +46,25 @@ func TestXMLTables(t *testing.T) {
 	}
 }
 
+// TestSpreadsheetML: an Excel 2003 XML workbook is read by its rows, cells
+// placed by ss:Index.
+func TestSpreadsheetML(t *testing.T) {
+	doc := `<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
+ <Worksheet ss:Name="Pupils"><Table>
+  <Row><Cell><Data ss:Type="String">Pupil list</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">Surname</Data></Cell><Cell><Data ss:Type="String">Forename</Data></Cell><Cell><Data ss:Type="String">DOB</Data></Cell><Cell><Data ss:Type="String">SEN</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">Smith</Data></Cell><Cell><Data ss:Type="String">Jack</Data></Cell><Cell ss:Index="4"><Data ss:Type="String">K</Data></Cell></Row>
+ </Table></Worksheet></Workbook>`
+	tbs := xmlTables([]byte(doc))
+	if len(tbs) != 1 || tbs[0].Name != "Pupils" || len(tbs[0].Rows) != 3 {
+		t.Fatalf("tables %+v", tbs)
+	}
+	if got := strings.Join(tbs[0].Rows[2], "|"); got != "Smith|Jack||K" {
+		t.Errorf("row %q, want Smith|Jack||K", got)
+	}
+}
+
 // TestXMLAttachmentScanned: an XML export attachment (declared as
 // application/xml) is judged as a table, and an XML file with no person
 // columns raises nothing.

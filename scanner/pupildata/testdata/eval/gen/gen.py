@@ -347,6 +347,21 @@ eml("mis-report-xml-attributes", "mis_export", "report", "Report output as XML.\
     [("report.xml", "application/xml", report_xml(people(13, 2008, 2012)))])
 eml("mis-two-level-header", "mis_export", "needs list", "Needs list, grouped headings.\n", "ta.personal.account@gmail.com",
     [("needs.xlsx", XLSX, xlsx([{"name": "Needs", "rows": two_level(people(9, 2015, 2016)), "merge": ["A1:C1", "D1:F1"], "dates": ["C"]}]))])
+def excel2003(rows, sheet):
+    def cell(v):
+        v = str(v).replace("&", "&amp;").replace("<", "&lt;").replace("'", "&apos;")
+        return f'<Cell><Data ss:Type="String">{v}</Data></Cell>'
+    x = ['<?xml version="1.0"?>', '<?mso-application progid="Excel.Sheet"?>',
+         '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:o="urn:schemas-microsoft-com:office:office" '
+         'xmlns:x="urn:schemas-microsoft-com:office:excel" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">',
+         f'<Worksheet ss:Name="{sheet}"><Table>']
+    for r in rows:
+        x.append("<Row>" + "".join(cell(c) for c in r) + "</Row>")
+    x.append("</Table></Worksheet></Workbook>")
+    return "\n".join(x).encode()
+
+eml("mis-excel2003-xml", "mis_export", "list (xml spreadsheet)", "Saved as XML Spreadsheet 2003 from the MIS.\n",
+    "kitchen.manager.home@gmail.com", [("dietary.xml", "application/xml", excel2003(bromcom(people(10, 2013, 2016)), "Dietary"))])
 eml("mis-mixed-recipients", "mis_export", "Y9 list", "List for the trip.\n", "head@oakfield.sch.uk",
     [("Y9.csv", "text/csv", csv(sims(people(14, 2011, 2012))))], cc="trips.organiser@gmail.com", direction="outbound")
 
