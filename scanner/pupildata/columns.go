@@ -149,12 +149,12 @@ var exactHeadings = map[string]col{
 	"nationality": colEthnicity, "country of birth": colEthnicity,
 	"religion": colReligion, "faith": colReligion, "religious affiliation": colReligion,
 	"medical": colMedical, "medical conditions": colMedical, "medical notes": colMedical, "allergies": colMedical,
-	"medication": colMedical, "medical needs": colMedical, "dietary needs": colMedical, "health": colMedical,
+	"medication": colMedical, "medical needs": colMedical, "dietary needs": colMedical,
 	"health needs": colMedical, "medical condition": colMedical, "diagnosis": colMedical,
 	"ihcp": colMedical, "health care plan": colMedical,
 	"cp": colCP, "cin": colCP, "lac": colCP, "cla": colCP, "child protection": colCP, "looked after": colCP,
 	"cp status": colCP, "in care": colCP, "safeguarding": colCP, "pla": colCP, "cp cin": colCP, "lac cla": colCP,
-	"placement": colCP, "placement type": colCP, "place provider": colCP, "placement provider": colCP,
+	"placement type": colCP, "place provider": colCP, "care placement": colCP, "placement provider": colCP,
 	"legal status": colCP, "category of need": colCP, "category of abuse": colCP,
 	"initial category of abuse": colCP, "latest category of abuse": colCP, "referral source": colCP,
 	"source of referral": colCP, "contact source": colCP, "allocated worker": colCP, "allocated team": colCP,
@@ -164,7 +164,7 @@ var exactHeadings = map[string]col{
 	"exclusion": colExclusion, "exclusions": colExclusion, "exclusion reason": colExclusion,
 	"suspensions": colExclusion, "suspension": colExclusion, "exclusion category": colExclusion,
 	"access arrangements": colAccess, "access arrangement": colAccess, "extra time": colAccess,
-	"25% extra time": colAccess, "reader": colAccess, "scribe": colAccess, "rest breaks": colAccess,
+	"25% extra time": colAccess, "scribe": colAccess, "rest breaks": colAccess,
 	"separate room": colAccess, "separate invigilation": colAccess, "word processor": colAccess,
 	"prompter": colAccess, "modified paper": colAccess, "arrangements": colAccess, "exam arrangements": colAccess,
 	"postcode": colPostcode, "post code": colPostcode, "home post": colPostcode, "pl post": colPostcode,
@@ -254,7 +254,7 @@ func classifyNorm(n string) col {
 	case strings.Contains(n, "medical"), strings.Contains(n, "allerg"), has("medication"):
 		return colMedical
 	case has("child protection"), has("looked after"), has("cp"), has("cin"), has("lac"), has("cla"),
-		has("placement"), has("abuse"), has("referral"), has("social worker"), has("legal status"):
+		has("foster"), has("abuse"), has("referral"), has("social worker"), has("legal status"):
 		return colCP
 	case strings.Contains(n, "exclu"), has("suspension"), has("suspensions"):
 		return colExclusion

@@ -68,6 +68,7 @@ func TestClassifyHeadingByMeaning(t *testing.T) {
 		"Position": colRole, "Time": colNone, "School": colNone, "Estab": colNone, "LEA": colNone,
 		"MC_DOB": colDOB, "PLACE_PROVIDER": colCP, "CIN": colCP, "Country of birth": colEthnicity,
 		"Child Protection Training": colRole, "DBS Number": colRole, "Student discount code": colNone,
+		"Placement": colNone, "Health": colNone, "Foster Placement Type": colCP, "Placement Type": colCP,
 	}
 	for h, want := range cases {
 		if got := classifyHeading(h); got != want {
@@ -162,6 +163,11 @@ func TestTableHeadingsDecide(t *testing.T) {
 		func(i int) []string { return []string{"PO1234" + string(rune('0'+i)), "Pens", "10", "4.50"} }, 5)
 	if tv := evalTable(orders, "", o, 3); tv.pupil || tv.staff {
 		t.Errorf("order lines keyed by ID: pupil=%v staff=%v", tv.pupil, tv.staff)
+	}
+	servers := rows([]string{"Name", "Health", "Status", "Placement"},
+		func(i int) []string { return []string{"web0" + string(rune('1'+i)), "OK", "Running", "Rack 2"} }, 5)
+	if tv := evalTable(servers, "", o, 3); tv.pupil || tv.staff {
+		t.Errorf("server list: pupil=%v staff=%v", tv.pupil, tv.staff)
 	}
 	results := rows([]string{"Position", "Name", "School", "Time"},
 		func(i int) []string { return []string{string(rune('1' + i)), "Ruby Evans", "Oakfield", "11:02"} }, 5)

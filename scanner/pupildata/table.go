@@ -106,11 +106,18 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 	names := 0            // cells of name columns that read as names
 	var nameCells [numCols]int
 	pupilNamed := false
+	// childKey marks name columns headed by a word for a child alone
+	// ("CHILD" in an SSDA903 file): their cells may be IDs.
+	childKey := make([]bool, len(cols))
 	for i, c := range cols {
 		if c.identity() || c == colAdmission {
 			h := " " + normHeading(rows[hdr][i]) + " "
 			for _, w := range []string{" pupil ", " student ", " child ", " learner ", " pupils ", " students ", " candidate "} {
 				pupilNamed = pupilNamed || strings.Contains(h, w)
+			}
+			switch strings.TrimSpace(h) {
+			case "child", "pupil", "student", "learner", "candidate":
+				childKey[i] = true
 			}
 		}
 	}
@@ -171,7 +178,7 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 					nameCells[c]++
 				} else {
 					// "CHILD" in an SSDA903 file holds the child's ID.
-					ok = c == colName && idLike(cell)
+					ok = c == colName && childKey[i] && idLike(cell)
 				}
 				rowPerson = rowPerson || ok
 			case colAdmission, colStaffID:
