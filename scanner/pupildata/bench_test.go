@@ -178,3 +178,20 @@ func BenchmarkXLSX5MB(b *testing.B) {
 	}
 	b.Run("pupildata", func(b *testing.B) { benchScan(b, m, len(raw)) })
 }
+
+// BenchmarkXMLExport5MB: a 5 MB census-style XML export attached as
+// application/xml, read as a table of its records by the detector.
+func BenchmarkXMLExport5MB(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`<?xml version="1.0"?><Message xmlns="urn:census"><Pupils>`)
+	for i := 0; sb.Len() < 5<<20; i++ {
+		fmt.Fprintf(&sb, `<PupilOnRoll><PupilIdentifiers><UPN>%s</UPN><Surname>Robinson-Smith</Surname><Forename>Alexander</Forename>`+
+			`<DOB>2013-%02d-%02d</DOB><Gender>M</Gender></PupilIdentifiers><PupilCharacteristics><Ethnicity>WBRI</Ethnicity>`+
+			`<FSMeligible>true</FSMeligible><NCyearActual>8</NCyearActual></PupilCharacteristics><SpecialEducationalNeeds>`+
+			`<SENprovision>K</SENprovision></SpecialEducationalNeeds></PupilOnRoll>`, upnFor(i), 1+i%12, 1+i%28)
+	}
+	sb.WriteString(`</Pupils></Message>`)
+	a := &scanner.Attachment{Index: 1, FileName: "census.xml", DeclaredType: "application/xml", Data: []byte(sb.String())}
+	m := &scanner.Message{Envelope: outbound("a@gmail.com"), Header: textproto.MIMEHeader{}, Attachments: []*scanner.Attachment{a}}
+	benchScan(b, m, sb.Len())
+}
