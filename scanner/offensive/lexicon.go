@@ -52,8 +52,17 @@ func TierByKey(key string) (Tier, bool) {
 	return 0, false
 }
 
-//go:embed terms/*.txt
+//go:embed terms/*.txt terms/gen/*.txt
 var termFiles embed.FS
+
+// genFiles are the lists generated from the rated public lexicons by
+// `go run ./scanner/offensive/train -lexicon`, read after the hand-kept
+// lists (a word listed twice keeps its first entry, so the hand lists'
+// tiers and ambiguity marks win).
+var genFiles = [numTiers]string{
+	Mild: "terms/gen/mild.txt", Strong: "terms/gen/strong.txt", Sexual: "terms/gen/sexual.txt",
+	Abuse: "terms/gen/abuse.txt", Slur: "terms/gen/slur.txt",
+}
 
 var tierFiles = [numTiers]string{
 	Mild: "terms/mild.txt", Strong: "terms/strong.txt", Sexual: "terms/sexual.txt",
@@ -126,8 +135,19 @@ type Lists struct {
 	Remove []string
 }
 
-// DefaultLists returns the term lists shipped in terms/.
+// DefaultLists returns the term lists shipped in terms/: the hand-kept
+// lists and the generated ones.
 func DefaultLists() (Lists, error) {
+	return readLists(true)
+}
+
+// HandLists returns the hand-kept lists alone, without terms/gen (what the
+// generator of terms/gen leaves to them).
+func HandLists() (Lists, error) {
+	return readLists(false)
+}
+
+func readLists(generated bool) (Lists, error) {
 	var l Lists
 	for t, f := range tierFiles {
 		lines, err := readList(f)
@@ -135,6 +155,16 @@ func DefaultLists() (Lists, error) {
 			return l, err
 		}
 		l.Terms[t] = lines
+	}
+	for t, f := range genFiles {
+		if f == "" || !generated {
+			continue
+		}
+		lines, err := readList(f)
+		if err != nil {
+			return l, err
+		}
+		l.Terms[t] = append(l.Terms[t], lines...)
 	}
 	allow, err := readList("terms/allow.txt")
 	if err != nil {
@@ -260,7 +290,9 @@ func (x *Lexicon) add(norm string, e entry) {
 	if len(words) == 1 && !e.allow {
 		w := words[0]
 		if s := squeeze(w); len(s) >= 3 {
-			if _, ok := x.squeezed[s]; !ok {
+			// The term that is its own squeezed form ("shit" for "shiiit")
+			// beats a variant spelling that squeezes to it ("shitt").
+			if old, ok := x.squeezed[s]; !ok || w == s && old.canon != e.canon {
 				x.squeezed[s] = e
 			}
 		}

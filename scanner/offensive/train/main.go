@@ -38,8 +38,17 @@ func main() {
 	corpora := flag.String("corpora", "../shared/corpora/offensive-training", "folder of the labelled datasets")
 	out := flag.String("out", "scanner/offensive/model", "folder to write model.bin.gz and FIGURES.md into")
 	epochs := flag.Int("epochs", defaultEpochs, "passes over the training split")
+	lexicon := flag.Bool("lexicon", false, "write terms/gen/*.txt from the rated lists instead of training (then rerun without -lexicon: the term lists are embedded)")
+	dict := flag.String("dict", "/usr/share/dict/british-english", "English word list (Debian package wbritish) for -lexicon")
 	export := flag.String("export", "", "also write the validation split and ETHOS as JSONL files for `mailward eval` into this folder")
 	flag.Parse()
+	if *lexicon {
+		if err := buildLexicon(*corpora, *dict, filepath.Join(filepath.Dir(*out), "terms")); err != nil {
+			slog.Error("lexicon", "err", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *export != "" {
 		if err := exportSplits(*corpora, *export); err != nil {
 			slog.Error("export", "err", err)

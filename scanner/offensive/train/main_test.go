@@ -40,3 +40,31 @@ func TestTrainReproducible(t *testing.T) {
 		t.Errorf("model/FIGURES.md is out of date: run go run ./scanner/offensive/train and commit")
 	}
 }
+
+// TestLexiconReproducible regenerates terms/gen from the rated lists and
+// checks it matches the committed lists.
+func TestLexiconReproducible(t *testing.T) {
+	data := corpora.Dir(t, "offensive-training")
+	const dict = "/usr/share/dict/british-english"
+	if _, err := os.Stat(dict); err != nil {
+		t.Skipf("%s absent (Debian package wbritish): %v", dict, err)
+	}
+	dir := t.TempDir()
+	if err := buildLexicon(data, dict, dir); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "gen", "*.txt"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no lists generated: %v", err)
+	}
+	for _, f := range files {
+		got, _ := os.ReadFile(f)
+		want, err := os.ReadFile(filepath.Join("..", "terms", "gen", filepath.Base(f)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("terms/gen/%s is out of date: run go run ./scanner/offensive/train -lexicon, then retrain", filepath.Base(f))
+		}
+	}
+}
