@@ -564,6 +564,44 @@ neg("clean-trust-report", "Termly data report",
     "Children looked after on roll: 12. Exclusions: 4 suspensions this term. No pupil-level data is included.\n",
     "governors@oakfield-gov.example.com")
 
+# ---------------------------------------------------------------- hold-out batch (written after the detector
+# was tuned on the cases above; its first-run result is recorded in the commit that added it)
+H = [
+ ("hold-narr-neglect", "narrative", "worried about Sophie",
+  "Sophie Turner in Year 2 came in again today in the same clothes, hungry and with head lice. Mum has not answered "
+  "calls all week. I think it is neglect and I've put it on MyConcern but nobody has got back to me.\n", "ta.k.jones@gmail.com"),
+ ("hold-narr-eating", "narrative", "Zara", "Zara Ahmed (10G) has been referred to CAMHS for an eating disorder; she fainted in PE. "
+  "Her mum asked that only her form tutor knows.\n", "pe.coach.freelance@gmail.com"),
+ ("hold-narr-young-carer", "narrative", "support for Kai",
+  "Kai Robinson, Year 7, is a young carer for his dad who has MS, and he is eligible for the pupil premium. He has been "
+  "late most days and fell asleep in lessons.\n", "mentor.charity@hotmail.co.uk"),
+ ("hold-narr-fgm-risk", "narrative", "urgent",
+  "Please be aware that Fatima Osman in Year 6 may be at risk of FGM over the summer; the family are travelling. "
+  "The DSL has made a referral to children's social care.\n", "sister.personal@gmail.com"),
+ ("hold-narr-sen-list", "narrative", "TA deployment",
+  "Set 3 this term:\nOscar Hall (8C) - autism, EHCP, needs a movement break\nLily Wood (8B) - dyslexia, reader in tests\n"
+  "Theo Martin (8D) - ADHD, medication at lunch\n", "ta.agency.staff@outlook.com"),
+ ("hold-clean-parent-trip", "clean", "Residential - Charlie",
+  "Dear Mrs Green,\n\nThank you for the medical form. We have noted that Charlie has asthma and will carry his inhaler "
+  "on the residential, and that he is vegetarian.\n\nBest wishes\nYear 6 team\n", "green.family.home@gmail.com"),
+ ("hold-clean-inset", "clean", "INSET agenda",
+  "INSET day agenda: 9.00 safeguarding update (signs of neglect, FGM, county lines); 10.30 SEND: supporting pupils with "
+  "autism and ADHD in class; 13.00 mental health first aid. Lunch provided.\n", "trainer@inset-providers.example.com"),
+ ("hold-clean-sports-report", "clean", "Match report",
+  "Great win for the Year 9 girls! Lily Wood (9B) scored twice and Mia Hall (9A) was player of the match. Thanks to "
+  "the parents who drove.\n", "editor@local-sports-news.example.co.uk"),
+ ("hold-clean-policy", "clean", "Draft policy for comment",
+  "Supporting pupils with medical conditions policy (draft). Pupils with diabetes, epilepsy or anaphylaxis will have an "
+  "individual healthcare plan agreed with parents and the school nurse. Medication is stored in the office.\n",
+  "policy.consultant@hr-for-schools.example.com"),
+ ("hold-clean-staff-reference", "clean", "Reference",
+  "Reference for Ms Jane Cooper, Teaching Assistant 2019-2026. Jane supported pupils with SEN, including autism and "
+  "dyslexia, and led our breakfast club for pupils eligible for free school meals. Attendance excellent.\n",
+  "hr@another-academy.example.org"),
+]
+for name, label, subj, body, to in H:
+    eml(name, label, subj, body, to)
+
 with open(os.path.join(OUT, "labels.tsv"), "w") as f:
     f.write("\n".join(labels) + "\n")
 print(len(labels), "cases")
