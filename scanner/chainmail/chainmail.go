@@ -197,7 +197,7 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 		wk.hits, seen = findNeeds(norm, wk.hits[:0], wk)
 		wording(norm, wk.hits, seen, s.extra, &e.Strength, wk)
 		e.Negatives += negativeCount(norm, seen)
-		wk.snorm = scriptEvidence(c, e, wk.snorm)
+		scriptEvidence(c, e, wk)
 		if t.Kind == scanner.KindPlain || t.Kind == scanner.KindHTML {
 			markers, depth, addrs := structure(c)
 			set(&e.Strength, famNested, step(markers, 2, 0.2, 3, 0.3))

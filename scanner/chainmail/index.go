@@ -13,43 +13,52 @@ import (
 // family's need words include common ones ("your", "will") whose windows
 // cover most of a long text, and every pattern of the family then ran
 // there.
-var (
-	// litWords are the distinct literals of all patterns, litPats[i] the
-	// patterns holding litWords[i].
-	litWords []string
-	litPats  [][]uint16
-	litSet   *phraseSet
-	// indexed[i] reports that patterns[i] has literals (all of them do;
-	// one without falls back to its family's windows).
+type patternIndex struct {
+	pats []pattern
+	// words are the distinct literals of the patterns, pats[lits[i]]
+	// those holding words[i].
+	words []string
+	lits  [][]uint16
+	set   *phraseSet
+	// indexed[i] reports that pats[i] has literals (all of them do; one
+	// without falls back to its family's windows).
 	indexed []bool
+}
+
+// mainIndex indexes patterns (over textnorm's words), scriptIndex
+// scriptPatterns (over scriptWords').
+var (
+	mainIndex   = newPatternIndex(patterns)
+	scriptIndex = newPatternIndex(scriptPatterns)
 )
 
-func init() {
+func newPatternIndex(pats []pattern) *patternIndex {
+	if len(pats) > 1<<16 {
+		panic("chainmail: too many patterns")
+	}
+	ix := &patternIndex{pats: pats, indexed: make([]bool, len(pats))}
 	index := map[string]int{}
-	indexed = make([]bool, len(patterns))
-	for i, pt := range patterns {
+	for i, pt := range pats {
 		lits := specificLiterals(pt.re.String())
 		if lits == nil {
 			continue
 		}
-		indexed[i] = true
+		ix.indexed[i] = true
 		for _, l := range lits {
 			k, ok := index[l]
 			if !ok {
-				k = len(litWords)
+				k = len(ix.words)
 				index[l] = k
-				litWords = append(litWords, l)
-				litPats = append(litPats, nil)
+				ix.words = append(ix.words, l)
+				ix.lits = append(ix.lits, nil)
 			}
-			if !slices.Contains(litPats[k], uint16(i)) {
-				litPats[k] = append(litPats[k], uint16(i))
+			if !slices.Contains(ix.lits[k], uint16(i)) {
+				ix.lits[k] = append(ix.lits[k], uint16(i))
 			}
 		}
 	}
-	if len(patterns) > 1<<16 {
-		panic("chainmail: too many patterns")
-	}
-	litSet = newPhraseSet(litWords, false)
+	ix.set = newPhraseSet(ix.words, false)
+	return ix
 }
 
 // litHit is one occurrence of a literal of pattern pat, at text[start:end].
@@ -58,19 +67,19 @@ type litHit struct {
 	start, end int32
 }
 
-// indexedWording sets in s the strengths of the indexed patterns found in
-// text; it returns hits and wins, scratch space, for reuse.
-func indexedWording(text []byte, s *[numFamilies]float64, w *work) {
-	w.raw = appendHits(litSet, text, w.raw[:0], &w.scratch)
+// find sets in s the strengths of the indexed patterns found in text; w
+// is scratch space.
+func (ix *patternIndex) find(text []byte, s *[numFamilies]float64, w *work) {
+	w.raw = appendHits(ix.set, text, w.raw[:0], &w.scratch)
 	if len(w.raw) == 0 {
 		return
 	}
 	lh := w.lits[:0]
 	for _, h := range w.raw {
 		end := h.end()
-		start := end - len(litWords[h.id()])
-		for _, pi := range litPats[h.id()] {
-			pt := &patterns[pi]
+		start := end - len(ix.words[h.id()])
+		for _, pi := range ix.lits[h.id()] {
+			pt := &ix.pats[pi]
 			if s[pt.fam] >= pt.strength {
 				continue
 			}
@@ -90,7 +99,7 @@ func indexedWording(text []byte, s *[numFamilies]float64, w *work) {
 		for j < len(lh) && lh[j].pat == lh[i].pat {
 			j++
 		}
-		pt := &patterns[lh[i].pat]
+		pt := &ix.pats[lh[i].pat]
 		if s[pt.fam] < pt.strength && matchNear(text, pt, lh[i:j]) {
 			s[pt.fam] = pt.strength
 		}

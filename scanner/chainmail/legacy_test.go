@@ -60,7 +60,7 @@ func refExamine(s *Scanner, m *scanner.Message) *Evidence {
 		e.Negatives += refNegativeCount(norm)
 		// The reading of the Arabic and Indic scripts is not part of the
 		// one-pass rewrite: both run the same code.
-		scriptEvidence(c, e, nil)
+		scriptEvidence(c, e, new(work))
 		if t.Kind == scanner.KindPlain || t.Kind == scanner.KindHTML {
 			markers, depth, addrs := structure(c)
 			set(&e.Strength, famNested, step(markers, 2, 0.2, 3, 0.3))

@@ -1,13 +1,16 @@
 package chainmail
 
-import "regexp"
+import (
+	"regexp"
+	"strings"
+)
 
 // scriptPatterns are the chain-letter signals in Urdu and Arabic (Arabic
 // script), Punjabi (Gurmukhi, and Shahmukhi, which is the Arabic script)
 // and Bengali, over scriptWords' output: w is one word, \d an ASCII digit
 // (scriptWords reads ۱۰, ١٠, ੧੦ and ১০ as 10). Letters are folded as
 // scriptWords folds them, so they are written here as people write.
-var scriptPatterns = []scriptPattern{
+var scriptPatterns = []pattern{
 	// Forward to N people: "۱۰ لوگوں کو بھیجے", "إلى ١٣ شخصا", "11 ਲੋਕਾਂ ਨੂੰ ਭੇਜੇਗਾ", "১০ জনকে পাঠাবে".
 	sp(famForwardN, 0.5, `\d+ (لوگوں|افراد|دوستوں|بندوں|بندیاں|لوگاں|آدمیوں) (کو|نوں|تک) `+w+`{0,3}(بھیج|پہنچا|شیئر|فارورڈ|بھیجے)[^ ]*`),
 	sp(famForwardN, 0.5, `(ارسل|أرسل|انشر|يرسل|ينشر|ترسل|أرسلت|ابعث)[^ ]* `+w+`{0,4}(إلى|الى|ل) ?\d+ (شخص|أشخاص|شخصا|أصدقاء|اشخاص)[^ ]*`),
@@ -52,11 +55,20 @@ var scriptPatterns = []scriptPattern{
 }
 
 // scriptNegatives are the words of warnings about chain messages in those
-// languages ("this is not true", "a fake chain message", "do not forward
-// it"); each one found halves the score.
-var scriptNegatives = []*regexp.Regexp{
-	regexp.MustCompile(foldPattern(`سچ نہیں|جعلی|جھوٹا|غير صحيح|كاذبة|ਸੱਚ ਨਹੀਂ|ਝੂਠਾ|সত্য নয়|ভুয়া`)),
-	regexp.MustCompile(foldPattern(`آگے نہ بھیجیں|عدم إرسالها|ਅੱਗੇ ਨਾ ਭੇਜੋ|পাঠাবেন না`)),
+// languages ("this is not true", "a fake chain message"; "do not forward
+// it"); each list found halves the score.
+var scriptNegatives = [][][]byte{
+	foldWords(`سچ نہیں|جعلی|جھوٹا|غير صحيح|كاذبة|ਸੱਚ ਨਹੀਂ|ਝੂਠਾ|সত্য নয়|ভুয়া`),
+	foldWords(`آگے نہ بھیجیں|عدم إرسالها|ਅੱਗੇ ਨਾ ਭੇਜੋ|পাঠাবেন না`),
+}
+
+// foldWords folds '|'-separated phrases as scriptWords reads text.
+func foldWords(list string) [][]byte {
+	var out [][]byte
+	for _, ph := range strings.Split(list, "|") {
+		out = append(out, scriptWords(nil, ph))
+	}
+	return out
 }
 
 // scriptVerifiable, indexed as verifiable, are the checkable details in

@@ -157,6 +157,51 @@ func decompose(r rune, buf *[8]rune) []rune {
 	return buf[:n]
 }
 
+// fastFold caches, for the runes below fastFoldEnd (Latin to Sinhala),
+// what scriptWords' slow path (decompose, then foldRune) makes of each:
+// dropped, a separator, a mark joined to its word, or one letter (which
+// may still be of an unspaced script: that is checked on the letter).
+// Runes that become more than one letter take the slow path.
+const fastFoldEnd = 0x0E00
+
+type foldKind uint8
+
+const (
+	foldSlow foldKind = iota
+	foldDrop
+	foldSep
+	foldMark
+	foldLetter
+)
+
+var fastFold = func() (t [fastFoldEnd]struct {
+	kind foldKind
+	r    rune
+}) {
+	var buf [8]rune
+	for r := rune(0); r < fastFoldEnd; r++ {
+		var out []rune
+		for _, x := range decompose(r, &buf) {
+			if f := foldRune(x); f != -1 {
+				out = append(out, f)
+			}
+		}
+		switch {
+		case len(out) == 0:
+			t[r].kind = foldDrop
+		case len(out) > 1:
+			t[r].kind = foldSlow
+		case out[0] == 0:
+			t[r].kind = foldSep
+		case unicode.In(out[0], unicode.Mn, unicode.Mc):
+			t[r].kind, t[r].r = foldMark, out[0]
+		default:
+			t[r].kind, t[r].r = foldLetter, out[0]
+		}
+	}
+	return t
+}()
+
 // scriptWords appends to dst the words of s joined by single spaces:
 // letters with their vowel signs, lowercased, Arabic-script variants
 // folded, decimal digits of any script as ASCII digits, accents of Latin
@@ -173,30 +218,54 @@ func scriptWords(dst []byte, s string) []byte {
 		}
 	}
 	var buf [8]rune
-	for _, field := range strings.Fields(s) {
+	for i := 0; i < len(s); {
+		j := fieldEnd(s, i)
+		if j == i {
+			_, n := utf8.DecodeRuneInString(s[i:])
+			i += n
+			continue
+		}
+		field := s[i:j]
+		i = j
 		if strings.Contains(field, "://") || strings.HasPrefix(field, "www.") || strings.IndexByte(field, '@') > 0 {
 			sep()
 			continue
 		}
 		for _, r := range field {
-			for _, x := range decompose(r, &buf) {
-				f := foldRune(x)
-				if f < 0 {
-					continue
-				}
-				if f == 0 {
+			letter := func(f rune) {
+				unspaced := isUnspaced(f)
+				if unspaced || lastUnspaced {
 					sep()
-					continue
 				}
-				if !unicode.In(f, unicode.Mn, unicode.Mc) {
-					unspaced := isUnspaced(f)
-					if unspaced || lastUnspaced {
-						sep()
-					}
-					lastUnspaced = unspaced
-				}
+				lastUnspaced = unspaced
 				dst = utf8.AppendRune(dst, f)
 				inWord = true
+			}
+			if r < fastFoldEnd && fastFold[r].kind != foldSlow {
+				// The common case: one table look-up.
+				switch ff := fastFold[r]; ff.kind {
+				case foldSep:
+					sep()
+				case foldMark:
+					dst = utf8.AppendRune(dst, ff.r)
+					inWord = true
+				case foldLetter:
+					letter(ff.r)
+				}
+				continue
+			}
+			for _, x := range decompose(r, &buf) {
+				f := foldRune(x)
+				switch {
+				case f < 0:
+				case f == 0:
+					sep()
+				case unicode.In(f, unicode.Mn, unicode.Mc):
+					dst = utf8.AppendRune(dst, f)
+					inWord = true
+				default:
+					letter(f)
+				}
 			}
 		}
 		sep()
@@ -207,17 +276,30 @@ func scriptWords(dst []byte, s string) []byte {
 	return dst
 }
 
-// A scriptPattern is one regular expression over scriptWords' output.
-type scriptPattern struct {
-	fam      family
-	strength float64
-	re       *regexp.Regexp
-	req      [][]byte
-}
-
 // w is one word of scriptWords' output with its space: Go's \w and \b are
 // ASCII-only.
 const w = `(?:[^ ]+ )`
+
+// fieldEnd returns the end of the run of non-space characters of s that
+// starts at i (i itself when s[i:] starts with a space).
+func fieldEnd(s string, i int) int {
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c == ' ' || c >= '\t' && c <= '\r' {
+				return i
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			return i
+		}
+		i += n
+	}
+	return i
+}
 
 // foldPattern folds the letters of a pattern as scriptWords folds text, so
 // patterns are written as people write ("ਨਹੀਂ", "أرسل").
@@ -242,9 +324,10 @@ func foldPattern(expr string) string {
 	return b.String()
 }
 
-func sp(f family, s float64, re string) scriptPattern {
+// sp is p for scriptWords' output: its words are delimited by spaces.
+func sp(f family, s float64, re string) pattern {
 	expr := `(?:^| )(?:` + foldPattern(re) + `)(?: |$)`
-	pt := scriptPattern{fam: f, strength: s, re: regexp.MustCompile(expr)}
+	pt := pattern{fam: f, strength: s, re: regexp.MustCompile(expr)}
 	for _, l := range requiredLiterals(expr) {
 		pt.req = append(pt.req, []byte(l))
 	}
@@ -256,33 +339,24 @@ func sp(f family, s float64, re string) scriptPattern {
 const maxScriptText = 64 << 10
 
 // scriptEvidence adds to e the signals of the script patterns in text,
-// when it holds a script that scriptWords reads; buf is scratch space,
-// returned for reuse.
-func scriptEvidence(text string, e *Evidence, buf []byte) []byte {
+// when it holds a script that scriptWords reads; w is scratch space.
+func scriptEvidence(text string, e *Evidence, w *work) {
 	if !hasScript(text) {
-		return buf
+		return
 	}
 	if len(text) > maxScriptText {
 		text = text[:maxScriptText]
 	}
-	buf = scriptWords(buf[:0], text)
-	for _, pt := range scriptPatterns {
-		if e.Strength[pt.fam] >= pt.strength {
-			continue
-		}
-		if pt.req != nil && !containsAny(buf, pt.req) {
-			continue
-		}
-		if pt.re.Match(buf) {
-			e.Strength[pt.fam] = pt.strength
+	w.snorm = scriptWords(w.snorm[:0], text)
+	scriptIndex.find(w.snorm, &e.Strength, w)
+	for _, words := range scriptNegatives {
+		for _, n := range words {
+			if containsPhrase(w.snorm, n) {
+				e.Negatives++
+				break
+			}
 		}
 	}
-	for _, re := range scriptNegatives {
-		if re.Match(buf) {
-			e.Negatives++
-		}
-	}
-	return buf
 }
 
 // scriptCheckable returns the kinds of checkable detail (verifiable) in a

@@ -251,14 +251,14 @@ func findNeeds(text []byte, hits []hit, w *work) ([]hit, uint32) {
 // wording scores the normalised text's wording signals into strengths.
 // hits are the need words found in text (findNeeds), seen their masks;
 // w is scratch space. Indexed patterns run in the windows of their own
-// literals (indexedWording); any other in its family's windows.
+// literals (patternIndex.find); any other in its family's windows.
 func wording(text []byte, hits []hit, seen uint32, extra [][]byte, s *[numFamilies]float64, w *work) {
-	indexedWording(text, s, w)
+	mainIndex.find(text, s, w)
 	wins := w.wins[:0]
 	var checked [numWording]bool
 	var famWins [numWording][][2]int
 	for i, pt := range patterns {
-		if indexed[i] || s[pt.fam] >= pt.strength {
+		if mainIndex.indexed[i] || s[pt.fam] >= pt.strength {
 			continue
 		}
 		if seen&(1<<uint(pt.fam)) == 0 {
