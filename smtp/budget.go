@@ -59,13 +59,14 @@ func (b *budget) room(n int64) bool {
 	return b.used == 0 || b.used+n*inflightWeight <= b.max
 }
 
-// take charges n bytes if they fit. A transaction that holds nothing yet
-// always gets its first bytes when nothing else is in flight, so that one
-// message as large as max_message_bytes can pass even with a small budget.
-func (b *budget) take(n int64) bool {
+// take charges n more bytes to a transaction that holds own already, if
+// they fit. A transaction alone in flight (it holds all that is charged)
+// always gets them, so that one message as large as max_message_bytes
+// passes even with a small budget.
+func (b *budget) take(n, own int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.used+n > b.max && b.used > 0 {
+	if b.used+n > b.max && b.used > own {
 		return false
 	}
 	b.used += n
@@ -98,7 +99,7 @@ type charge struct {
 // grow charges n more bytes of message (times inflightWeight).
 func (c *charge) grow(n int) bool {
 	w := int64(n) * inflightWeight
-	if !c.b.take(w) {
+	if !c.b.take(w, c.held) {
 		return false
 	}
 	c.held += w
