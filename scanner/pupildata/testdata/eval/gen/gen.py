@@ -602,6 +602,35 @@ H = [
 for name, label, subj, body, to in H:
     eml(name, label, subj, body, to)
 
+# hold-out tables (same rule as H)
+ps = people(14, 2009, 2014)
+eml("hold-tbl-isams", "mis_export", "boarders", "iSAMS export of the boarders.\n", "house.parent.personal@gmail.com",
+    [("boarders.csv", "text/csv", csv([["Pupil ID","Surname","Forename","Preferred Name","Date of Birth","NC Year","Form","Boarding House","SEN","Medical Notes"]] +
+      [["%d" % rng.randint(100000, 999999), p["sur"], p["fore"], p["fore"][:3], uk(p["dob"]), str(p["year"]), "%d%s" % (p["year"], p["form"]), "Windsor", rng.choice(["","SpLD"]), rng.choice(["","Asthma"])] for p in ps]))])
+ps = people(11, 2015, 2019)
+eml("hold-tbl-pupil-asset", "mis_export", "pp list", "Pupil Asset extract.\n", "pp.consultant@school-improvement.example.com",
+    [("pp.xlsx", XLSX, xlsx([{"name": "Extract", "rows": [["UPN","Last Name","First Name","DOB","Gender","Year Group","Pupil Premium","SEN Status","EAL","Looked After"]] +
+      [[p["upn"], p["sur"], p["fore"], iso(p["dob"]), p["sex"], str(p["year"]), rng.choice(["Y","N"]), p["sen"], rng.choice(["Y","N"]), rng.choice(["N","N","Y"])] for p in ps], "dates": ["D"]}]))])
+ps = people(9, 2010, 2013)
+eml("hold-tbl-attendance", "mis_export", "PA list", "Persistent absence list for the EWO.\n", "ewo.freelance@gmail.com",
+    [("pa.csv", "text/csv", csv([["Student","Year","Registration Form","Attendance %","Unauthorised Absences","Persistent Absentee"]] +
+      [[f"{p['fore']} {p['sur']}", str(p["year"]), "%d%s" % (p["year"], p["form"]), "%.1f" % rng.uniform(60, 89), str(rng.randint(5, 40)), "Y"] for p in ps]))])
+ps = people(6, 2009, 2012)
+eml("hold-tbl-exclusions", "mis_export", "exclusions log", "Exclusions this year.\n", "behaviour.consultant@outlook.com",
+    [("excl.csv", "text/csv", csv([["Pupil","Year","Date","Type","Days","Reason"]] +
+      [[f"{p['sur']}, {p['fore']}", str(p["year"]), "0%d/11/2026" % rng.randint(1, 9), rng.choice(["FTE","PEX"]), str(rng.randint(1, 5)), rng.choice(["Physical assault against a pupil","Persistent disruptive behaviour","Drug and alcohol related"])] for p in ps]))])
+eml("hold-tbl-clean-cover", "clean", "cover", "Cover for tomorrow.\n", "supply@teachers-agency.co.uk",
+    [("cover.csv", "text/csv", csv([["Teacher","Room","Period","Subject","Class"]] + [[rng.choice(["JBL","KOK"]), "R%d" % i, str(i), "Maths", "9%s" % rng.choice("ABC")] for i in range(1, 7)]))])
+eml("hold-tbl-clean-applicants", "clean", "shortlist", "Interview shortlist.\n", "panel.member@governor-services.example.com",
+    [("shortlist.xlsx", XLSX, xlsx([{"name": "Shortlist", "rows": [["Applicant Name","Post Applied For","Interview Date","Panel"]] +
+      [[f"{rng.choice(FORE)} {rng.choice(SUR)}", "Teacher of Science", "12/01/2027", "HT, CoG"] for _ in range(5)]}]))])
+eml("hold-tbl-clean-governors", "clean", "governors", "Membership list for the website.\n", "web.designer@school-websites.example.com",
+    [("gov.csv", "text/csv", csv([["Name","Category","Appointed By","Term of Office Ends"]] +
+      [[f"{rng.choice(FORE)} {rng.choice(SUR)}", rng.choice(["Parent","Staff","Co-opted"]), "Board", "31/08/2029"] for _ in range(7)]))])
+eml("hold-tbl-clean-volunteers", "clean", "DBS renewals", "Volunteers due a DBS renewal.\n", "dbs.umbrella@checks.example.com",
+    [("dbs.csv", "text/csv", csv([["Volunteer Name","DBS Issue Date","Role","Email"]] +
+      [[f"{rng.choice(FORE)} {rng.choice(SUR)}", "03/02/2024", "Reading volunteer", f"vol{i}@gmail.com"] for i in range(6)]))])
+
 with open(os.path.join(OUT, "labels.tsv"), "w") as f:
     f.write("\n".join(labels) + "\n")
 print(len(labels), "cases")
