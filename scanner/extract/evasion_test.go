@@ -210,7 +210,7 @@ func pdfEmbedding(name string, data []byte) []byte {
 	return slices.Concat(p[:at], b.Bytes(), p[at:])
 }
 
-// base64Part is a MIME part whose base64 body the caller has written.
+// base64Mail is a message whose attachment has a base64 body the caller wrote.
 func base64Mail(name, ctype, body string) []byte {
 	return []byte("From: staff@trust.example\r\nTo: someone@example.com\r\nSubject: lists\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n" +

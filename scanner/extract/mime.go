@@ -35,11 +35,12 @@ func (w *walker) walkPart(p *enmime.Part, parent *Item, altPlain bool) {
 	for _, e := range p.Errors {
 		w.problem(e.Name)
 	}
-	if p.ContentType == "" && p.FirstChild == nil && p.Disposition == "" {
-		// enmime reads no Content-Disposition of a part without a
-		// Content-Type; a mail client (and the fast reader) still shows
-		// it as the attachment it says it is.
-		if d, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition")); err == nil {
+	if p.ContentType == "" && p.FirstChild == nil && (p.Parent == nil || !strings.EqualFold(p.Parent.ContentType, "multipart/digest")) {
+		// A part without a Content-Type is text/plain (RFC 2045), and
+		// enmime reads no Content-Disposition for it; a mail client (and
+		// the fast reader) still shows it as the attachment it says it is.
+		p.ContentType = "text/plain"
+		if d, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition")); err == nil && p.Disposition == "" {
 			p.Disposition = d
 			if p.FileName == "" {
 				p.FileName = params["filename"]
