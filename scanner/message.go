@@ -128,6 +128,14 @@ func (m *Message) Derived(key any) (any, bool) { return m.derived.Load(key) }
 // unexported key type of the storing package.
 func (m *Message) SetDerived(key, v any) { m.derived.Store(key, v) }
 
+// DerivedOrStore returns the value stored under key, or stores v there
+// and returns it when there is none: for values that concurrent scanners
+// must share rather than each compute.
+func (m *Message) DerivedOrStore(key, v any) any {
+	got, _ := m.derived.LoadOrStore(key, v)
+	return got
+}
+
 // Body returns the text of the body parts (plain, or HTML when the message
 // has no plain part) joined by blank lines.
 func (m *Message) Body() string {

@@ -26,6 +26,7 @@ import (
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/scanner"
 	"github.com/mailward/mailward/scanner/textnorm"
+	"github.com/mailward/mailward/scanner/words"
 )
 
 // Name is the scanner's name in findings.
@@ -160,12 +161,13 @@ func (s *Scanner) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Findi
 	a := s.analyzers.Get().(*Analyzer)
 	defer s.analyzers.Put(a)
 	var items, plain, html []item
-	for _, tx := range m.Texts {
+	for i, tx := range m.Texts {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("offensive: %w", err)
 		}
 		forwarded := tx.Attachment != nil && ShortType(tx.Attachment) == "eml"
-		got := s.read(a, tx.Content, textPlace(tx), tx.Kind == scanner.KindHidden, forwarded, nil)
+		w := words.Of(m, i) // read once, shared with the other text detectors
+		got := s.read(a, w.Tok, w.Words, textPlace(tx), tx.Kind == scanner.KindHidden, forwarded, nil)
 		switch tx.Kind {
 		case scanner.KindPlain:
 			plain = append(plain, got...)
@@ -176,7 +178,8 @@ func (s *Scanner) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Findi
 		}
 	}
 	if names := displayNames(m); names != "" {
-		items = append(items, s.read(a, names, place{where: "header", label: "sender or recipient names"}, false, false, nil)...)
+		z := a.Tokenizer()
+		items = append(items, s.read(a, z, z.Words(names), place{where: "header", label: "sender or recipient names"}, false, false, nil)...)
 	}
 	// A message with both a plain and an HTML body usually says the same
 	// thing twice (multipart/alternative): count the body that scores
@@ -227,9 +230,7 @@ func total(items []item) *evidence {
 
 // read analyses one text and returns its evidence. Quoted lines and
 // forwarded text count QuotedWeight as much as the sender's own words.
-func (s *Scanner) read(a *Analyzer, text string, p place, hidden, forwarded bool, dst []item) []item {
-	z := a.Tokenizer()
-	words := z.Words(text)
+func (s *Scanner) read(a *Analyzer, z *textnorm.Tokenizer, words []textnorm.Word, p place, hidden, forwarded bool, dst []item) []item {
 	if len(words) == 0 {
 		return dst
 	}

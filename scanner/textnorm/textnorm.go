@@ -102,6 +102,17 @@ func (z *Tokenizer) Bytes(w Word) []byte { return z.buf[w.Start:w.End] }
 // String returns the normalised text of w.
 func (z *Tokenizer) String(w Word) string { return string(z.buf[w.Start:w.End]) }
 
+// Reserve sizes the tokenizer's buffers for a text of n bytes, so that a
+// tokenizer made for one text does not grow them step by step.
+func (z *Tokenizer) Reserve(n int) {
+	if cap(z.buf) < n {
+		z.buf = make([]byte, 0, n)
+	}
+	if w := n/6 + 1; cap(z.words) < w {
+		z.words = make([]Word, 0, w)
+	}
+}
+
 // Words returns the normalised words of s. The slice and the bytes behind it
 // are reused by the next call.
 func (z *Tokenizer) Words(s string) []Word {
