@@ -69,7 +69,7 @@ const (
 var colLabels = map[col]string{
 	colSEN: "SEN", colFSM: "FSM/PP", colEAL: "EAL", colEthnicity: "ethnicity",
 	colMedical: "medical", colCP: "CP/CIN/LAC", colDisability: "disability", colReligion: "religion",
-	colExclusion: "exclusions", colAccess: "access arrangements", colNINO: "NI number",
+	colExclusion: "exclusions", colAccess: "access arrangements", colNINO: "NI number", colAttendance: "attendance",
 }
 
 func (c col) identity() bool { return c >= colSurname && c <= colName }

@@ -169,6 +169,11 @@ func TestTableHeadingsDecide(t *testing.T) {
 	if tv := evalTable(servers, "", o, 3); tv.pupil || tv.staff {
 		t.Errorf("server list: pupil=%v staff=%v", tv.pupil, tv.staff)
 	}
+	absence := rows([]string{"Name", "Job Title", "Absences"},
+		func(i int) []string { return []string{"Sarah Hill", "Teacher", "3"} }, 5)
+	if tv := evalTable(absence, "", o, 3); tv.pupil {
+		t.Errorf("staff absence list read as pupils")
+	}
 	results := rows([]string{"Position", "Name", "School", "Time"},
 		func(i int) []string { return []string{string(rune('1' + i)), "Ruby Evans", "Oakfield", "11:02"} }, 5)
 	if tv := evalTable(results, "", o, 3); tv.pupil || tv.staff {

@@ -102,9 +102,9 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 			}
 		}
 	}
-	var have [numCols]int // valid cells per column kind
-	names := 0            // cells of name columns that read as names
-	var nameCells [numCols]int
+	var have [numCols]int               // valid cells per column kind
+	names := 0                          // cells of name columns that read as names
+	nameCells := make([]int, len(cols)) // cells that read as names, per column
 	pupilNamed := false
 	// childKey marks name columns headed by a word for a child alone
 	// ("CHILD" in an SSDA903 file): their cells may be IDs.
@@ -175,7 +175,7 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 			case colSurname, colForename, colName:
 				if nameLike(cell) {
 					ok = true
-					nameCells[c]++
+					nameCells[i]++
 				} else {
 					// "CHILD" in an SSDA903 file holds the child's ID.
 					ok = c == colName && childKey[i] && idLike(cell)
@@ -206,8 +206,9 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 			t.rows++
 		}
 	}
-	for c := colSurname; c <= colName; c++ {
-		names = max(names, nameCells[c])
+	// Names counted once per row: the fullest name column.
+	for _, n := range nameCells {
+		names = max(names, n)
 	}
 	// A column counts when at least half its rows hold valid content.
 	enough := func(c col) bool { return have[c] > 0 && have[c]*2 >= t.rows }
@@ -227,7 +228,9 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 		if c.pupilSpecific() && c != colDOB {
 			t.pupilCol++
 		}
-		if c.special() {
+		if c.special() || c == colAttendance {
+			// Attendance is not special category, but a list of pupils'
+			// absences is as sensitive as one of their needs.
 			t.special = append(t.special, c)
 		}
 		if c.special() || c == colNINO {
@@ -276,13 +279,13 @@ func evalTable(rows [][]string, name string, o textOptions, minRows int) tableEv
 	return t
 }
 
-// onlyAdultSpecial reports special columns a workforce table also has
-// (ethnicity, religion, disability, health): beside a role column they do
-// not make the rows pupils.
+// onlyAdultSpecial reports sensitive columns a workforce table also has
+// (ethnicity, religion, disability, health, absence): beside a role column
+// they do not make the rows pupils.
 func onlyAdultSpecial(cs []col) bool {
 	for _, c := range cs {
 		switch c {
-		case colEthnicity, colReligion, colDisability, colMedical:
+		case colEthnicity, colReligion, colDisability, colMedical, colAttendance:
 		default:
 			return false
 		}
