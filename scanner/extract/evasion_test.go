@@ -331,6 +331,25 @@ var Evasions = []Evasion{
 		Categories: []string{"unscannable", "pupil_data", "suspicious_attachment"},
 	},
 	{
+		Name: "zip cut off, stored members with data descriptors",
+		Build: func() []byte {
+			var b bytes.Buffer
+			zw := zip.NewWriter(&b)
+			for _, m := range []struct {
+				name string
+				data []byte
+			}{{"invoice.pdf.exe", pe()}, {"pupils.csv", pupilsCSV()}} {
+				w, _ := zw.CreateHeader(&zip.FileHeader{Name: m.name, Method: zip.Store})
+				w.Write(m.data)
+			}
+			zw.Close()
+			return mail("lists", "x", part{"lists.zip", "application/zip", cutDirectory(b.Bytes()), false})
+		},
+		Incomplete: "zip directory missing or damaged",
+		Read:       pupilCell, Names: []string{"invoice.pdf.exe"},
+		Categories: []string{"unscannable", "pupil_data", "suspicious_attachment"},
+	},
+	{
 		Name: "zip cut off with stored and bzip2 members",
 		Build: func() []byte {
 			z := zipRaw(rawMember{name: "invoice.pdf.exe", method: zip.Store, data: pe(), packed: pe()},
@@ -549,6 +568,36 @@ func TestPDFLZW(t *testing.T) {
 		if n <= 100 {
 			if got, ok := lzwPDF(b.Bytes(), 1<<30, true); !ok || !bytes.Equal(got, data) {
 				t.Errorf("n=%d, early change: decoded %d bytes (ok %v), differ", n, len(got), ok)
+			}
+		}
+	}
+}
+
+// TestLocalEntries: walking local headers finds each member's exact data,
+// whether its sizes are in its header or deferred to a data descriptor.
+func TestLocalEntries(t *testing.T) {
+	data := map[string][]byte{"a.exe": pe(), "b.csv": pupilsCSV(), "c.txt": []byte("short")}
+	for _, method := range []uint16{zip.Store, zip.Deflate} {
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		for _, n := range []string{"a.exe", "b.csv", "c.txt"} {
+			w, _ := zw.CreateHeader(&zip.FileHeader{Name: n, Method: method}) // sizes deferred
+			w.Write(data[n])
+		}
+		zw.Close()
+		es, _ := localEntries(cutDirectory(b.Bytes()), nil)
+		if len(es) != 3 {
+			t.Fatalf("method %d: %d entries", method, len(es))
+		}
+		for _, e := range es {
+			r, err := openLocal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			got.ReadFrom(r)
+			if e.flags&0x8 == 0 || e.truncated || !bytes.Equal(got.Bytes(), data[e.name]) {
+				t.Errorf("method %d, %s: flags %x truncated %v, %d bytes, want %d", method, e.name, e.flags, e.truncated, got.Len(), len(data[e.name]))
 			}
 		}
 	}

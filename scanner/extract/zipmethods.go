@@ -213,8 +213,12 @@ func localEntries(data []byte, known map[int64]int64) (es []localEntry, damaged 
 			e.packed = body[:cr.n]
 			next = 30 + nlen + xlen + int(cr.n)
 		default:
-			// Another method with deferred sizes: up to the next signature.
-			i := bytes.Index(body, sig)
+			// Another method with deferred sizes: up to the data descriptor
+			// that gives this very size, else to the next signature.
+			i := descriptorAt(body)
+			if i < 0 {
+				i = bytes.Index(body, sig)
+			}
 			if i < 0 {
 				i = len(body)
 				e.truncated = true
@@ -236,6 +240,23 @@ func localEntries(data []byte, known map[int64]int64) (es []localEntry, damaged 
 		p += next + i
 	}
 	return es, damaged || len(es) == 0
+}
+
+// descriptorAt finds the data descriptor ("PK\x07\x08", CRC, compressed
+// size, size) that follows a member's data: the first whose compressed size
+// is its own offset. -1 when there is none.
+func descriptorAt(body []byte) int {
+	for off := 0; ; {
+		j := bytes.Index(body[off:], []byte("PK\x07\x08"))
+		if j < 0 {
+			return -1
+		}
+		at := off + j
+		if at+16 <= len(body) && int64(binary.LittleEndian.Uint32(body[at+8:])) == int64(at) {
+			return at
+		}
+		off = at + 4
+	}
 }
 
 // plausibleLocal reports whether a local header looks written by a zip
