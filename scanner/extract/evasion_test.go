@@ -602,3 +602,27 @@ func TestLocalEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestEncryptedPDFNotIncomplete: a password-protected PDF's streams cannot
+// be inflated; that is reported as Encrypted (the policy's business), not
+// as content left unread.
+func TestEncryptedPDFNotIncomplete(t *testing.T) {
+	p := pdf([]string{"Report"}, "", false)
+	junk := bytes.Repeat([]byte{0x9c, 0x13, 0xf7, 0x42}, 64)
+	enc := slices.Concat(p[:bytes.Index(p, []byte("trailer"))],
+		[]byte(fmt.Sprintf("7 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n", len(junk))), junk, []byte("\nendstream\nendobj\n"),
+		[]byte("trailer\n<< /Root 1 0 R /Encrypt 8 0 R >>\n%%EOF\n"))
+	r, err := Extract(context.Background(), mail("x", "x", part{"report.pdf", "application/pdf", enc, false}), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Items[0].Encrypted || len(r.Limits) > 0 {
+		t.Errorf("encrypted %v, limits %v", r.Items[0].Encrypted, r.Limits)
+	}
+	// The same junk stream in a PDF that is not encrypted is unread content.
+	plain := bytes.Replace(enc, []byte(" /Encrypt 8 0 R"), nil, 1)
+	r, _ = Extract(context.Background(), mail("x", "x", part{"report.pdf", "application/pdf", plain, false}), Limits{})
+	if !slices.ContainsFunc(r.Limits, func(l string) bool { return strings.Contains(l, "PDF stream could not be decompressed") }) {
+		t.Errorf("limits %v, want the undecodable stream", r.Limits)
+	}
+}

@@ -57,7 +57,11 @@ func (w *walker) pdfItem(it *Item) {
 	}
 	defer func() {
 		// Whatever was left unread makes the item incomplete: a zero bomb
-		// in the first stream must not hide every later one.
+		// in the first stream must not hide every later one. Encrypted
+		// streams are not read by design: Encrypted says so.
+		if it.Encrypted {
+			return
+		}
 		for _, u := range doc.unread() {
 			w.incomplete(it, u)
 		}
