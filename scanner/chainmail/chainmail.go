@@ -10,8 +10,25 @@
 // newsletter asking parents to share an event, one forwarded invitation, a
 // fundraising letter or IT's own warning about chain letters stays clean.
 //
+// The hoaxes and appeals that replaced chain letters on phones are read by
+// their structure (hoax.go): unverifiable authority ("confirmed by
+// police"), urgency, forward-to-all, deadlines, threats ("your account
+// will be deleted"), social pressure, and the "copy and paste" and "share
+// before midnight" forms. Details a reader could check (a police
+// reference, a registered charity number, a date, 101) lower the score
+// (verify.go), so a real police appeal or a dated charity appeal asking to
+// be shared stays clean.
+//
+// Besides English, the wording is read in Polish, Romanian, Portuguese,
+// Spanish, Lithuanian and Somali (latin.go, over textnorm's words), and in
+// Urdu, Arabic, Punjabi (Gurmukhi and Shahmukhi) and Bengali
+// (scriptpatterns.go, over scriptWords, as textnorm drops those scripts'
+// digits and vowel signs). Findings name families and their count, never
+// the words found.
+//
 // The spread of one body across many senders is the tracker's job; this
-// package gives it Fingerprint, a fuzzy key of the normalised body.
+// package gives it Fingerprint, a fuzzy key of the normalised body, which
+// reads any script (Chinese and Thai a character at a time).
 package chainmail
 
 import (

@@ -56,6 +56,12 @@ func TestSameAsReference(t *testing.T) {
 		}
 	}
 	msgs = append(msgs, named{"50K", parse(t, plain50K())})
+	// The evaluation sets: eleven languages and five scripts.
+	for _, dir := range []string{evalDir, "testdata/eval-holdout"} {
+		for _, c := range readLabels(t, dir) {
+			msgs = append(msgs, named{dir + "/" + c.file, parseEval(t, dir, c)})
+		}
+	}
 	// The shared corpora beside the module root, when present
 	// (corporaDir would skip the whole test without them).
 	root := ""
