@@ -626,3 +626,39 @@ func TestEncryptedPDFNotIncomplete(t *testing.T) {
 		t.Errorf("limits %v, want the undecodable stream", r.Limits)
 	}
 }
+
+// TestSpreadsheetSheets: a workbook with a chart sheet, an empty sheet and
+// sparse rows is read in full; a sheet longer than the table limit is not.
+func TestSpreadsheetSheets(t *testing.T) {
+	build := func(rows int) []byte {
+		f := excelize.NewFile()
+		f.SetCellValue("Sheet1", "A1", "Name")
+		f.SetCellValue("Sheet1", fmt.Sprintf("A%d", rows), "Last row")
+		f.NewSheet("Empty")
+		f.SetCellValue("Sheet1", "B2", 3)
+		if err := f.AddChartSheet("Chart", &excelize.Chart{Type: excelize.Col,
+			Series: []excelize.ChartSeries{{Name: "Sheet1!$A$1", Categories: "Sheet1!$A$2:$A$3", Values: "Sheet1!$B$2:$B$3"}}}); err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := f.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	for _, tc := range []struct {
+		rows  int
+		limit string
+	}{{500, ""}, {maxTableRows + 5, fmt.Sprintf("sheet rows beyond %d not read", maxTableRows)}} {
+		r, err := Extract(context.Background(), mail("x", "x", part{"w.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", build(tc.rows), false}), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case tc.limit == "" && (len(r.Limits) > 0 || !readsText(r, "Last row")):
+			t.Errorf("%d rows: limits %v, last row read %v", tc.rows, r.Limits, readsText(r, "Last row"))
+		case tc.limit != "" && !slices.ContainsFunc(r.Limits, func(l string) bool { return strings.Contains(l, tc.limit) }):
+			t.Errorf("%d rows: limits %v, want %q", tc.rows, r.Limits, tc.limit)
+		}
+	}
+}

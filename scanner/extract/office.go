@@ -135,14 +135,15 @@ func (w *walker) xlsx(it *Item, b *budget) (text string) {
 		if w.expired(it.Index) {
 			break
 		}
-		rows, err := f.GetRows(sheet)
-		if err != nil {
-			w.incomplete(it, "spreadsheet sheet could not be read")
-			continue
-		}
-		if len(rows) > maxTableRows {
-			rows = rows[:maxTableRows]
+		rows, err := sheetRows(f, sheet)
+		switch {
+		case errors.Is(err, errRowsCut):
 			w.incomplete(it, fmt.Sprintf("sheet rows beyond %d not read", maxTableRows))
+		case err != nil:
+			w.incomplete(it, "spreadsheet sheet could not be read")
+		}
+		if len(rows) == 0 {
+			continue
 		}
 		n := 0
 		for i, r := range rows {
@@ -164,6 +165,43 @@ func (w *walker) xlsx(it *Item, b *budget) (text string) {
 		w.addTable(it, sheet, rows)
 	}
 	return sb.String()
+}
+
+// errRowsCut says a sheet has rows beyond maxTableRows.
+var errRowsCut = errors.New("rows beyond the table limit")
+
+// sheetRows is excelize's GetRows, except that a row it cannot read is an
+// error rather than the silent end of the sheet; the rows before it are
+// returned with the error.
+func sheetRows(f *excelize.File, sheet string) ([][]string, error) {
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]string
+	cur, last := 0, 0
+	for rows.Next() {
+		cur++
+		if cur > maxTableRows {
+			return out[:last], errRowsCut
+		}
+		row, err := rows.Columns()
+		if err != nil {
+			return out[:last], err
+		}
+		if len(row) > 0 {
+			for len(out) < cur-1 {
+				out = append(out, nil)
+			}
+			out = append(out, row)
+			last = cur
+		}
+	}
+	if err := rows.Error(); err != nil {
+		return out[:last], err
+	}
+	return out[:last], nil
 }
 
 // odf reads an OpenDocument file (odt, ods, odp): text, tables, macros and
