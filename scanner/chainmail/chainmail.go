@@ -51,6 +51,11 @@ const Name = "chainmail"
 // minFamilies is how many families of evidence a finding needs.
 const minFamilies = 2
 
+// minCore is the least strength of the wording families (deadline and
+// urgency apart) that a finding needs: supporting signs never make up for
+// chain-letter wording.
+const minCore = 0.3
+
 // Scanner is the chain_mail detector.
 type Scanner struct {
 	cfg    config.ChainMail
@@ -131,12 +136,13 @@ func (e *Evidence) Families() []string {
 
 // Score combines the families: noisy-or of their strengths, halved for each
 // sign of meta-discussion and each kind of checkable detail (two of each at
-// most), and held below 0.5 unless at least two families agree. Without
+// most), and held below 0.5 unless at least two families agree and the
+// chain-letter wording (deadline and urgency apart) reaches minCore. Without
 // chain-letter wording (a deadline alone is ordinary business: "reply
 // within 5 days"; urgency alone is a school closure) the score is 0:
 // structure is support, never evidence on its own.
 func (e *Evidence) Score() float64 {
-	keep, core, n := 1.0, 0, 0
+	keep, coreKeep, core, n := 1.0, 1.0, 0, 0
 	for f, v := range e.Strength {
 		if v <= 0 {
 			continue
@@ -145,12 +151,18 @@ func (e *Evidence) Score() float64 {
 		n++
 		if family(f) < numWording && family(f) != famDeadline && family(f) != famUrgency {
 			core++
+			coreKeep *= 1 - v
 		}
 	}
 	if core == 0 {
 		return 0
 	}
 	score := 1 - keep
+	if 1-coreKeep < minCore {
+		// One weak sign of wording ("pass this on") with a deadline and
+		// urgency is an urgent request at work.
+		score = math.Min(score, 0.45)
+	}
 	for i := 0; i < e.Negatives+min(e.Checkable, 2); i++ {
 		score /= 2
 	}

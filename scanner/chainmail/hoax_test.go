@@ -56,3 +56,18 @@ func TestUrgencyIsSupport(t *testing.T) {
 		t.Errorf("urgency alone scored %.2f (%v)", e.Score(), e.Families())
 	}
 }
+
+// TestWeakWordingNeedsMore: one weak sign of wording with a deadline and
+// urgency is an urgent request at work, not a chain letter.
+func TestWeakWordingNeedsMore(t *testing.T) {
+	s := New(config.ChainMail{}, nil)
+	body := "Urgent! Can anyone cover 9X3 period 3? Please reply within the next 10 minutes and pass this on " +
+		"to your department. It only takes a second."
+	e := s.Examine(msgWith("Cover", body))
+	if len(e.Families()) < 3 {
+		t.Fatalf("signs %v: the case needs three families to mean anything", e.Families())
+	}
+	if fs := scanOne(t, s, msgWith("Cover", body)); len(fs) != 0 {
+		t.Errorf("cover request flagged: %+v", fs)
+	}
+}
