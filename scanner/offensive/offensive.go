@@ -1,17 +1,30 @@
 // Package offensive is the offensive_language detector: profanity, sexual
-// terms, slurs, and threats or harassment in any text of a message (subject,
-// bodies, HTML, attachment text).
+// terms, abuse, slurs and identity attacks, and threats, in every text a
+// person reads (subject, display names, bodies, HTML, attachment text,
+// forwarded messages).
 //
-// Precision comes first: a filter that flags "Scunthorpe" or a biology
-// lesson is switched off within a week. So words are matched whole after
-// normalisation (package textnorm), ambiguous words (a name, a bird, a food)
-// count only when disguised, allow-list phrases ("homo sapiens") cancel the
-// terms inside them, the sender's own words weigh more than quoted or
-// forwarded ones, and a message sent only to the trust's report addresses
-// (where the policies tell staff to send abusive mail) is never a finding.
+// Three kinds of evidence are added up per severity tier:
+//   - term lists by tier (terms/, data), matched as whole words after
+//     package textnorm undoes disguises ("f*ck", "b1tch", "f.u.c.k");
+//   - explicit patterns (patterns.go) of directed abuse ("you are a
+//     disgrace") and identity attacks ("immigrants are vermin", "kill all
+//     ..."), which need no offensive word;
+//   - a trained model (model.go, model/README.md), logistic regression over
+//     hashed words and the lexicon's tiers, trained on public labelled data
+//     and read window by window.
 //
-// The score reflects severity and count; the summary names tiers and counts
-// ("2 slurs, 1 strong profanity in body"), never the words.
+// Context weighs each piece of evidence: reported speech ("he called me
+// a ..."), counter-speech and reports to staff, lessons and reference works,
+// jokes beside a threat, quoted and forwarded text (less, never zero) and
+// text hidden in HTML all count less; allow-listed phrases ("spotted dick",
+// "Scunthorpe" is one word anyway) count nothing. A message sent only to the
+// trust's report addresses, where the policies tell staff to send abuse, is
+// never a finding.
+//
+// The finding names its tiers and the most severe one (Finding.Tiers and
+// Severity) with a confidence; the rules decide what is held. Summaries
+// name tiers, counts and places ("1 slur or identity attack, 2 profanities
+// in body"), never the words.
 package offensive
 
 import (
