@@ -73,7 +73,7 @@ func detect(data []byte) string {
 	if len(sample) > detectSample {
 		sample = sample[:detectSample]
 	}
-	if r, err := chardet.NewTextDetector().DetectBest(sample); err == nil && r != nil && r.Confidence >= 30 {
+	if r, ok := bestCharset(sample); ok && r.Confidence >= 30 {
 		if enc := lookup(normCharset(r.Charset)); enc != nil {
 			if s, ok := decodeWith(enc, data); ok {
 				return s
@@ -83,6 +83,24 @@ func detect(data []byte) string {
 	// Windows-1252 maps every byte: the usual truth of unlabelled 8-bit mail.
 	s, _ := decodeWith(charmap.Windows1252, data)
 	return s
+}
+
+// bestCharset is chardet's best guess, made deterministic: DetectBest
+// runs its recognisers concurrently and keeps whichever of equally
+// confident ones answers first, so the same message could read differently
+// from one scan to the next. Ties go to the first by name.
+func bestCharset(sample []byte) (chardet.Result, bool) {
+	all, err := chardet.NewTextDetector().DetectAll(sample)
+	if err != nil || len(all) == 0 {
+		return chardet.Result{}, false
+	}
+	best := all[0]
+	for _, r := range all[1:] {
+		if r.Confidence > best.Confidence || r.Confidence == best.Confidence && r.Charset+r.Language < best.Charset+best.Language {
+			best = r
+		}
+	}
+	return best, true
 }
 
 func decodeWith(enc encoding.Encoding, data []byte) (string, bool) {
