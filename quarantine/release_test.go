@@ -39,14 +39,14 @@ func checkOneCopyEach(t *testing.T, next *smtptest.Server, to []string) {
 }
 
 // TestReleaseSlowHopNoDoubleSend: a release of 90 recipients through a
-// real SMTP next hop that takes 100 ms per message lasts many times the
+// real SMTP next hop that takes 250 ms per message lasts many times the
 // claim timeout (300 ms here). A second release, through a second store
 // instance on the same folder, keeps trying all along. The first release's
 // heartbeat keeps its claims, so the second never takes one over, and each
 // recipient receives exactly one copy.
 func TestReleaseSlowHopNoDoubleSend(t *testing.T) {
 	next := smtptest.Start(t, nil)
-	next.Set(func(b *smtptest.Behaviour) { b.DataDelay = 100 * time.Millisecond })
+	next.Set(func(b *smtptest.Behaviour) { b.DataDelay = 250 * time.Millisecond })
 	ctx := context.Background()
 	root := t.TempDir()
 	d1, _ := OpenDir(root)

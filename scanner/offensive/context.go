@@ -28,14 +28,22 @@ var (
 	reporting = cues("called", "calling", "call", "calls", "said", "saying", "says", "say", "shouted", "shouting",
 		"yelled", "yelling", "screamed", "wrote", "written", "writing", "word", "words", "term", "phrase",
 		"used", "using", "use", "heard", "repeated", "repeating", "chanted", "chanting", "named", "labelled",
-		"labeled", "dubbed", "messaged", "texted", "posted")
+		"labeled", "dubbed", "messaged", "texted", "posted", "claiming", "claim", "claims", "claimed", "statement",
+		"statements", "comment", "comments", "remark", "remarks", "suggest", "suggesting", "suggests", "told",
+		"telling", "tells")
+	// metaSpeech after a statement talks about it: "Muslims are scum."
+	// Statements like that ...; "... is antisemitic".
+	metaSpeech = cues("statement", "statements", "comment", "comments", "remark", "remarks", "language",
+		"slur", "slurs", "hateful", "antisemitic", "islamophobic", "racist", "homophobic", "transphobic",
+		"sexist", "bigoted", "disablist", "ableist", "offensive", "unacceptable")
 	// condemnation and reporting to IT or a teacher: counter-speech.
 	condemn = cues("unacceptable", "acceptable", "wrong", "inappropriate", "offensive", "racist", "racism",
 		"homophobic", "homophobia", "transphobic", "sexist", "sexism", "bigoted", "bigot", "bigotry", "hateful",
 		"slur", "slurs", "bullying", "bullied", "bully", "reported", "report", "reporting", "incident",
 		"complaint", "complained", "sanction", "sanctions", "detention", "exclusion", "excluded", "disciplinary",
 		"safeguarding", "apologise", "apologised", "apologize", "apology", "condemn", "condemns", "condemned",
-		"tolerate", "tolerated", "ok", "okay", "harassment", "discrimination", "discriminatory", "abusive", "abuse",
+		"tolerate", "tolerated", "ok", "okay", "antisemitic", "antisemitism", "islamophobic",
+		"islamophobia", "disablist", "ableist", "harassment", "discrimination", "discriminatory", "abusive", "abuse",
 		"hurtful", "upsetting", "upset", "ashamed", "shame", "disgraceful", "ban", "banned", "zero")
 	// negation right before: "not stupid", "never called".
 	negation = cues("not", "never", "no", "dont", "don't", "didnt", "didn't", "isnt", "isn't", "wasnt",

@@ -297,10 +297,10 @@ func (s *Scanner) read(a *Analyzer, z *textnorm.Tokenizer, words []textnorm.Word
 	a.pats = a.findPatterns(a.pats[:0])
 	for _, ph := range a.pats {
 		c := patternConf[ph.tier]
-		if hasCue(a.mask, ph.word-4, ph.word, reporting) {
-			c *= reportedWeight
-		}
-		if hasCue(a.mask, ph.word-12, ph.word+12, condemn) {
+		switch {
+		case hasCue(a.mask, ph.word-6, ph.word, reporting), hasCue(a.mask, ph.word+1, ph.word+9, metaSpeech):
+			c *= reportedWeight // "claiming that ...", "... : statements like that"
+		case hasCue(a.mask, ph.word-12, ph.word+12, condemn):
 			c *= counterWeight
 		}
 		if isLesson {
@@ -394,7 +394,10 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 		// at the threshold is as likely abusive as not.
 		thr := md.Threshold[HeadAbusive]
 		it.conf = 0.5 + 0.5*(it.conf-thr)/(1-thr)
-		if hasCue(a.mask, w.Start, w.End, condemn) {
+		// Counter-speech: the window condemns, or talks about what was
+		// said ("claiming that ... is antisemitic", "nobody should say").
+		if hasCue(a.mask, w.Start, w.End, condemn|metaSpeech) ||
+			hasCues(a.mask, w.Start, w.End, reporting, negation) {
 			it.conf *= counterWeight
 		}
 		if isLesson {

@@ -141,7 +141,9 @@ func (a *Analyzer) findPatterns(dst []patternHit) []patternHit {
 	insult := func(i int, k insultKind) bool { return i >= 0 && i < n && ins[i]&k != 0 }
 	for i, w := range mask {
 		switch {
-		case w&groups != 0 || w&groupNouns != 0 && at(i-1)&groups != 0:
+		case w&groups != 0 && at(i+1)&groupNouns == 0 || w&groupNouns != 0 && at(i-1)&groups != 0:
+			// (A group adjective before "people" leaves the pattern to the
+			// noun: one statement, one hit.)
 			// "<group> are (not) <derogatory>", within four words.
 			neg := false
 			for j := i + 1; j <= i+5 && j < n; j++ {
@@ -169,7 +171,11 @@ func (a *Analyzer) findPatterns(dst []patternHit) []patternHit {
 				}
 			}
 			// "I hate <group>", "kill all <group>", "death to <group>".
-			for j := i - 1; j >= i-3 && j >= 0; j-- {
+			from := i - 1
+			if w&groupNouns != 0 {
+				from = i - 2 // "hate black people": look before the adjective
+			}
+			for j := from; j >= from-2 && j >= 0; j-- {
 				x := mask[j]
 				if x&(hateVerbs|deathWord) != 0 {
 					if at(j-1)&patternNegation == 0 && at(j-2)&patternNegation == 0 {
@@ -195,6 +201,9 @@ func (a *Analyzer) findPatterns(dst []patternHit) []patternHit {
 				break
 			}
 			subject := at(i-1)&people != 0 || at(i-2)&people != 0
+			if at(i-1)&(groups|groupNouns) != 0 {
+				break // "<group> are ..." is the group pattern's
+			}
 			noun := article && insult(j, insultNounWord)
 			if noun || subject && (insult(j, insultWord) || mask[j]&derogatory != 0 && mask[j]&notAnInsult == 0) {
 				dst = append(dst, patternHit{TierAbuse, j})

@@ -1,5 +1,0 @@
-//go:build !race
-
-package offensive
-
-const raceEnabled = false
