@@ -15,7 +15,8 @@ var groups = cues("muslims", "muslim", "moslems", "islam", "islamists", "jews", 
 	"lesbian", "homosexuals", "homosexual", "bisexuals", "bisexual", "trans", "transgender", "transgenders",
 	"transsexuals", "women", "woman", "girls", "females", "disabled", "cripples", "autistic", "gypsies",
 	"gypsy", "travellers", "roma", "arabs", "arab", "africans", "african", "indians", "pakistanis", "poles",
-	"polish", "romanians", "eastern", "catholics", "christians", "hindus", "sikhs", "feminists", "latinos",
+	"polish", "romanians", "eastern", "easterners", "catholics", "christians", "hindus", "sikhs", "feminists",
+	"latinos", "hispanic", "mexican", "transgenders", "transsexual", "handicapped", "retards", "autists",
 	"hispanics", "negroes", "coloureds", "queers", "lgbt", "lgbtq")
 
 // groupNouns follow a group adjective: "black people", "trans women".
@@ -31,12 +32,16 @@ var derogatory = cues("disgusting", "vermin", "scum", "animals", "animal", "filt
 	"repulsive", "gross", "dangerous", "threat", "burden", "leeches", "idiots", "morons", "retarded",
 	"monsters", "beasts", "primitive", "backward", "uncivilised", "uncivilized", "dumb", "ugly", "brainless",
 	"despicable", "horrible", "nasty", "worst", "liars", "creatures", "apes", "monkeys", "dogs", "insects",
-	"lesser", "unwanted", "unwelcome", "pests", "waste", "idiotic", "moronic", "weak", "mentally", "ill")
+	"lesser", "unwanted", "unwelcome", "pests", "waste", "idiotic", "moronic", "weak", "mentally", "ill",
+	"pedophiles", "paedophiles", "predators", "menaces", "menace", "violent", "selfish", "greedy", "sneaky",
+	"illegals", "inbred", "barbaric", "barbarians", "uncivilized", "unclean", "perverse", "deviants", "deviant",
+	"freeloaders", "scroungers", "leeches", "thugs", "savages", "crazy", "insane")
 
 // groupHarm are things said of a group as a whole that blame it: "they
 // are ruining this country", "immigrants are stealing our jobs".
 var groupHarm = cues("ruining", "destroying", "invading", "stealing", "infesting", "flooding", "overrunning",
-	"breeding", "raping", "poisoning", "polluting", "replacing")
+	"breeding", "raping", "poisoning", "polluting", "replacing", "steal", "ruin", "destroy", "invade", "rape",
+	"drain", "draining", "scrounge", "scrounging")
 
 // hateVerbs before a group: "I hate Muslims", "kill all immigrants".
 var hateVerbs = cues("hate", "despise", "loathe", "detest", "kill", "exterminate", "eradicate", "murder",
@@ -119,7 +124,7 @@ func insultOf(h Hit, m cue) insultKind {
 
 // Small words the patterns read by name.
 var (
-	modalWords  = cues("should", "must", "deserve", "need", "ought", "to", "be", "all", "go")
+	modalWords  = cues("should", "must", "deserve", "need", "ought", "to", "be", "all", "go", "trying", "try", "want", "here", "only", "basically")
 	determiners = cues("all", "the", "those", "these", "to", "every", "fucking", "bloody")
 	articles    = cues("a", "an", "such")
 	ofWord      = cues("of")
