@@ -23,6 +23,10 @@ type patternIndex struct {
 	// indexed[i] reports that pats[i] has literals (all of them do; one
 	// without falls back to its family's windows).
 	indexed []bool
+	// filters[i] are more sets of literals a window must hold one of
+	// each of for pats[i] to match there (necessaryLiterals), tested
+	// before its regular expression.
+	filters [][][][]byte
 }
 
 // mainIndex indexes patterns (over textnorm's words), scriptIndex
@@ -36,7 +40,7 @@ func newPatternIndex(pats []pattern) *patternIndex {
 	if len(pats) > 1<<16 {
 		panic("chainmail: too many patterns")
 	}
-	ix := &patternIndex{pats: pats, indexed: make([]bool, len(pats))}
+	ix := &patternIndex{pats: pats, indexed: make([]bool, len(pats)), filters: make([][][][]byte, len(pats))}
 	index := map[string]int{}
 	for i, pt := range pats {
 		lits := specificLiterals(pt.re.String())
@@ -44,6 +48,16 @@ func newPatternIndex(pats []pattern) *patternIndex {
 			continue
 		}
 		ix.indexed[i] = true
+		for _, set := range necessaryLiterals(pt.re.String()) {
+			if hasCommon(set) || slices.Equal(set, lits) || len(ix.filters[i]) == 4 {
+				continue
+			}
+			var f [][]byte
+			for _, l := range set {
+				f = append(f, []byte(l))
+			}
+			ix.filters[i] = append(ix.filters[i], f)
+		}
 		for _, l := range lits {
 			k, ok := index[l]
 			if !ok {
@@ -100,7 +114,7 @@ func (ix *patternIndex) find(text []byte, s *[numFamilies]float64, w *work) {
 			j++
 		}
 		pt := &ix.pats[lh[i].pat]
-		if s[pt.fam] < pt.strength && matchNear(text, pt, lh[i:j]) {
+		if s[pt.fam] < pt.strength && matchNear(text, pt, ix.filters[lh[i].pat], lh[i:j]) {
 			s[pt.fam] = pt.strength
 		}
 		i = j
@@ -109,8 +123,9 @@ func (ix *patternIndex) find(text []byte, s *[numFamilies]float64, w *work) {
 
 // matchNear reports whether pt matches in a window around one of hits
 // (sorted by start): the hit widened by windowReach each side, merged
-// with overlapping ones and cut at spaces, as windows does.
-func matchNear(text []byte, pt *pattern, hits []litHit) bool {
+// with overlapping ones and cut at spaces, as windows does. A window
+// without a literal of each of filters is skipped.
+func matchNear(text []byte, pt *pattern, filters [][][]byte, hits []litHit) bool {
 	for i := 0; i < len(hits); {
 		a, b := int(hits[i].start)-windowReach, int(hits[i].end)+windowReach
 		i++
@@ -119,7 +134,15 @@ func matchNear(text []byte, pt *pattern, hits []litHit) bool {
 			i++
 		}
 		a, b = cutWindow(text, a, b)
-		if pt.re.Match(text[a:b]) {
+		win := text[a:b]
+		ok := true
+		for _, f := range filters {
+			if !containsAny(win, f) {
+				ok = false
+				break
+			}
+		}
+		if ok && pt.re.Match(win) {
 			return true
 		}
 	}

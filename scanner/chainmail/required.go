@@ -3,6 +3,7 @@ package chainmail
 import (
 	"bytes"
 	"regexp/syntax"
+	"strings"
 )
 
 // requiredLiterals returns strings one of which every match of the
@@ -28,6 +29,35 @@ func specificLiterals(expr string) []string {
 		return nil
 	}
 	return required(re, specific)
+}
+
+// necessaryLiterals returns sets of literals such that every match of
+// expr holds one literal of each set: the requirements of each part of a
+// sequence (for "send ... to N people": the verbs, "to"/"with", the
+// nouns). A window that lacks one set cannot match.
+func necessaryLiterals(expr string) [][]string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return necessary(re)
+}
+
+func necessary(re *syntax.Regexp) [][]string {
+	switch re.Op {
+	case syntax.OpCapture:
+		return necessary(re.Sub[0])
+	case syntax.OpConcat:
+		var out [][]string
+		for _, sub := range re.Sub {
+			out = append(out, necessary(sub)...)
+		}
+		return out
+	}
+	if r := required(re, specific); r != nil {
+		return [][]string{r}
+	}
+	return nil
 }
 
 // specific is the literal length up to which specificLiterals prefers the
@@ -157,6 +187,13 @@ const selective = 6
 // better reports whether literal set a is the better filter: its shortest
 // string longer (up to sel bytes), then fewer strings.
 func better(a, b []string, sel int) bool {
+	if sel == specific {
+		// A function word ("to ", "with ") occurs in every paragraph:
+		// any set without one is the better index.
+		if ca, cb := hasCommon(a), hasCommon(b); ca != cb {
+			return cb
+		}
+	}
 	ma, mb := min(minLen(a), sel), min(minLen(b), sel)
 	if ma != mb {
 		return ma > mb
@@ -178,6 +215,28 @@ func minLen(s []string) int {
 func containsAny(text []byte, words [][]byte) bool {
 	for _, w := range words {
 		if bytes.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// commonWords are English function words: as a pattern's only literal
+// they would make it run at almost every word of a letter.
+var commonWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`a an and are as at be by can do for from get got had has have he her his i if in is it
+		me my no not of on one or our so that the their them there they this to us was we what when which who will with you your`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// hasCommon reports whether one of set is a function word or shorter
+// than two letters, spaces aside.
+func hasCommon(set []string) bool {
+	for _, x := range set {
+		if t := strings.TrimSpace(x); len(t) < 2 || commonWords[t] {
 			return true
 		}
 	}
