@@ -30,7 +30,7 @@ var (
 		"used", "using", "use", "heard", "repeated", "repeating", "chanted", "chanting", "named", "labelled",
 		"labeled", "dubbed", "messaged", "texted", "posted", "claiming", "claim", "claims", "claimed", "statement",
 		"statements", "comment", "comments", "remark", "remarks", "suggest", "suggesting", "suggests", "told",
-		"telling", "tells")
+		"telling", "tells", "describes", "described", "describing", "calls")
 	// metaSpeech after a statement talks about it: "Muslims are scum."
 	// Statements like that ...; "... is antisemitic".
 	metaSpeech = cues("statement", "statements", "comment", "comments", "remark", "remarks", "language",

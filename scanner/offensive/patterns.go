@@ -214,8 +214,11 @@ func (a *Analyzer) findPatterns(dst []patternHit) []patternHit {
 				dst = append(dst, patternHit{TierAbuse, j})
 			}
 		case w&exclaim != 0 && at(i-1)&likeWord == 0 && at(i-2)&likeWord == 0 &&
-			(insult(i+1, insultNounWord) || insult(i+2, insultNounWord) && at(i+1)&(articles|ofWord) != 0):
-			// "what an idiot", "bunch of clowns", "total moron".
+			(insult(i+1, insultNounWord) || at(i+1)&articles != 0 && insult(i+2, insultNounWord|insultWord) ||
+				at(i+1)&ofWord != 0 && insult(i+2, insultNounWord)):
+			// "what an idiot", "bunch of clowns", "total moron"; after an
+			// article an ambiguous person noun is an insult too ("such a
+			// pussy", "what a tool").
 			dst = append(dst, patternHit{TierAbuse, i})
 		case w&secondPerson != 0:
 			// "you are a disgrace", "you absolute muppet".

@@ -45,6 +45,15 @@ func buildLexicon(corpora, dict, termsDir string) error {
 			}
 		}
 	}
+	exclude, err := os.ReadFile(filepath.Join(termsDir, "gen-exclude.txt"))
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(exclude), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			known[textnorm.Normalize(line)] = true
+		}
+	}
 	cleanShare, err := cleanShares(corpora)
 	if err != nil {
 		return err

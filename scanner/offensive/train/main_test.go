@@ -50,6 +50,11 @@ func TestLexiconReproducible(t *testing.T) {
 		t.Skipf("%s absent (Debian package wbritish): %v", dict, err)
 	}
 	dir := t.TempDir()
+	ex, err := os.ReadFile("../terms/gen-exclude.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "gen-exclude.txt"), ex, 0o644)
 	if err := buildLexicon(data, dict, dir); err != nil {
 		t.Fatal(err)
 	}
