@@ -117,10 +117,11 @@ func (s *Scanner) Name() string { return Name }
 type Evidence struct {
 	Strength  [numFamilies]float64
 	Negatives int
-	// Checkable counts the kinds of detail a reader could check (a
-	// reference, a registered charity number, a date, an official line);
-	// read only when the wording already looks like a chain letter.
-	Checkable int
+	// Checkable has a bit per kind of detail a reader could check
+	// (verifiable: a reference, a registered charity number, a date, an
+	// official line); read only when the wording already looks like a
+	// chain letter.
+	Checkable uint8
 }
 
 // Families returns the names of the families seen, wording first.
@@ -135,8 +136,8 @@ func (e *Evidence) Families() []string {
 }
 
 // Score combines the families: noisy-or of their strengths, halved for each
-// sign of meta-discussion and each kind of checkable detail (two of each at
-// most), and held below 0.5 unless at least two families agree and the
+// sign of meta-discussion (two at most), lowered by checkable details
+// (checkableFactor), and held below 0.5 unless at least two families agree and the
 // chain-letter wording (deadline and urgency apart) reaches minCore. Without
 // chain-letter wording (a deadline alone is ordinary business: "reply
 // within 5 days"; urgency alone is a school closure) the score is 0:
@@ -163,9 +164,10 @@ func (e *Evidence) Score() float64 {
 		// urgency is an urgent request at work.
 		score = math.Min(score, 0.45)
 	}
-	for i := 0; i < e.Negatives+min(e.Checkable, 2); i++ {
+	for i := 0; i < e.Negatives; i++ {
 		score /= 2
 	}
+	score *= checkableFactor(e.Checkable)
 	if n < minFamilies {
 		score = math.Min(score, 0.45)
 	}
@@ -251,7 +253,7 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 // checkable counts the kinds of checkable detail (verifiable) in the texts
 // Examine reads. It reads them again, but only for a message whose wording
 // already looks like a chain letter, so ordinary mail pays nothing.
-func checkable(m *scanner.Message, budget int, z *textnorm.Tokenizer) int {
+func checkable(m *scanner.Message, budget int, z *textnorm.Tokenizer) uint8 {
 	var kinds uint8
 	var norm []byte
 	for _, t := range m.Texts {
@@ -285,7 +287,7 @@ func checkable(m *scanner.Message, budget int, z *textnorm.Tokenizer) int {
 			kinds |= scriptCheckable(c)
 		}
 	}
-	return bits.OnesCount8(kinds)
+	return kinds
 }
 
 // step is low when n reaches a, high when it reaches b, else 0.
@@ -319,11 +321,16 @@ func (s *Scanner) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Findi
 		return nil, nil
 	}
 	fams := e.Families()
+	summary := fmt.Sprintf("%d chain-letter signs: %s", len(fams), strings.Join(fams, ", "))
+	if n := bits.OnesCount8(e.Checkable); n > 0 {
+		// They lowered the score: the reviewer should know they are there.
+		summary += fmt.Sprintf("; %d kinds of checkable detail", n)
+	}
 	return []scanner.Finding{{
 		Category: scanner.ChainMail,
 		Scanner:  Name,
 		Score:    math.Round(score*100) / 100,
-		Summary:  fmt.Sprintf("%d chain-letter signs: %s", len(fams), strings.Join(fams, ", ")),
+		Summary:  summary,
 		Where:    "body",
 	}}, nil
 }

@@ -1,6 +1,7 @@
 package chainmail
 
 import (
+	"math/bits"
 	"testing"
 
 	"github.com/mailward/mailward/config"
@@ -39,8 +40,8 @@ func TestCheckableDetails(t *testing.T) {
 		" since 9pm on Wednesday 11 March 2026. Anyone with information should call 101 quoting log reference LC-20260312-0871." +
 		" Please share this with everyone you know."
 	e := s.Examine(msgWith("Missing boy", real))
-	if e.Checkable < 2 {
-		t.Errorf("checkable details %d, want at least 2 (date, reference, 101)", e.Checkable)
+	if n := bits.OnesCount8(e.Checkable); n < 3 {
+		t.Errorf("%d kinds of checkable detail, want 3 (date, reference, 101)", n)
 	}
 	if fs := scanOne(t, s, msgWith("Missing boy", real)); len(fs) != 0 {
 		t.Errorf("police appeal with reference and date flagged: %+v", fs)
@@ -69,5 +70,21 @@ func TestWeakWordingNeedsMore(t *testing.T) {
 	}
 	if fs := scanOne(t, s, msgWith("Cover", body)); len(fs) != 0 {
 		t.Errorf("cover request flagged: %+v", fs)
+	}
+}
+
+// TestSummaryNamesCheckable: a finding that stands despite a checkable
+// detail says so, by kind count, without the detail itself.
+func TestSummaryNamesCheckable(t *testing.T) {
+	s := New(config.ChainMail{}, nil)
+	body := "Forward this to 10 people within the next hour or you will have 7 years of bad luck. This is not a joke. " +
+		"My aunt got it on 3 March and won the lottery."
+	fs := scanOne(t, s, msgWith("Fwd: Fwd: luck", body))
+	if len(fs) != 1 {
+		t.Fatalf("findings %+v", fs)
+	}
+	want := "5 chain-letter signs: forward to N people, deadline, luck or misfortune, not a hoax, stacked Fwd: subject; 1 kinds of checkable detail"
+	if fs[0].Summary != want {
+		t.Errorf("summary %q, want %q", fs[0].Summary, want)
 	}
 }

@@ -5,10 +5,12 @@ import "regexp"
 // A real appeal can be checked: the police give a log or crime reference
 // and the date someone went missing, a charity its registered number and
 // the dates of its appeal. Hoaxes give none of these, which is what keeps
-// them alive for years. Each kind of checkable detail in a message halves
-// its score (twice at most), so a police appeal "call 101 quoting log
-// 0871 of 11 March" or a dated charity appeal asking to be shared stays
-// clean while the same appeal without them does not.
+// them alive for years. A reference, a charity number or an official line
+// in a message halves its score, a date takes a quarter off (a chain
+// letter may well say when someone won the lottery), down to a quarter of
+// it at most, so a police appeal "call 101 quoting log 0871 of 11 March" or
+// a dated charity appeal asking to be shared stays clean while the same
+// appeal without them does not.
 //
 // The patterns read normalised text: words of every language that textnorm
 // reads into ASCII, and digits; scripts read by scriptWords have their own
@@ -23,6 +25,24 @@ var verifiable = []*regexp.Regexp{
 	regexp.MustCompile(`\b\d{1,2} (january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|wrzesnia|pazdziernika|listopada|grudnia|ianuarie|februarie|martie|aprilie|mai|iunie|iulie|august|septembrie|octombrie|noiembrie|decembrie|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|janeiro|fevereiro|marco|maio|junho|julho|setembro|outubro|novembro|dezembro)\b`),
 	// An official line: 101, Crimestoppers.
 	regexp.MustCompile(`\b((call|ring|dial|phone|sunati|zadzwon|suna) (the police on |police on |us on |pod numer |la )?101|crimestoppers)\b`),
+}
+
+// kindDate is the bit of verifiable's date pattern.
+const kindDate = 1 << 2
+
+// checkableFactor is what the checkable details of kinds leave of a score.
+func checkableFactor(kinds uint8) float64 {
+	f := 1.0
+	for k := uint8(1); k != 0 && k < 1<<len(verifiable); k <<= 1 {
+		switch {
+		case kinds&k == 0:
+		case k == kindDate:
+			f *= 0.75
+		default:
+			f *= 0.5
+		}
+	}
+	return max(f, 0.25)
 }
 
 // verifiableKinds is the set of kinds of checkable detail in normalised
