@@ -35,7 +35,7 @@ var derogatory = cues("disgusting", "vermin", "scum", "animals", "animal", "filt
 	"lesser", "unwanted", "unwelcome", "pests", "waste", "idiotic", "moronic", "weak", "mentally", "ill",
 	"pedophiles", "paedophiles", "predators", "menaces", "menace", "violent", "selfish", "greedy", "sneaky",
 	"illegals", "inbred", "barbaric", "barbarians", "uncivilized", "unclean", "perverse", "deviants", "deviant",
-	"freeloaders", "scroungers", "leeches", "thugs", "savages", "crazy", "insane")
+	"freeloaders", "scroungers", "leeches", "thugs", "savages")
 
 // groupHarm are things said of a group as a whole that blame it: "they
 // are ruining this country", "immigrants are stealing our jobs".
@@ -113,7 +113,7 @@ const (
 
 func insultOf(h Hit, m cue) insultKind {
 	var k insultKind
-	if h.Tier == Abuse || h.Tier == Strong || h.Tier == Slur || h.Tier == Sexual || h.Tier == Mild && h.Ambiguous {
+	if h.Tier == Abuse || h.Tier == Strong || h.Tier == Slur || h.Tier == Sexual || h.Tier == Mild && h.Ambiguous && m&notPersonNoun == 0 {
 		k |= insultWord
 	}
 	if h.Len == 1 && !h.Ambiguous && (h.Tier == Abuse || h.Tier == Slur || h.Tier == Strong && m&personNouns != 0) {
@@ -124,12 +124,18 @@ func insultOf(h Hit, m cue) insultKind {
 
 // Small words the patterns read by name.
 var (
-	modalWords  = cues("should", "must", "deserve", "need", "ought", "to", "be", "all", "go", "trying", "try", "want", "here", "only", "basically")
-	determiners = cues("all", "the", "those", "these", "to", "every", "fucking", "bloody")
-	articles    = cues("a", "an", "such")
-	ofWord      = cues("of")
-	likeWord    = cues("like")
-	deathWord   = cues("death")
+	// firstPerson before "such a ..." is talk about oneself ("I was such an
+	// ugly baby"), not abuse.
+	firstPerson = cues("i", "me", "my", "myself", "we", "us", "our", "im")
+	// notPersonNoun are mild words marked ambiguous that never name a
+	// person ("thank you hell").
+	notPersonNoun = cues("hell", "damn", "bloody", "crap", "sodding", "effing", "frigging")
+	modalWords    = cues("should", "must", "deserve", "need", "ought", "to", "be", "all", "go", "trying", "try", "want", "here", "only", "basically")
+	determiners   = cues("all", "the", "those", "these", "to", "every", "fucking", "bloody")
+	articles      = cues("a", "an", "such")
+	ofWord        = cues("of")
+	likeWord      = cues("like")
+	deathWord     = cues("death")
 )
 
 // findPatterns appends the explicit patterns of the text the analyzer read
@@ -213,12 +219,13 @@ func (a *Analyzer) findPatterns(dst []patternHit) []patternHit {
 			if noun || subject && (insult(j, insultWord) || mask[j]&derogatory != 0 && mask[j]&notAnInsult == 0) {
 				dst = append(dst, patternHit{TierAbuse, j})
 			}
-		case w&exclaim != 0 && at(i-1)&likeWord == 0 && at(i-2)&likeWord == 0 &&
+		case w&exclaim != 0 && at(i-1)&(likeWord|firstPerson) == 0 && at(i-2)&(likeWord|firstPerson) == 0 && at(i+3)&ofWord == 0 &&
 			(insult(i+1, insultNounWord) || at(i+1)&articles != 0 && insult(i+2, insultNounWord|insultWord) ||
 				at(i+1)&ofWord != 0 && insult(i+2, insultNounWord)):
 			// "what an idiot", "bunch of clowns", "total moron"; after an
 			// article an ambiguous person noun is an insult too ("such a
-			// pussy", "what a tool").
+			// pussy", "what a tool"). Not of oneself ("I was such an ugly
+			// baby") nor the idiom "make an ass of oneself".
 			dst = append(dst, patternHit{TierAbuse, i})
 		case w&secondPerson != 0:
 			// "you are a disgrace", "you absolute muppet".
