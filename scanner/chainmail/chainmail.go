@@ -43,6 +43,7 @@ import (
 	"github.com/mailward/mailward/scanner"
 	"github.com/mailward/mailward/scanner/offensive"
 	"github.com/mailward/mailward/scanner/textnorm"
+	"github.com/mailward/mailward/scanner/words"
 )
 
 // Name is the scanner's name in findings.
@@ -211,11 +212,20 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 			bodyPool.Put(bw)
 		} else {
 			norm = wk.norm[:0]
-			for i, w := range z.Words(c) {
+			tz, ws := z, []textnorm.Word(nil)
+			if len(c) == len(t.Content) {
+				// Read once per message, shared with the other text
+				// detectors (package words).
+				w := words.Of(m, i)
+				tz, ws = w.Tok, w.Words
+			} else {
+				ws = z.Words(c)
+			}
+			for i, w := range ws {
 				if i > 0 {
 					norm = append(norm, ' ')
 				}
-				norm = append(norm, z.Bytes(w)...)
+				norm = append(norm, tz.Bytes(w)...)
 			}
 		}
 		wk.norm = norm
@@ -256,7 +266,7 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 func checkable(m *scanner.Message, budget int, z *textnorm.Tokenizer) uint8 {
 	var kinds uint8
 	var norm []byte
-	for _, t := range m.Texts {
+	for i, t := range m.Texts {
 		if budget <= 0 {
 			break
 		}
@@ -270,17 +280,24 @@ func checkable(m *scanner.Message, budget int, z *textnorm.Tokenizer) uint8 {
 			c = c[:budget]
 		}
 		budget -= len(c)
+		tz, ws := z, []textnorm.Word(nil)
+		if len(c) == len(t.Content) {
+			w := words.Of(m, i) // shared reading (package words)
+			tz, ws = w.Tok, w.Words
+		} else {
+			ws = z.Words(c)
+		}
 		// Forwarded header lines ("Sent: 14 March 2026") date the
 		// forward, not the appeal.
 		norm = norm[:0]
-		for _, w := range z.Words(c) {
+		for _, w := range ws {
 			if w.Flags&(textnorm.Header|textnorm.Marker) != 0 {
 				continue
 			}
 			if len(norm) > 0 {
 				norm = append(norm, ' ')
 			}
-			norm = append(norm, z.Bytes(w)...)
+			norm = append(norm, tz.Bytes(w)...)
 		}
 		kinds |= verifiableKinds(norm)
 		if hasScript(c) {
