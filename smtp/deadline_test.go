@@ -99,7 +99,10 @@ func TestReplyDeadlineStalledHop(t *testing.T) {
 			if !strings.HasPrefix(got, "451 4.4.2") {
 				t.Fatalf("got %q after %s", got, took)
 			}
-			if took > 1800*time.Millisecond {
+			// Without the bound the client waited 30 s and more; the
+			// slack over 1 s is for a loaded 2-core machine under -race,
+			// where reading 8 MB before the hop is tried takes a while.
+			if took > 4*time.Second {
 				t.Fatalf("answer %s after the dot, reply_deadline is 1s", took)
 			}
 			t.Logf("%s after the dot: %s", took.Round(time.Millisecond), got)
