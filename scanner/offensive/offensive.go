@@ -69,12 +69,13 @@ const modelStrict = 0.95
 const (
 	ambiguousConf = 0.1 // an ambiguous word written plainly ...
 	ambiguousCap  = 0.3 // ... and all of them together
-	insultCap     = 0.45
+	// insultCap bounds insult words aimed at no one ("some idiot left the
+	// door open"): below a finding, however many.
+	insultCap = 0.45
 	// quotedCap bounds what quoted and forwarded words add to a tier:
 	// they count, less than the sender's own, and never hold a message
 	// by themselves.
-	quotedCap       = 0.45
-	modelOnlyFactor = 1.0
+	quotedCap = 0.45
 )
 
 // Scanner is the offensive_language detector.
@@ -218,7 +219,8 @@ func (s *Scanner) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Findi
 	}}, nil
 }
 
-// total adds items up: capped items per tier and cap together.
+// total adds items up: capped items per tier and cap together (weak
+// evidence of one tier shares one budget, whatever made it weak).
 func total(items []item) *evidence {
 	ev := newEvidence()
 	type group struct {
@@ -409,7 +411,7 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 		if quoted {
 			it.conf *= s.cfg.QuotedWeight
 		}
-		it.conf *= factor * modelOnlyFactor
+		it.conf *= factor
 		if it.conf > best.conf {
 			best = it
 		}
