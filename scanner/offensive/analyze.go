@@ -17,6 +17,10 @@ type Analyzer struct {
 	// evidence for the patterns (patterns.go).
 	mask   []cue
 	insult []insultKind
+	// z and words are the text Read read last, for the patterns' spelling
+	// check.
+	z     *textnorm.Tokenizer
+	words []textnorm.Word
 }
 
 // allowedWord is the feature every word of an allow-list phrase gets.
@@ -33,6 +37,7 @@ func (a *Analyzer) Tokenizer() *textnorm.Tokenizer { return a.mt.Tokenizer() }
 // features. The hits are valid until the next call.
 func (a *Analyzer) Read(z *textnorm.Tokenizer, words []textnorm.Word) []Hit {
 	hits := a.mt.MatchWords(z, words)
+	a.z, a.words = z, words
 	a.canon = a.canon[:0]
 	for range words {
 		a.canon = append(a.canon, 0)

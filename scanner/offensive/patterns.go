@@ -1,5 +1,7 @@
 package offensive
 
+import "sort"
+
 // Explicit patterns of directed abuse and identity attacks: what the
 // functional tests of hate speech (HateCheck and the like) are built from,
 // and what a word list misses when no word in the sentence is offensive on
@@ -138,6 +140,62 @@ var (
 	deathWord     = cues("death")
 )
 
+// misspelt reports whether word i, which no cue knows, is a demeaning
+// predicate misspelt by one letter ("dsigusting", "disgustng", "vermim"):
+// the spelling variants of hate-speech test suites. It is asked only
+// where a pattern expects such a word, so ordinary text never pays for it.
+func (a *Analyzer) misspelt(i int) bool {
+	if i < 0 || i >= len(a.words) || a.mask[i] != 0 {
+		return false
+	}
+	b := a.z.Bytes(a.words[i])
+	if len(b) < 6 {
+		return false
+	}
+	for _, w := range derogatoryWords {
+		if d := len(w) - len(b); d >= -1 && d <= 1 && len(w) >= 6 && oneEdit(b, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// derogatoryWords are the words of the derogatory cue, for misspelt.
+var derogatoryWords = func() []string {
+	var out []string
+	for w, c := range cueTable {
+		if c&derogatory != 0 {
+			out = append(out, w)
+		}
+	}
+	sort.Strings(out)
+	return out
+}()
+
+// oneEdit reports whether b is w with one letter changed, added, dropped,
+// or two neighbours swapped.
+func oneEdit(b []byte, w string) bool {
+	i := 0
+	for i < len(b) && i < len(w) && b[i] == w[i] {
+		i++
+	}
+	if i == len(b) && i == len(w) {
+		return false // the same word is no misspelling
+	}
+	switch {
+	case len(b) == len(w):
+		if string(b[i+1:]) == w[i+1:] {
+			return true // changed
+		}
+		return i+1 < len(b) && b[i] == w[i+1] && b[i+1] == w[i] && string(b[i+2:]) == w[i+2:] // swapped
+	case len(b) == len(w)+1:
+		return string(b[i+1:]) == w[i:] // added
+	case len(b)+1 == len(w):
+		return string(b[i:]) == w[i+1:] // dropped
+	}
+	return false
+}
+
 // findPatterns appends the explicit patterns of the text the analyzer read
 // last (its cue masks and lexicon evidence).
 func (a *Analyzer) findPatterns(dst []patternHit) []patternHit {
@@ -162,7 +220,7 @@ func (a *Analyzer) findPatterns(dst []patternHit) []patternHit {
 				if x&patternNegation != 0 {
 					neg = true
 				}
-				if x&(derogatory|groupHarm) != 0 || insult(j, insultWord) {
+				if x&(derogatory|groupHarm) != 0 || insult(j, insultWord) || a.misspelt(j) {
 					if !neg && j > i+1 {
 						dst = append(dst, patternHit{TierSlur, i})
 					}
@@ -234,7 +292,7 @@ func (a *Analyzer) findPatterns(dst []patternHit) []patternHit {
 				if x&patternNegation != 0 {
 					break
 				}
-				if insult(j, insultWord) || x&derogatory != 0 && x&notAnInsult == 0 {
+				if insult(j, insultWord) || x&derogatory != 0 && x&notAnInsult == 0 || a.misspelt(j) {
 					dst = append(dst, patternHit{TierAbuse, i})
 					break
 				}
