@@ -8,11 +8,12 @@ import (
 // lexicon's hits, then the model's features of every word. It keeps
 // buffers between calls: one Analyzer per goroutine.
 type Analyzer struct {
-	mt    *Matcher
-	fs    []wordFeatures
-	canon []uint64
-	ids   []uint32
-	pats  []patternHit
+	mt     *Matcher
+	fs     []wordFeatures
+	fsDone []bool
+	canon  []uint64
+	ids    []uint32
+	pats   []patternHit
 	// mask holds each word's cues (context.go), insult its lexicon
 	// evidence for the patterns (patterns.go).
 	mask   []cue
@@ -52,13 +53,13 @@ func (a *Analyzer) Read(z *textnorm.Tokenizer, words []textnorm.Word) []Hit {
 			a.canon[i] = allowedWord
 		}
 	}
-	a.fs = featurize(z, words, a.canon, a.fs)
-	a.mask = a.mask[:0]
-	a.insult = a.insult[:0]
-	for _, w := range words {
-		a.mask = append(a.mask, cueTable[string(z.Bytes(w))])
-		a.insult = append(a.insult, 0)
-	}
+	a.fs = resize(a.fs, len(words))
+	a.fsDone = resize(a.fsDone, len(words))
+	clear(a.fsDone)
+	// The matcher looked each word up once and kept its cues.
+	a.mask = append(a.mask[:0], a.mt.cues...)
+	a.insult = resize(a.insult, len(words))
+	clear(a.insult)
 	for _, h := range hits {
 		a.insult[h.Word] |= insultOf(h, a.mask[h.Word])
 		a.mask[h.Word] |= termCue
@@ -72,8 +73,17 @@ func (a *Analyzer) ExampleFeatures(text string) []uint32 {
 	z := a.mt.Tokenizer()
 	words := z.Words(text)
 	hits := a.Read(z, words)
+	a.features(0, len(words))
 	a.ids = windowFeatures(a.fs, hits, 0, len(words), a.ids[:0])
 	return a.ids
+}
+
+// resize returns s with length n, reusing its array when it can.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/2)
+	}
+	return s[:n]
 }
 
 // Window sizes for scoring: texts of up to maxWhole words are scored whole
@@ -104,6 +114,7 @@ func (a *Analyzer) Windows(m *Model, hits []Hit, s, e int, want func(ws, we int)
 		if want != nil && !want(ws, we) {
 			return
 		}
+		a.features(ws, we)
 		a.ids = windowFeatures(a.fs, hits, ws, we, a.ids[:0])
 		sum := m.Sum(a.ids)
 		w := Window{Start: ws, End: we}

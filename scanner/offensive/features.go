@@ -1,9 +1,5 @@
 package offensive
 
-import (
-	"github.com/mailward/mailward/scanner/textnorm"
-)
-
 // The heads of the trained model: each is a logistic regression over the
 // same features, trained on the datasets that label it.
 const (
@@ -68,29 +64,35 @@ const (
 	affixMin = 6
 )
 
-// featurize computes each word's features. A word the lexicon matched in
-// disguise ("f*ck", "b1tch") is featurised as the term it disguises, so the
-// model sees what the reader saw.
-func featurize(z *textnorm.Tokenizer, words []textnorm.Word, canon []uint64, dst []wordFeatures) []wordFeatures {
-	dst = dst[:0]
-	var prev uint64
-	for i, w := range words {
-		h := canon[i]
-		if h == 0 {
-			h = hashBytes(z.Bytes(w))
+// wordHash is the hash of word i: of the term it disguises when the
+// lexicon read it in disguise ("f*ck" is "fuck"), of a neutral word inside
+// an allow-listed phrase, else of its own bytes.
+func (a *Analyzer) wordHash(i int) uint64 {
+	if h := a.canon[i]; h != 0 {
+		return h
+	}
+	return hashBytes(a.z.Bytes(a.words[i]))
+}
+
+// features makes sure the features of words[s:e] are computed. Only the
+// windows the model reads need them, and in ordinary mail that is few, so
+// they are computed on demand, once per word.
+func (a *Analyzer) features(s, e int) {
+	for i := s; i < e; i++ {
+		if a.fsDone[i] {
+			continue
 		}
+		h := a.wordHash(i)
 		f := wordFeatures{uni: bucket(h)}
-		if b := z.Bytes(w); len(b) >= affixMin && canon[i] == 0 {
+		if b := a.z.Bytes(a.words[i]); len(b) >= affixMin && a.canon[i] == 0 {
 			f.pre = bucket(hashBytes(b[:affixLen]) ^ 0x5bd1e995)
 			f.suf = bucket(hashBytes(b[len(b)-affixLen:]) ^ 0x1b873593)
 		}
 		if i > 0 {
-			f.bi = bucket(bigram(prev, h))
+			f.bi = bucket(bigram(a.wordHash(i-1), h))
 		}
-		dst = append(dst, f)
-		prev = h
+		a.fs[i], a.fsDone[i] = f, true
 	}
-	return dst
 }
 
 // lexFeature is the dense feature of tier t, and of t seen twice or more.

@@ -93,6 +93,9 @@ type phrase struct {
 type node struct {
 	word    *entry
 	phrases []phrase
+	// cue holds the word's context cues (context.go): the one look-up
+	// per word serves the term lists and the context alike.
+	cue cue
 }
 
 // hasPhrase reports whether the node already has a phrase with these words,
@@ -252,6 +255,14 @@ func Compile(l Lists) (*Lexicon, error) {
 			continue
 		}
 		x.add(n, entry{allow: true})
+	}
+	for w, c := range cueTable {
+		nd := x.nodes[w]
+		if nd == nil {
+			nd = &node{}
+			x.nodes[w] = nd
+		}
+		nd.cue |= c
 	}
 	return x, nil
 }

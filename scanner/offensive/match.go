@@ -32,7 +32,9 @@ type Matcher struct {
 	allow    [][2]int
 	spans    [][2]int
 	spanTier []Tier
-	phrases  bool // a phrase matched: its words' own hits are dropped
+	// cues are the context cues of each word Match read last.
+	cues    []cue
+	phrases bool // a phrase matched: its words' own hits are dropped
 }
 
 // NewMatcher returns a matcher over lex.
@@ -61,9 +63,15 @@ func (m *Matcher) MatchWords(z *textnorm.Tokenizer, words []textnorm.Word) []Hit
 	m.allow = m.allow[:0]
 	m.phrases = false
 	m.z = z
+	m.cues = m.cues[:0]
 	for i, w := range words {
 		b := m.z.Bytes(w)
 		nd := m.lex.nodes[string(b)]
+		if nd != nil {
+			m.cues = append(m.cues, nd.cue)
+		} else {
+			m.cues = append(m.cues, 0)
+		}
 		if nd != nil && len(nd.phrases) > 0 {
 			for _, p := range nd.phrases {
 				if p.leetOnly && w.Flags&textnorm.Leet == 0 {
