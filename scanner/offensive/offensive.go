@@ -353,7 +353,13 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 	}
 	a.Windows(md, hits, st, en, want, func(w Window) {
 		pa, ph, pt := w.P[HeadAbusive], w.P[HeadHate], w.P[HeadThreat]
-		if pa < md.Threshold[HeadAbusive] {
+		// A short body is what the model was trained on: there it fires
+		// at its short-text threshold; elsewhere at the stricter one.
+		thr := md.Threshold[HeadAbusive]
+		if short && p.where == "body" && md.ShortThreshold[HeadAbusive] > 0 {
+			thr = md.ShortThreshold[HeadAbusive]
+		}
+		if pa < thr {
 			return
 		}
 		var lexTiers [numTiers]int
@@ -394,12 +400,14 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 		}
 		// Map the probability above the threshold onto [0.5, 1): a window
 		// at the threshold is as likely abusive as not.
-		thr := md.Threshold[HeadAbusive]
 		it.conf = 0.5 + 0.5*(it.conf-thr)/(1-thr)
 		// Counter-speech: the window condemns, or talks about what was
 		// said ("claiming that ... is antisemitic", "nobody should say").
+		// A negated statement about a group ("immigrants are not vermin")
+		// reads to a bag of words like the statement itself.
 		if hasCue(a.mask, w.Start, w.End, condemn|metaSpeech) ||
-			hasCues(a.mask, w.Start, w.End, reporting, negation) {
+			hasCues(a.mask, w.Start, w.End, reporting, negation) ||
+			group && hasCue(a.mask, w.Start, w.End, patternNegation) {
 			it.conf *= counterWeight
 		}
 		if isLesson {

@@ -28,9 +28,10 @@ import (
 const defaultEpochs = 3
 
 var (
-	flagLR   = flag.Float64("lr", 0.03, "AdaGrad learning rate")
-	flagL2   = flag.Float64("l2", 3e-4, "L2 penalty per update")
-	flagPrec = flag.Float64("min-precision", 0.8, "lowest calibration precision a threshold may have")
+	flagLR    = flag.Float64("lr", 0.03, "AdaGrad learning rate")
+	flagL2    = flag.Float64("l2", 3e-4, "L2 penalty per update")
+	flagPrec  = flag.Float64("min-precision", 0.8, "lowest calibration precision a threshold may have")
+	flagShort = flag.Float64("short-precision", 0.75, "the same for the threshold of short bodies")
 )
 
 func main() {
@@ -197,6 +198,7 @@ type scored struct {
 func chooseThresholds(m *offensive.Model, ex []dataset.Example, feats [][]uint32) {
 	for h := 0; h < offensive.NumHeads; h++ {
 		m.Threshold[h] = bestThreshold(m, ex, feats, h, *flagPrec)
+		m.ShortThreshold[h] = bestThreshold(m, ex, feats, h, *flagShort)
 	}
 }
 
@@ -251,6 +253,10 @@ func report(w *bytes.Buffer, m *offensive.Model, ex []dataset.Example, feats [][
 	fmt.Fprintf(w, "# Offensive-language model: figures\n\nWritten by `go run ./scanner/offensive/train`. ")
 	fmt.Fprintf(w, "Thresholds (chosen on the calibration split): ")
 	for h, t := range m.Threshold {
+		fmt.Fprintf(w, "%s %.3f  ", offensive.HeadNames[h], t)
+	}
+	fmt.Fprintf(w, "\n\nFor short bodies: ")
+	for h, t := range m.ShortThreshold {
 		fmt.Fprintf(w, "%s %.3f  ", offensive.HeadNames[h], t)
 	}
 	fmt.Fprintf(w, "\n\nModel alone, one window per example (the scanner adds lexicon tiers and context on top).\n\n")
