@@ -25,27 +25,14 @@ const (
 	numTiers
 )
 
-// tierInfo is how a tier is named, weighted and capped. One word of a tier
-// adds weight to the message score; a tier's total is capped so that, for
-// example, any number of mild words never makes a finding by themselves.
-type tierInfo struct {
-	key, one, many string
-	weight, cap    float64
-}
-
-var tiers = [numTiers]tierInfo{
-	Mild:   {"mild", "mild profanity", "mild profanities", 0.10, 0.3},
-	Strong: {"strong", "strong profanity", "strong profanities", 0.35, 0.9},
-	Sexual: {"sexual", "sexual term", "sexual terms", 0.35, 0.9},
-	Abuse:  {"abuse", "insult", "insults", 0.35, 0.9},
-	Slur:   {"slur", "slur", "slurs", 0.60, 0.98},
-	Threat: {"threat", "threat or harassment phrase", "threat or harassment phrases", 0.70, 0.98},
-}
+// tierKeys name the term lists' tiers in config and term files ("slur").
+// How much a word of each tier weighs is the scanner's (hitConf).
+var tierKeys = [numTiers]string{Mild: "mild", Strong: "strong", Sexual: "sexual", Abuse: "abuse", Slur: "slur", Threat: "threat"}
 
 // TierByKey returns the tier named in config and term files ("slur").
 func TierByKey(key string) (Tier, bool) {
-	for t, ti := range tiers {
-		if ti.key == key {
+	for t, k := range tierKeys {
+		if k == key {
 			return Tier(t), true
 		}
 	}
@@ -234,7 +221,7 @@ func Compile(l Lists) (*Lexicon, error) {
 			for _, f := range forms {
 				n := textnorm.Normalize(f)
 				if n == "" || strings.ContainsRune(n, '*') {
-					return nil, fmt.Errorf("offensive: term %q (%s) is empty or masked after normalising", line, tiers[t].key)
+					return nil, fmt.Errorf("offensive: term %q (%s) is empty or masked after normalising", line, tierKeys[t])
 				}
 				if removed[n] {
 					continue

@@ -14,8 +14,6 @@ type Hit struct {
 	// Disguised is set when the word was obfuscated (leetspeak, masking,
 	// separators, look-alike or invisible characters, repeated letters).
 	Disguised bool
-	// Quoted is set for words in '>' quoted lines or forwarded content.
-	Quoted bool
 	// Word is the index of the first word of the match in the text.
 	Word, Len int
 	// canon is the hash of the matched term (single words), for the model.
@@ -152,9 +150,6 @@ func (m *Matcher) hit(e entry, ws []textnorm.Word, disguised bool, i, n int) Hit
 	for _, w := range ws {
 		if w.Flags&textnorm.Disguised != 0 {
 			h.Disguised = true
-		}
-		if w.Flags&textnorm.Quoted != 0 {
-			h.Quoted = true
 		}
 	}
 	h.Ambiguous = e.ambiguous && !h.Disguised

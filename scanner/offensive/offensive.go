@@ -161,10 +161,6 @@ type item struct {
 	// together: mild and plain ambiguous words (ambiguousCap), insult
 	// words not aimed at anyone (insultCap).
 	cap float64
-	// src says what found it ("lexicon", "pattern", "model") and at, to,
-	// the words it covers, for tests and explanations.
-	src     string
-	at, end int
 }
 
 // Scan implements scanner.Scanner.
@@ -294,7 +290,7 @@ func (s *Scanner) read(a *Analyzer, z *textnorm.Tokenizer, words []textnorm.Word
 				cap = quotedCap
 			}
 		}
-		dst = append(dst, item{tier: t, conf: c * factor, place: p, quoted: q, cap: cap, src: "lexicon", at: h.Word, end: h.Word + h.Len})
+		dst = append(dst, item{tier: t, conf: c * factor, place: p, quoted: q, cap: cap})
 	}
 	a.pats = a.findPatterns(a.pats[:0])
 	for _, ph := range a.pats {
@@ -314,7 +310,7 @@ func (s *Scanner) read(a *Analyzer, z *textnorm.Tokenizer, words []textnorm.Word
 			c *= s.cfg.QuotedWeight
 			cap = quotedCap
 		}
-		dst = append(dst, item{tier: ph.tier, conf: c * factor, place: p, quoted: q, cap: cap, src: "pattern", at: ph.word, end: ph.word + 1})
+		dst = append(dst, item{tier: ph.tier, conf: c * factor, place: p, quoted: q, cap: cap})
 	}
 	// The model reads the sender's own words and quoted text separately;
 	// a text adds its most abusive window only, so a long letter does not
@@ -386,7 +382,7 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 		if !evaluative || !someone || !short && (!target && !group || pa < max(modelStrict, md.Threshold[HeadAbusive])) {
 			return
 		}
-		it := item{tier: TierAbuse, conf: pa, place: p, quoted: quoted, src: "model", at: w.Start, end: w.End}
+		it := item{tier: TierAbuse, conf: pa, place: p, quoted: quoted}
 		switch {
 		case ph >= md.Threshold[HeadHate] && group:
 			it.tier, it.conf = TierSlur, math.Min(pa, ph)

@@ -82,7 +82,7 @@ func TestObfuscationMatches(t *testing.T) {
 				}
 			}
 			if !found {
-				t.Errorf("%q: no %s hit in %+v", tc.text, tiers[tc.tier].key, hits)
+				t.Errorf("%q: no %s hit in %+v", tc.text, tierKeys[tc.tier], hits)
 			}
 		})
 	}
@@ -120,7 +120,7 @@ func TestNoMatch(t *testing.T) {
 	} {
 		for _, h := range NewMatcher(x).Match(text) {
 			if !h.Ambiguous {
-				t.Errorf("%q: unexpected %s hit %+v", text, tiers[h.Tier].key, h)
+				t.Errorf("%q: unexpected %s hit %+v", text, tierKeys[h.Tier], h)
 			}
 		}
 	}
