@@ -242,6 +242,26 @@ func bestThreshold(m *offensive.Model, ex []dataset.Example, feats [][]uint32, h
 
 type counts struct{ tp, fp, fn, tn int }
 
+// add counts one decision: whether the head fired, and the label.
+func (c *counts) add(fire bool, y int8) {
+	switch {
+	case fire && y == 1:
+		c.tp++
+	case fire:
+		c.fp++
+	case y == 1:
+		c.fn++
+	default:
+		c.tn++
+	}
+}
+
+func (c *counts) merge(o counts) {
+	c.tp, c.fp, c.fn, c.tn = c.tp+o.tp, c.fp+o.fp, c.fn+o.fn, c.tn+o.tn
+}
+
+func (c counts) n() int { return c.tp + c.fp + c.fn + c.tn }
+
 func (c counts) prf() (p, r, f float64) {
 	p = float64(c.tp) / float64(max(c.tp+c.fp, 1))
 	r = float64(c.tp) / float64(max(c.tp+c.fn, 1))
@@ -274,39 +294,24 @@ func report(w *bytes.Buffer, m *offensive.Model, ex []dataset.Example, feats [][
 					if y < 0 {
 						continue
 					}
-					fire := m.Prob(h, sum[h]) >= m.Threshold[h]
-					switch {
-					case fire && y == 1:
-						c[h].tp++
-					case fire:
-						c[h].fp++
-					case y == 1:
-						c[h].fn++
-					default:
-						c[h].tn++
-					}
+					c[h].add(m.Prob(h, sum[h]) >= m.Threshold[h], y)
 				}
 			}
 			for h := range c {
-				n := c[h].tp + c[h].fp + c[h].fn + c[h].tn
-				if n == 0 {
+				if c[h].n() == 0 {
 					continue
 				}
 				p, r, f := c[h].prf()
-				fmt.Fprintf(w, "| %s | %s | %d | %d | %.3f | %.3f | %.3f |\n", src, offensive.HeadNames[h], n, c[h].tp+c[h].fn, p, r, f)
+				fmt.Fprintf(w, "| %s | %s | %d | %d | %.3f | %.3f | %.3f |\n", src, offensive.HeadNames[h], c[h].n(), c[h].tp+c[h].fn, p, r, f)
 				if src != "ethos" {
-					total[h].tp += c[h].tp
-					total[h].fp += c[h].fp
-					total[h].fn += c[h].fn
-					total[h].tn += c[h].tn
+					total[h].merge(c[h])
 				}
 			}
 		}
 		if split != dataset.EvalOnly {
 			for h := range total {
 				p, r, f := total[h].prf()
-				n := total[h].tp + total[h].fp + total[h].fn + total[h].tn
-				fmt.Fprintf(w, "| **all** | %s | %d | %d | %.3f | %.3f | %.3f |\n", offensive.HeadNames[h], n, total[h].tp+total[h].fn, p, r, f)
+				fmt.Fprintf(w, "| **all** | %s | %d | %d | %.3f | %.3f | %.3f |\n", offensive.HeadNames[h], total[h].n(), total[h].tp+total[h].fn, p, r, f)
 			}
 		}
 		fmt.Fprintln(w)
@@ -319,17 +324,7 @@ func report(w *bytes.Buffer, m *offensive.Model, ex []dataset.Example, feats [][
 		if e.Split != dataset.Validation || e.Abusive < 0 {
 			continue
 		}
-		fire := m.Prob(offensive.HeadAbusive, m.Sum(feats[i])[offensive.HeadAbusive]) >= t
-		switch {
-		case fire && e.Abusive == 1:
-			c.tp++
-		case fire:
-			c.fp++
-		case e.Abusive == 1:
-			c.fn++
-		default:
-			c.tn++
-		}
+		c.add(m.Prob(offensive.HeadAbusive, m.Sum(feats[i])[offensive.HeadAbusive]) >= t, e.Abusive)
 	}
 	p, r, f := c.prf()
 	fmt.Fprintf(w, "At the calibration threshold of best F1 (%.3f) instead, the abusive head on the whole validation split: precision %.3f, recall %.3f, F1 %.3f.\n", t, p, r, f)
