@@ -212,15 +212,7 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 			bodyPool.Put(bw)
 		} else {
 			norm = wk.norm[:0]
-			tz, ws := z, []textnorm.Word(nil)
-			if len(c) == len(t.Content) {
-				// Read once per message, shared with the other text
-				// detectors (package words).
-				w := words.Of(m, i)
-				tz, ws = w.Tok, w.Words
-			} else {
-				ws = z.Words(c)
-			}
+			tz, ws := textWords(m, i, c, z)
 			for i, w := range ws {
 				if i > 0 {
 					norm = append(norm, ' ')
@@ -260,6 +252,18 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 	return e
 }
 
+// textWords returns the words of c, which is m.Texts[i] or the part of it
+// within the budget: the message's shared reading of the whole text
+// (package words, read once for every text detector), or z's own reading
+// of a part.
+func textWords(m *scanner.Message, i int, c string, z *textnorm.Tokenizer) (*textnorm.Tokenizer, []textnorm.Word) {
+	if len(c) == len(m.Texts[i].Content) {
+		w := words.Of(m, i)
+		return w.Tok, w.Words
+	}
+	return z, z.Words(c)
+}
+
 // checkable counts the kinds of checkable detail (verifiable) in the texts
 // Examine reads. It reads them again, but only for a message whose wording
 // already looks like a chain letter, so ordinary mail pays nothing.
@@ -280,13 +284,7 @@ func checkable(m *scanner.Message, budget int, z *textnorm.Tokenizer) uint8 {
 			c = c[:budget]
 		}
 		budget -= len(c)
-		tz, ws := z, []textnorm.Word(nil)
-		if len(c) == len(t.Content) {
-			w := words.Of(m, i) // shared reading (package words)
-			tz, ws = w.Tok, w.Words
-		} else {
-			ws = z.Words(c)
-		}
+		tz, ws := textWords(m, i, c, z)
 		// Forwarded header lines ("Sent: 14 March 2026") date the
 		// forward, not the appeal.
 		norm = norm[:0]
