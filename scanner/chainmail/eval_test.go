@@ -1,17 +1,15 @@
 package chainmail
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/mail"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/eval"
 	"github.com/mailward/mailward/scanner"
 )
 
@@ -26,42 +24,33 @@ const evalDir = "testdata/eval"
 type evalCase struct {
 	file, label, lang string
 	dir               scanner.Direction
+	raw               []byte
 }
 
 func (c evalCase) positive() bool { return c.label != "clean" }
 
-// readLabels reads dir/labels.tsv.
+// readLabels reads dir/labels.tsv and its messages with the loader of
+// `mailward eval` (package eval), and checks each label names a language.
 func readLabels(t testing.TB, dir string) []evalCase {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "labels.tsv"))
+	items, err := eval.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	var out []evalCase
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		fields := strings.Split(line, "\t")
-		if len(fields) < 2 || len(fields) > 3 || fields[0] == "" || fields[1] == "" {
-			t.Fatalf("labels.tsv:%d: want <file>\\t<label>[\\t<direction>], got %q", n, line)
-		}
-		c := evalCase{file: fields[0], label: fields[1], dir: scanner.Inbound}
-		if len(fields) == 3 {
-			switch d := scanner.Direction(fields[2]); d {
-			case scanner.Inbound, scanner.Outbound, scanner.Internal:
-				c.dir = d
-			default:
-				t.Fatalf("labels.tsv:%d: direction %q", n, fields[2])
-			}
+	for _, it := range items {
+		c := evalCase{file: it.Name, label: it.Label, dir: scanner.Inbound, raw: it.Raw}
+		switch d := scanner.Direction(it.Direction); d {
+		case "":
+		case scanner.Inbound, scanner.Outbound, scanner.Internal:
+			c.dir = d
+		default:
+			t.Fatalf("%s: direction %q", it.Name, d)
 		}
 		if c.positive() {
 			i := strings.LastIndexByte(c.label, '_')
 			if i <= 0 || i == len(c.label)-1 {
-				t.Fatalf("labels.tsv:%d: positive label %q has no _<language>", n, c.label)
+				t.Fatalf("%s: positive label %q has no _<language>", it.Name, c.label)
 			}
 			c.lang = c.label[i+1:]
 		} else {
@@ -69,22 +58,15 @@ func readLabels(t testing.TB, dir string) []evalCase {
 		}
 		out = append(out, c)
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
 	return out
 }
 
-// parseEval parses one file of the set as the gateway would: through
+// parseEval parses one message of the set as the gateway would: through
 // scanner.Parse, with its From and To as the envelope.
-func parseEval(t testing.TB, dir string, c evalCase) *scanner.Message {
+func parseEval(t testing.TB, c evalCase) *scanner.Message {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, c.file))
-	if err != nil {
-		t.Fatal(err)
-	}
 	env := scanner.Envelope{Direction: c.dir}
-	if hm, err := mail.ReadMessage(strings.NewReader(string(raw))); err == nil {
+	if hm, err := mail.ReadMessage(strings.NewReader(string(c.raw))); err == nil {
 		if a, err := mail.ParseAddress(hm.Header.Get("From")); err == nil {
 			env.From = a.Address
 		}
@@ -94,7 +76,7 @@ func parseEval(t testing.TB, dir string, c evalCase) *scanner.Message {
 			}
 		}
 	}
-	m, err := scanner.Parse(raw, env)
+	m, err := scanner.Parse(c.raw, env)
 	if err != nil {
 		t.Fatalf("%s: %v", c.file, err)
 	}
@@ -160,7 +142,7 @@ func testEvalSet(t *testing.T, evalDir string, minPrecision, minRecall float64, 
 		return m[k]
 	}
 	for _, c := range cases {
-		m := parseEval(t, evalDir, c)
+		m := parseEval(t, c)
 		fs, err := s.Scan(context.Background(), m)
 		if err != nil {
 			t.Fatal(err)

@@ -62,7 +62,7 @@ func TestSameAsReference(t *testing.T) {
 			if raceEnabled && i%4 != 0 {
 				continue // a quarter under -race, as for the corpora below
 			}
-			msgs = append(msgs, named{dir + "/" + c.file, parseEval(t, dir, c)})
+			msgs = append(msgs, named{dir + "/" + c.file, parseEval(t, c)})
 		}
 	}
 	// The shared corpora beside the module root, when present

@@ -1,49 +1,38 @@
 package pupildata
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/mail"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/eval"
 	"github.com/mailward/mailward/scanner"
 )
 
-// evalCase is one line of testdata/eval/labels.tsv: file, label ("clean"
-// for negatives) and an optional direction (default outbound). The same
-// file is read by `mailward eval -scanner pupildata DIR`.
+// evalCase is one line of testdata/eval/labels.tsv, read by the same
+// loader as `mailward eval -scanner pupildata DIR`: file, label ("clean"
+// for negatives), direction (default outbound) and the message.
 type evalCase struct {
 	file, label string
 	direction   scanner.Direction
+	raw         []byte
 }
 
 func readEvalLabels(t testing.TB, dir string) []evalCase {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "labels.tsv"))
+	items, err := eval.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	var out []evalCase
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		l := strings.TrimSpace(sc.Text())
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		p := strings.Split(l, "\t")
-		if len(p) < 2 || len(p) > 3 {
-			t.Fatalf("labels.tsv line %q: want 2 or 3 tab-separated fields", l)
-		}
-		c := evalCase{file: p[0], label: p[1], direction: scanner.Outbound}
-		if len(p) == 3 {
-			c.direction = scanner.Direction(p[2])
+	for _, it := range items {
+		c := evalCase{file: it.Name, label: it.Label, direction: scanner.Outbound, raw: it.Raw}
+		if it.Direction != "" {
+			c.direction = scanner.Direction(it.Direction)
 		}
 		out = append(out, c)
 	}
@@ -88,11 +77,7 @@ func TestEvalSet(t *testing.T) {
 	per := map[string]*labelScore{}
 	var tp, fn, fp, tn int
 	for _, c := range readEvalLabels(t, dir) {
-		raw, err := os.ReadFile(filepath.Join(dir, c.file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw = normalizeCRLF(raw)
+		raw := normalizeCRLF(c.raw)
 		m, err := scanner.Parse(raw, envelopeOf(raw, c.direction))
 		if err != nil {
 			t.Fatalf("%s: %v", c.file, err)
