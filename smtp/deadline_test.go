@@ -1,67 +1,13 @@
 package smtp
 
 import (
-	"bufio"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/smtptest"
 )
-
-// stalledHop is a next hop that answers the envelope and DATA with 354, and
-// then never answers again: with read set it keeps reading (a hop wedged
-// before its reply), without it stops reading (its receive window fills and
-// mailward's writes block).
-type stalledHop struct {
-	addr string
-}
-
-func startStalledHop(t *testing.T, read bool) *stalledHop {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() })
-			go func() {
-				br := bufio.NewReader(c)
-				c.Write([]byte("220 stall.test ESMTP\r\n"))
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
-					case strings.HasPrefix(cmd, "EHLO"):
-						c.Write([]byte("250-stall.test\r\n250 8BITMIME\r\n"))
-					case cmd == "DATA":
-						c.Write([]byte("354 go ahead\r\n"))
-						if read {
-							for {
-								if _, err := br.ReadString('\n'); err != nil {
-									return
-								}
-							}
-						}
-						<-make(chan struct{}) // neither read nor answer; closed at cleanup
-					default:
-						c.Write([]byte("250 ok\r\n"))
-					}
-				}
-			}()
-		}
-	}()
-	return &stalledHop{addr: l.Addr().String()}
-}
 
 // TestReplyDeadlineStalledHop: a next hop that stalls mid-DATA, whether it
 // keeps reading or not, does not hold the client past limits.reply_deadline:
@@ -76,9 +22,9 @@ func TestReplyDeadlineStalledHop(t *testing.T) {
 		{"stops-reading", false, 8 << 20}, // far more than the socket buffers hold
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			hop := startStalledHop(t, tc.read)
+			hop := smtptest.StartStalled(t, tc.read)
 			r := startRelayCfg(t, "", func(c *config.Config) {
-				c.NextHop.Inbound = "smtp://" + hop.addr
+				c.NextHop.Inbound = "smtp://" + hop
 				c.Limits.ReplyDeadline = config.Duration(time.Second)
 				c.MaxMessageBytes = 16 << 20
 				c.Extract.MaxTextBytes = 16 << 20 // read it all: the message is delivered, not held
