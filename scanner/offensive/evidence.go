@@ -51,7 +51,6 @@ func outTier(t Tier) OutTier {
 // places they were found.
 type evidence struct {
 	keep    [numOutTiers]float64 // product of (1 - confidence)
-	cap     [numOutTiers]float64 // highest confidence one item may add
 	count   [numOutTiers]int
 	quoted  int
 	byPlace map[string]float64
