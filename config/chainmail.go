@@ -15,8 +15,11 @@ type ChainMail struct {
 	// RecipientList is how many e-mail addresses in the body make a long
 	// list of earlier recipients, a sign of a forwarded chain. Default 15.
 	RecipientList int `yaml:"recipient_list"`
-	// MaxTextBytes is how much subject and body text is read for wording
-	// signals. Default 262144 (256 KiB): chain letters are short.
+	// MaxTextBytes is how much text (subject, bodies, attachments) is read
+	// for wording signals. Default 134217728 (128 MiB): more than
+	// extraction hands over (extract.max_bytes), so all of it. A message
+	// with more text than this is not fully read and gets an unscannable
+	// finding: a chain letter must not hide behind filler.
 	MaxTextBytes int `yaml:"max_text_bytes"`
 	// ExtraPhrases are local chain-letter phrases; each counts as one
 	// strong "forward this" signal.
@@ -31,7 +34,7 @@ func (x *ChainMail) applyDefaults() {
 		x.MinScore = 0.5
 	}
 	setInt(&x.RecipientList, 15)
-	setInt(&x.MaxTextBytes, 256<<10)
+	setInt(&x.MaxTextBytes, 128<<20)
 }
 
 func (x *ChainMail) validate(v *validator) {

@@ -14,7 +14,7 @@ func TestOffensiveChainMailDefaults(t *testing.T) {
 	if c.Offensive.MinScore != 0.5 || c.Offensive.QuotedWeight != 0.3 {
 		t.Errorf("offensive defaults %+v", c.Offensive)
 	}
-	if c.ChainMail.MinScore != 0.5 || c.ChainMail.RecipientList != 15 || c.ChainMail.MaxTextBytes != 256<<10 {
+	if c.ChainMail.MinScore != 0.5 || c.ChainMail.RecipientList != 15 || c.ChainMail.MaxTextBytes != 128<<20 {
 		t.Errorf("chain_mail defaults %+v", c.ChainMail)
 	}
 }

@@ -93,7 +93,7 @@ func New(cfg config.ChainMail, reportAddresses []string) *Scanner {
 		cfg.RecipientList = 15
 	}
 	if cfg.MaxTextBytes == 0 {
-		cfg.MaxTextBytes = 256 << 10
+		cfg.MaxTextBytes = 128 << 20 // all of it: see config.ChainMail
 	}
 	s := &Scanner{cfg: cfg, report: offensive.ReportSet(reportAddresses)}
 	for _, p := range cfg.ExtraPhrases {
@@ -330,10 +330,16 @@ func (s *Scanner) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Findi
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("chainmail: %w", err)
 	}
+	var out []scanner.Finding
+	if n := unreadBytes(m, s.cfg.MaxTextBytes); n > 0 {
+		// Fail closed: text past the budget was never read for wording.
+		out = append(out, scanner.UnscannableFinding(Name,
+			fmt.Sprintf("%d bytes of text beyond chain_mail.max_text_bytes not read", n)))
+	}
 	e := s.Examine(m)
 	score := e.Score()
 	if score < s.cfg.MinScore {
-		return nil, nil
+		return out, nil
 	}
 	fams := e.Families()
 	summary := fmt.Sprintf("%d chain-letter signs: %s", len(fams), strings.Join(fams, ", "))
@@ -341,11 +347,23 @@ func (s *Scanner) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Findi
 		// They lowered the score: the reviewer should know they are there.
 		summary += fmt.Sprintf("; %d kinds of checkable detail", n)
 	}
-	return []scanner.Finding{{
+	return append(out, scanner.Finding{
 		Category: scanner.ChainMail,
 		Scanner:  Name,
 		Score:    math.Round(score*100) / 100,
 		Summary:  summary,
 		Where:    "body",
-	}}, nil
+	}), nil
+}
+
+// unreadBytes is how much of the text Examine reads lies beyond budget.
+func unreadBytes(m *scanner.Message, budget int) int {
+	n := 0
+	for _, t := range m.Texts {
+		switch t.Kind {
+		case scanner.KindSubject, scanner.KindPlain, scanner.KindHTML, scanner.KindAttachment:
+			n += len(t.Content)
+		}
+	}
+	return max(n-budget, 0)
 }

@@ -163,3 +163,29 @@ func TestConcurrentScan(t *testing.T) {
 		t.Errorf("%d findings from 120 chain letters among 240", total)
 	}
 }
+
+// TestTextBeyondBudgetUnscannable: a chain letter behind filler longer than
+// chain_mail.max_text_bytes is not read, and the message says so with an
+// unscannable finding instead of passing clean.
+func TestTextBeyondBudgetUnscannable(t *testing.T) {
+	letter := "Forward this to 10 people within 24 hours or you will have bad luck for seven years. " +
+		"This is not a joke, it really works, send it to everyone you know. Don't break the chain!"
+	filler := strings.Repeat("The minutes of the meeting are attached for your records.\n", 40)
+	m := &scanner.Message{Texts: []scanner.Text{{Kind: scanner.KindPlain, Content: filler + letter}}}
+	s := New(config.ChainMail{MaxTextBytes: 1024}, nil)
+	fs, err := s.Scan(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) == 0 || fs[0].Category != scanner.Unscannable {
+		t.Fatalf("findings %+v, want unscannable first", fs)
+	}
+	whole := New(config.ChainMail{}, nil)
+	fs, err = whole.Scan(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || fs[0].Category != scanner.ChainMail {
+		t.Fatalf("with the default budget: findings %+v, want the chain letter alone", fs)
+	}
+}
