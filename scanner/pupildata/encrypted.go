@@ -3,7 +3,9 @@ package pupildata
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"path"
 	"strings"
@@ -170,9 +172,9 @@ func delimitedText(a *scanner.Attachment) bool {
 const maxDelimitedRows = 200000
 
 // parseDelimited reads CSV, semicolon-separated or TSV data, choosing the
-// separator the first line uses most. Broken quoting ends the read; rows
-// read so far are kept.
-func parseDelimited(data []byte) [][]string {
+// separator the first line uses most. Broken quoting or the row bound ends
+// the read: rows read so far are kept, and unread says what was not read.
+func parseDelimited(data []byte) (rows [][]string, unread string) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	first := data
 	if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -185,20 +187,24 @@ func parseDelimited(data []byte) [][]string {
 		}
 	}
 	if best == 0 {
-		return nil
+		return nil, ""
 	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.Comma = sep
 	r.LazyQuotes = true
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = false
-	var rows [][]string
-	for len(rows) < maxDelimitedRows {
+	for {
 		rec, err := r.Read()
-		if err != nil { // io.EOF, or quoting too broken to go on
-			break
+		if errors.Is(err, io.EOF) {
+			return rows, ""
+		}
+		if err != nil {
+			return rows, fmt.Sprintf("rows after broken quoting at row %d", len(rows)+1)
+		}
+		if len(rows) == maxDelimitedRows {
+			return rows, fmt.Sprintf("rows beyond %d", maxDelimitedRows)
 		}
 		rows = append(rows, rec)
 	}
-	return rows
 }

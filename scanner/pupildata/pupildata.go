@@ -146,6 +146,14 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 		return p
 	}
 	skip := func(a *scanner.Attachment) bool { return a != nil && encryptedItem(a) }
+	// Records a table reader's bounds left unread are unscannable: a
+	// pupil list must not hide behind filler records.
+	var out []scanner.Finding
+	unread := func(a *scanner.Attachment, why string) {
+		f := scanner.UnscannableFinding(Name, fmt.Sprintf("attachment %d (%s): %s not read", a.Index, typeLabel(m, a), why))
+		f.Where = strconv.Itoa(a.Index)
+		out = append(out, f)
+	}
 
 	// Tables first: an attachment read as a table is not read again as text
 	// for identifiers, so nothing counts twice.
@@ -167,7 +175,10 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 		}
 		// Extraction normally fills Message.Tables for CSV/TSV; a CSV it
 		// left without a table (a limit, an odd type) is read here.
-		rows := parseDelimited(a.Data)
+		rows, why := parseDelimited(a.Data)
+		if why != "" {
+			unread(a, why)
+		}
 		if len(rows) == 0 {
 			continue
 		}
@@ -183,7 +194,11 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 			return nil, fmt.Errorf("pupildata: %w", err)
 		}
 		// XML exports (CTF, census, CIN, workforce): records as tables.
-		for _, tb := range xmlTables(a.Data) {
+		tables, why := xmlTables(a.Data)
+		if why != "" {
+			unread(a, why)
+		}
+		for _, tb := range tables {
 			tabled[a] = true
 			get(a).addTable(evalTable(tb.Rows, tb.Name, o, d.cfg.MinTableRows))
 		}
@@ -247,7 +262,6 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 		}
 	}
 
-	var out []scanner.Finding
 	keys := make([]string, 0, len(places))
 	for k := range places {
 		keys = append(keys, k)

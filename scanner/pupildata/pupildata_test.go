@@ -269,7 +269,7 @@ func TestParseDelimited(t *testing.T) {
 		{"no separator", "just text\nmore text\n", 0, 0},
 	}
 	for _, tc := range tests {
-		rows := parseDelimited([]byte(tc.in))
+		rows, _ := parseDelimited([]byte(tc.in))
 		if len(rows) < tc.rows || tc.rows == 0 && len(rows) != 0 || (len(rows) > 0 && len(rows[0]) != tc.cols) {
 			t.Errorf("%s: rows %q, want at least %d rows of %d cells", tc.name, rows, tc.rows, tc.cols)
 		}

@@ -3,6 +3,8 @@ package pupildata
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"path"
@@ -58,19 +60,30 @@ func xmlAttachment(a *scanner.Attachment) bool {
 }
 
 // xmlTables reads the repeated records of an XML document as tables, one
-// per kind of record. A document too broken to parse yields the tables of
-// what was read before the fault.
-func xmlTables(data []byte) []scanner.Table {
+// per kind of record. A document too broken to parse, or past the reader's
+// bounds, yields the tables of what was read, and unread says what was
+// not (empty when the document was read whole): the scanner reports it as
+// unscannable, for records past a bound are where an export would hide.
+func xmlTables(data []byte) (tables []scanner.Table, unread string) {
 	if len(data) > maxXMLBytes {
 		data = data[:maxXMLBytes]
+		unread = fmt.Sprintf("XML beyond %d bytes", maxXMLBytes)
 	}
-	root := parseXMLTree(data)
+	root, treeUnread := parseXMLTree(data)
+	if unread == "" {
+		unread = treeUnread
+	}
 	if root == nil {
-		return nil
+		return nil, unread
+	}
+	note := func(why string) {
+		if unread == "" {
+			unread = why
+		}
 	}
 	if root.name == "Workbook" {
-		if tbs := spreadsheetML(root); len(tbs) > 0 {
-			return tbs
+		if tbs := spreadsheetML(root, note); len(tbs) > 0 {
+			return tbs, unread
 		}
 	}
 	var out []scanner.Table
@@ -95,14 +108,14 @@ func xmlTables(data []byte) []scanner.Table {
 		for _, name := range order {
 			g := groups[name]
 			if len(g) >= 2 {
-				out = append(out, recordTable(name, g))
+				out = append(out, recordTable(name, g, note))
 				continue
 			}
 			walk(g[0], depth+1)
 		}
 	}
 	walk(root, 0)
-	return out
+	return out, unread
 }
 
 // recordTable flattens records into rows: each leaf element and attribute
@@ -110,12 +123,14 @@ func xmlTables(data []byte) []scanner.Table {
 // parent ("Surname" of a contact below a pupil's own "Surname") is named
 // with its parent ("Contact Surname"); repeated values of one field are
 // joined.
-func recordTable(name string, recs []*xmlNode) scanner.Table {
+// note is told of records or fields past the bounds.
+func recordTable(name string, recs []*xmlNode, note func(string)) scanner.Table {
 	index := map[string]int{}
 	var header []string
 	var rows [][]string
 	for _, r := range recs {
 		if len(rows) >= maxXMLRows {
+			note(fmt.Sprintf("XML records beyond %d of one kind", maxXMLRows))
 			break
 		}
 		row := make([]string, len(header), len(header)+4)
@@ -128,6 +143,7 @@ func recordTable(name string, recs []*xmlNode) scanner.Table {
 			i, ok := index[field]
 			if !ok {
 				if len(header) >= maxXMLFields {
+					note(fmt.Sprintf("XML fields beyond %d in one record", maxXMLFields))
 					return
 				}
 				i = len(header)
@@ -169,19 +185,25 @@ func recordTable(name string, recs []*xmlNode) scanner.Table {
 }
 
 // parseXMLTree builds the element tree, within maxXMLElements and
-// maxXMLDepth. Character data is kept for leaf elements only.
-func parseXMLTree(data []byte) *xmlNode {
+// maxXMLDepth. Character data is kept for leaf elements only. unread says
+// what a bound or a parse error left out.
+func parseXMLTree(data []byte) (root *xmlNode, unread string) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = false
 	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
-	var root *xmlNode
 	var stack []*xmlNode
 	var text strings.Builder
 	elements := 0
-	for elements < maxXMLElements {
+	for {
 		tok, err := d.RawToken()
+		if errors.Is(err, io.EOF) {
+			return root, unread
+		}
 		if err != nil {
-			break
+			return root, fmt.Sprintf("XML after a parse error at byte %d", d.InputOffset())
+		}
+		if elements >= maxXMLElements {
+			return root, fmt.Sprintf("XML beyond %d elements", maxXMLElements)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -190,12 +212,14 @@ func parseXMLTree(data []byte) *xmlNode {
 			text.Reset()
 			if len(stack) == 0 {
 				if root != nil {
-					return root
+					return root, "XML after its first root element"
 				}
 				root = n
 			} else if len(stack) < maxXMLDepth {
 				p := stack[len(stack)-1]
 				p.children = append(p.children, n)
+			} else if unread == "" {
+				unread = fmt.Sprintf("XML nested deeper than %d", maxXMLDepth)
 			}
 			stack = append(stack, n)
 		case xml.EndElement:
@@ -214,13 +238,12 @@ func parseXMLTree(data []byte) *xmlNode {
 			}
 		}
 	}
-	return root
 }
 
 // spreadsheetML reads an Excel 2003 XML workbook (<Workbook><Worksheet
 // ss:Name><Table><Row><Cell ss:Index><Data>), which older MIS reports
 // export as ".xml": its rows are rows already.
-func spreadsheetML(root *xmlNode) []scanner.Table {
+func spreadsheetML(root *xmlNode, note func(string)) []scanner.Table {
 	var out []scanner.Table
 	for _, ws := range root.children {
 		if ws.name != "Worksheet" {
@@ -233,8 +256,12 @@ func spreadsheetML(root *xmlNode) []scanner.Table {
 			}
 			var rows [][]string
 			for _, r := range tbl.children {
-				if r.name != "Row" || len(rows) >= maxXMLRows {
+				if r.name != "Row" {
 					continue
+				}
+				if len(rows) >= maxXMLRows {
+					note(fmt.Sprintf("spreadsheet rows beyond %d", maxXMLRows))
+					break
 				}
 				var row []string
 				for _, c := range r.children {
@@ -254,6 +281,8 @@ func spreadsheetML(root *xmlNode) []scanner.Table {
 					}
 					if len(row) < maxXMLFields {
 						row = append(row, val)
+					} else {
+						note(fmt.Sprintf("spreadsheet cells beyond %d in one row", maxXMLFields))
 					}
 				}
 				rows = append(rows, row)

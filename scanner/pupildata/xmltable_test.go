@@ -26,7 +26,10 @@ const ctfSample = `<?xml version="1.0" encoding="UTF-8"?>
 // namespaces and schema attributes are ignored, a contact's surname is
 // told apart from the pupil's, repeated values are joined.
 func TestXMLTables(t *testing.T) {
-	tbs := xmlTables([]byte(ctfSample))
+	tbs, unread := xmlTables([]byte(ctfSample))
+	if unread != "" {
+		t.Errorf("a whole export reported unread: %s", unread)
+	}
 	if len(tbs) != 1 {
 		t.Fatalf("%d tables, want 1: %+v", len(tbs), tbs)
 	}
@@ -56,7 +59,7 @@ func TestSpreadsheetML(t *testing.T) {
   <Row><Cell><Data ss:Type="String">Surname</Data></Cell><Cell><Data ss:Type="String">Forename</Data></Cell><Cell><Data ss:Type="String">DOB</Data></Cell><Cell><Data ss:Type="String">SEN</Data></Cell></Row>
   <Row><Cell><Data ss:Type="String">Smith</Data></Cell><Cell><Data ss:Type="String">Jack</Data></Cell><Cell ss:Index="4"><Data ss:Type="String">K</Data></Cell></Row>
  </Table></Worksheet></Workbook>`
-	tbs := xmlTables([]byte(doc))
+	tbs, _ := xmlTables([]byte(doc))
 	if len(tbs) != 1 || tbs[0].Name != "Pupils" || len(tbs[0].Rows) != 3 {
 		t.Fatalf("tables %+v", tbs)
 	}
@@ -102,10 +105,58 @@ func FuzzXMLTables(f *testing.F) {
 	f.Add([]byte(`<a><b x="1"><c>2</c></b><b><c>3</c><d><e>4</e></d></b></a>`))
 	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, tb := range xmlTables(data) {
+		tbs, _ := xmlTables(data)
+		for _, tb := range tbs {
 			if len(tb.Rows) == 0 || len(tb.Rows) > maxXMLRows+1 || len(tb.Rows[0]) > maxXMLFields {
 				t.Fatalf("table out of bounds: %d rows, %d headings", len(tb.Rows), len(tb.Rows[0]))
 			}
 		}
 	})
+}
+
+// TestTableReadersReportUnread: records past the XML and CSV readers'
+// bounds, or after a parse error, are reported as not read, and the
+// scanner turns that into an unscannable finding for the attachment
+// rather than judging only what came before.
+func TestTableReadersReportUnread(t *testing.T) {
+	pupils := "<Pupil><UPN>A123</UPN><Surname>Smith</Surname><Forename>Jack</Forename><DOB>2015-03-01</DOB><SENProvision>K</SENProvision></Pupil>"
+	for _, c := range []struct {
+		name, doc string
+		unread    string // a word the reason holds, "" for none
+	}{
+		{"whole", "<Return><Pupils>" + strings.Repeat(pupils, 3) + "</Pupils></Return>", ""},
+		{"behind filler elements", "<Return><Filler>" + strings.Repeat("<x/>", maxXMLElements) + "</Filler><Pupils>" + strings.Repeat(pupils, 3) + "</Pupils></Return>", "elements"},
+		{"nested too deep", strings.Repeat("<d>", maxXMLDepth+1) + "<Pupils>" + strings.Repeat(pupils, 3) + "</Pupils>" + strings.Repeat("</d>", maxXMLDepth+1), "deeper"},
+		{"after a parse error", "<Return><Pupils>" + pupils + "</Pupils><<<>" + strings.Repeat(pupils, 3) + "</Return>", "parse error"},
+		{"a second root", "<Return/><Return><Pupils>" + strings.Repeat(pupils, 3) + "</Pupils></Return>", "root"},
+	} {
+		_, unread := xmlTables([]byte(c.doc))
+		if c.unread == "" && unread != "" || c.unread != "" && !strings.Contains(unread, c.unread) {
+			t.Errorf("%s: unread %q, want it to name %q", c.name, unread, c.unread)
+		}
+	}
+	csv := "Surname,Forename,DOB\n" + strings.Repeat("Smith,Jack,2015-03-01\n", maxDelimitedRows+1)
+	if rows, unread := parseDelimited([]byte(csv)); len(rows) != maxDelimitedRows || !strings.Contains(unread, "beyond") {
+		t.Errorf("csv past the row bound: %d rows, unread %q", len(rows), unread)
+	}
+	if _, unread := parseDelimited([]byte("a,b\n1,2\n")); unread != "" {
+		t.Errorf("a whole csv reported unread: %q", unread)
+	}
+
+	// Through the scanner: an outbound XML attachment whose records lie past
+	// the element bound is unscannable, not clean.
+	doc := "<Return><Filler>" + strings.Repeat("<x/>", maxXMLElements) + "</Filler><Pupils>" + strings.Repeat(pupils, 30) + "</Pupils></Return>"
+	d := newTestDetector(config.PupilData{})
+	m := &scanner.Message{Envelope: scanner.Envelope{Direction: scanner.Outbound, To: []string{"x@gmail.example"}},
+		Attachments: []*scanner.Attachment{{Index: 2, FileName: "return.xml", DeclaredType: "text/xml", Data: []byte(doc)}}}
+	fs, err := d.Scan(t.Context(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) == 0 || fs[0].Category != scanner.Unscannable || fs[0].Where != "2" {
+		t.Fatalf("findings %+v, want an unscannable finding for attachment 2", fs)
+	}
+	if strings.Contains(fs[0].Summary, "return.xml") {
+		t.Errorf("summary names the file: %s", fs[0].Summary)
+	}
 }
