@@ -2,24 +2,19 @@ package nexthop
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/mailward/mailward/internal/smtptest"
 )
 
 // server is a real go-smtp server that records what it accepted.
@@ -68,23 +63,6 @@ func startServer(t *testing.T, cfg *tls.Config) *server {
 	return s
 }
 
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "hop"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(c)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
-}
-
 func TestSendSMTP(t *testing.T) {
 	s := startServer(t, nil)
 	err := Send(context.Background(), "smtp://"+s.addr, "a@x.example", []string{"b@y.example", "c@y.example"}, []byte("Subject: hi\r\n\r\n.dot\r\n"))
@@ -102,7 +80,7 @@ func TestSendSMTP(t *testing.T) {
 }
 
 func TestTLSVerified(t *testing.T) {
-	cert, pool := selfSigned(t)
+	cert, pool := smtptest.SelfSigned(t)
 	s := startServer(t, &tls.Config{Certificates: []tls.Certificate{cert}})
 	for _, tc := range []struct {
 		name  string
