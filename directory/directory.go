@@ -1,6 +1,8 @@
 // Package directory knows the people of the trust: each address's name, role
-// (staff, pupil, governor, it, ...), groups and line manager. Rules match
-// sender and recipient groups from it and alerts find the line manager in it.
+// (staff, pupil, governor, it, ...), job title, groups, line manager and the
+// shared mailboxes they may send as. Rules match sender and recipient groups
+// from it, alerts find the line manager in it, and the impersonation check
+// compares outside senders' display names with its names and titles.
 //
 // The default source is a YAML or CSV file an office can export from its MIS
 // or HR system:
@@ -11,11 +13,13 @@
 //	    role: staff
 //	    manager: head@trust.example
 //	    groups: [maths, year7-tutors]
+//	    title: Head of Maths               # job title (optional)
+//	    send_as: [maths@trust.example]      # shared mailboxes (optional)
 //
-// or, as CSV with a header row (groups separated by semicolons):
+// or, as CSV with a header row (groups and send_as separated by semicolons):
 //
-//	address,name,role,manager,groups
-//	j.smith@trust.example,Jo Smith,staff,head@trust.example,maths;year7-tutors
+//	address,name,role,manager,groups,title,send_as
+//	j.smith@trust.example,Jo Smith,staff,head@trust.example,maths;year7-tutors,Head of Maths,maths@trust.example
 package directory
 
 import (
@@ -42,6 +46,19 @@ type Person struct {
 	Role    string   `yaml:"role"`
 	Manager string   `yaml:"manager"`
 	Groups  []string `yaml:"groups"`
+	// Title is the job title ("Bursar", "Head Teacher"): the impersonation
+	// check rates a lookalike of a finance or leadership title higher.
+	Title string `yaml:"title"`
+	// SendAs are the shared mailboxes (office@, finance@) the person may
+	// send as: a header From of one of them is not a forged From.
+	SendAs []string `yaml:"send_as"`
+}
+
+// MaySendAs reports whether the person may put addr in a header From: it is
+// their own address or one of their shared mailboxes.
+func (p Person) MaySendAs(addr string) bool {
+	addr = Normalize(addr)
+	return addr == p.Address || slices.Contains(p.SendAs, addr)
 }
 
 // In reports whether the person has role or group g.
@@ -53,6 +70,16 @@ func (p Person) In(g string) bool {
 type Source interface {
 	// Lookup returns the person with this address (compared without case).
 	Lookup(addr string) (Person, bool)
+}
+
+// Lister is a Source that can also list everyone it knows, for checks that
+// look people up by name rather than by address (an outside sender whose
+// display name is a member of staff's). File, LDAP and Chain implement it.
+type Lister interface {
+	Source
+	// People returns every person the source knows. It may be served from
+	// a cache and must not be modified by the caller.
+	People() []Person
 }
 
 // Normalize is the form addresses are compared in: trimmed, without angle
@@ -73,7 +100,7 @@ type File struct {
 	checked time.Time
 }
 
-var _ Source = (*File)(nil)
+var _ Lister = (*File)(nil)
 
 // Open reads the directory file at path (.yaml, .yml or .csv). reload is how
 // often Lookup checks whether the file changed (0: never). A later file
@@ -97,6 +124,18 @@ func (f *File) Len() int {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	return len(f.people)
+}
+
+// People implements Lister: everyone in the file, in no set order.
+func (f *File) People() []Person {
+	f.maybeReload()
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	out := make([]Person, 0, len(f.people))
+	for _, p := range f.people {
+		out = append(out, p)
+	}
+	return out
 }
 
 // Lookup implements Source.
@@ -168,6 +207,13 @@ func Load(path string) (map[string]Person, error) {
 		p := e.Person
 		p.Address, p.Manager = Normalize(p.Address), Normalize(p.Manager)
 		p.Role = strings.ToLower(strings.TrimSpace(p.Role))
+		p.Title = strings.TrimSpace(p.Title)
+		for i, a := range p.SendAs {
+			p.SendAs[i] = Normalize(a)
+			if !plainAddress(p.SendAs[i]) {
+				errs = append(errs, fmt.Errorf("line %d: %s: send_as: want an address, got %q", e.line, p.Address, a))
+			}
+		}
 		switch {
 		case !plainAddress(p.Address):
 			errs = append(errs, fmt.Errorf("line %d: address: want an address, got %q", e.line, e.Address))
@@ -227,7 +273,7 @@ func strictNode(n *yaml.Node, v any) error {
 	return dec.Decode(v)
 }
 
-var csvColumns = []string{"address", "name", "role", "manager", "groups"}
+var csvColumns = []string{"address", "name", "role", "manager", "groups", "title", "send_as"}
 
 func parseCSV(data []byte) ([]entry, error) {
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
@@ -269,15 +315,23 @@ func parseCSV(data []byte) ([]entry, error) {
 		if strings.Join(rec, "") == "" {
 			continue
 		}
-		p := Person{Address: get("address"), Name: get("name"), Role: get("role"), Manager: get("manager")}
-		for _, g := range strings.FieldsFunc(get("groups"), func(r rune) bool { return r == ';' || r == '|' }) {
-			if g = strings.TrimSpace(g); g != "" {
-				p.Groups = append(p.Groups, g)
-			}
-		}
+		p := Person{Address: get("address"), Name: get("name"), Role: get("role"), Manager: get("manager"), Title: get("title")}
+		p.Groups = splitList(get("groups"))
+		p.SendAs = splitList(get("send_as"))
 		out = append(out, entry{Person: p, line: line})
 	}
 	return out, nil
+}
+
+// splitList splits a CSV cell of items separated by ';' or '|'.
+func splitList(s string) []string {
+	var out []string
+	for _, g := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '|' }) {
+		if g = strings.TrimSpace(g); g != "" {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func plainAddress(a string) bool {

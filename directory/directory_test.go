@@ -22,6 +22,15 @@ func TestLoadYAMLAndCSVAgree(t *testing.T) {
 			if !ok || p.Manager != "head@trust.example" || p.Role != "staff" || !p.In("maths") || !p.In("Year7-Tutors") || p.In("pupil") {
 				t.Fatalf("j.smith: %+v %v", p, ok)
 			}
+			if !p.MaySendAs("office@trust.example") || p.MaySendAs("head@trust.example") {
+				t.Fatalf("j.smith send_as: %+v", p.SendAs)
+			}
+			if p, _ := d.Lookup("head@trust.example"); p.Title != "Head Teacher" || len(p.SendAs) != 0 {
+				t.Fatalf("head: %+v", p)
+			}
+			if n := len(d.People()); n != 5 {
+				t.Fatalf("People: %d, want 5", n)
+			}
 			if p, _ := d.Lookup("7a.pupil@pupils.trust.example"); !p.In("pupil") {
 				t.Fatalf("pupil: %+v", p)
 			}

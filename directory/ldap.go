@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,15 @@ type LDAPOptions struct {
 	Filter string
 	// RoleAttribute holds the role (staff, pupil, ...). Default employeeType.
 	RoleAttribute string
+	// SendAsFilter finds the shared mailboxes a person may send as: entries
+	// with a mail address that list the person, whose DN replaces {dn}.
+	// Default (&(mail=*)(|(member={dn})(publicDelegates={dn}))): mail-enabled
+	// groups the person is a member of, and Exchange mailboxes that name
+	// the person as a delegate (publicDelegates, "send on behalf").
+	SendAsFilter string
+	// ListFilter finds everyone People lists (the names an outside display
+	// name is compared with). Default (&(objectClass=person)(mail=*)).
+	ListFilter string
 	// Timeout bounds connecting and each request. Default 3s.
 	Timeout time.Duration
 	// CacheTTL is how long an answer (found or not) is kept. Default 15m.
@@ -43,10 +53,22 @@ type LDAPOptions struct {
 // DefaultLDAPFilter finds a person by mail or Active Directory proxy address.
 const DefaultLDAPFilter = "(&(objectClass=person)(|(mail={addr})(proxyAddresses=smtp:{addr})))"
 
+// DefaultSendAsFilter finds the shared mailboxes a person (DN {dn}) may
+// send as: mail-enabled groups they belong to and mailboxes delegating to them.
+const DefaultSendAsFilter = "(&(mail=*)(|(member={dn})(publicDelegates={dn})))"
+
+// DefaultListFilter finds the people People lists.
+const DefaultListFilter = "(&(objectClass=person)(mail=*))"
+
+// maxListed bounds People: a trust's staff is a few thousand people; more
+// than this is a filter that also finds pupils or the whole county.
+const maxListed = 50000
+
 // LDAP is a Source that asks a directory server, Active Directory included:
-// the person's role from RoleAttribute, groups from memberOf (the CN of each
-// group), and the line manager from the manager attribute (a DN, resolved
-// to that person's mail). Answers are cached; while the server is down a
+// the person's role from RoleAttribute, job title from title, groups from
+// memberOf (the CN of each group), the line manager from the manager
+// attribute (a DN, resolved to that person's mail), and shared mailboxes
+// from SendAsFilter. Answers are cached; while the server is down a
 // cached answer is served past its time, and an address never seen is
 // reported as unknown (so rules on groups do not match and alerts go to IT).
 type LDAP struct {
@@ -60,6 +82,13 @@ type LDAP struct {
 	// ldapErrorTTL, so a blackholed server costs one timeout per half
 	// minute, not one per address of every message.
 	downUntil time.Time
+
+	// list is People's cached answer, refreshed after CacheTTL by one
+	// caller while the others are served the previous list.
+	list       []Person
+	listUntil  time.Time
+	listing    bool
+	listDownTo time.Time
 }
 
 type ldapEntry struct {
@@ -68,7 +97,7 @@ type ldapEntry struct {
 	until time.Time
 }
 
-var _ Source = (*LDAP)(nil)
+var _ Lister = (*LDAP)(nil)
 
 // ldapErrorTTL is how long a failed lookup is remembered, so that a dead
 // server costs one timeout per address per half minute, not one per message.
@@ -81,6 +110,12 @@ func NewLDAP(o LDAPOptions) *LDAP {
 	}
 	if o.RoleAttribute == "" {
 		o.RoleAttribute = "employeeType"
+	}
+	if o.SendAsFilter == "" {
+		o.SendAsFilter = DefaultSendAsFilter
+	}
+	if o.ListFilter == "" {
+		o.ListFilter = DefaultListFilter
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 3 * time.Second
@@ -183,7 +218,7 @@ func (l *LDAP) query(addr string) (Person, bool, error) {
 		secs = 1
 	}
 	res, err := c.Search(ldap.NewSearchRequest(l.o.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
-		2, secs, false, filter, []string{"mail", "displayName", "cn", "manager", "memberOf", l.o.RoleAttribute}, nil))
+		2, secs, false, filter, []string{"mail", "displayName", "cn", "title", "manager", "memberOf", l.o.RoleAttribute}, nil))
 	if err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
 		return Person{}, false, fmt.Errorf("ldap search: %w", err)
 	}
@@ -194,11 +229,8 @@ func (l *LDAP) query(addr string) (Person, bool, error) {
 		return Person{}, false, fmt.Errorf("ldap search: %d entries for one address", len(res.Entries))
 	}
 	e := res.Entries[0]
-	p := Person{Address: addr, Name: e.GetAttributeValue("displayName"),
-		Role: strings.ToLower(e.GetAttributeValue(l.o.RoleAttribute))}
-	if p.Name == "" {
-		p.Name = e.GetAttributeValue("cn")
-	}
+	p := l.person(e)
+	p.Address = addr
 	for _, g := range e.GetAttributeValues("memberOf") {
 		if cn := firstCN(g); cn != "" {
 			p.Groups = append(p.Groups, cn)
@@ -214,7 +246,90 @@ func (l *LDAP) query(addr string) (Person, bool, error) {
 			p.Manager = Normalize(r.Entries[0].GetAttributeValue("mail"))
 		}
 	}
+	sendAs := strings.ReplaceAll(l.o.SendAsFilter, "{dn}", ldap.EscapeFilter(e.DN))
+	r, err := c.Search(ldap.NewSearchRequest(l.o.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
+		1000, secs, false, sendAs, []string{"mail"}, nil))
+	if err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
+		return Person{}, false, fmt.Errorf("ldap send-as: %w", err)
+	}
+	if r != nil {
+		for _, g := range r.Entries {
+			for _, m := range g.GetAttributeValues("mail") {
+				if m = Normalize(m); m != addr && !slices.Contains(p.SendAs, m) {
+					p.SendAs = append(p.SendAs, m)
+				}
+			}
+		}
+	}
 	return p, true, nil
+}
+
+// person reads the attributes that a lookup and a listing share.
+func (l *LDAP) person(e *ldap.Entry) Person {
+	p := Person{Address: Normalize(e.GetAttributeValue("mail")), Name: e.GetAttributeValue("displayName"),
+		Role: strings.ToLower(e.GetAttributeValue(l.o.RoleAttribute)), Title: strings.TrimSpace(e.GetAttributeValue("title"))}
+	if p.Name == "" {
+		p.Name = e.GetAttributeValue("cn")
+	}
+	return p
+}
+
+// People implements Lister: everyone ListFilter finds (and Only accepts),
+// with name, role, title and groups; not managers or shared mailboxes,
+// which Lookup resolves. The list is kept for CacheTTL; while the server is
+// down the previous list is served, or none.
+func (l *LDAP) People() []Person {
+	now := l.now()
+	l.mu.Lock()
+	if now.Before(l.listUntil) || l.listing || now.Before(l.listDownTo) {
+		list := l.list
+		l.mu.Unlock()
+		return list
+	}
+	l.listing = true
+	l.mu.Unlock()
+	list, err := l.listAll()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.listing = false
+	if err != nil {
+		l.log.Warn("directory: LDAP listing failed", "err", err)
+		l.listDownTo = now.Add(ldapErrorTTL)
+		return l.list
+	}
+	l.list, l.listUntil = list, now.Add(l.o.CacheTTL)
+	return list
+}
+
+func (l *LDAP) listAll() ([]Person, error) {
+	c, err := l.dial()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	secs := max(int(l.o.Timeout/time.Second), 1)
+	res, err := c.SearchWithPaging(ldap.NewSearchRequest(l.o.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
+		maxListed, secs, false, l.o.ListFilter, []string{"mail", "displayName", "cn", "title", "memberOf", l.o.RoleAttribute}, nil), 500)
+	if err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
+		return nil, fmt.Errorf("ldap list: %w", err)
+	}
+	if res == nil {
+		return nil, nil
+	}
+	var out []Person
+	for _, e := range res.Entries {
+		p := l.person(e)
+		if p.Address == "" || (l.o.Only != nil && !l.o.Only(p.Address)) {
+			continue
+		}
+		for _, g := range e.GetAttributeValues("memberOf") {
+			if cn := firstCN(g); cn != "" {
+				p.Groups = append(p.Groups, cn)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // firstCN returns the value of a DN's first CN ("CN=Year 7 Tutors,OU=...").
@@ -234,6 +349,28 @@ func firstCN(dn string) string {
 // Chain asks each source in turn and returns the first answer: the file
 // first (overrides, pupils not in AD), then LDAP.
 type Chain []Source
+
+var _ Lister = Chain(nil)
+
+// People implements Lister: everyone the listing sources know, the first
+// source's entry winning for an address listed twice.
+func (c Chain) People() []Person {
+	seen := map[string]bool{}
+	var out []Person
+	for _, s := range c {
+		ls, ok := s.(Lister)
+		if !ok {
+			continue
+		}
+		for _, p := range ls.People() {
+			if !seen[p.Address] {
+				seen[p.Address] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
 
 // Lookup implements Source.
 func (c Chain) Lookup(addr string) (Person, bool) {

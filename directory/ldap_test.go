@@ -3,108 +3,30 @@ package directory
 import (
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/go-ldap/ldap/v3"
+	"github.com/mailward/mailward/directory/ldaptest"
 )
 
 const (
-	slapdBin = "/usr/sbin/slapd"
-	baseDN   = "dc=trust,dc=example"
-	rootDN   = "cn=admin,dc=trust,dc=example"
-	rootPW   = "test-only-secret"
+	baseDN = ldaptest.BaseDN
+	rootDN = ldaptest.RootDN
+	rootPW = ldaptest.RootPW
 )
 
-// startSlapd runs a private OpenLDAP server (Debian package slapd) with the
-// memberof overlay, as Active Directory keeps memberOf, and fills it.
+// startSlapd runs a private slapd (package ldaptest) and fills it: two
+// staff, a pupil, a tutor group and a shared mailbox (a mail-enabled group).
 func startSlapd(t *testing.T) string {
 	t.Helper()
-	if _, err := os.Stat(slapdBin); err != nil {
-		t.Skip("slapd not installed (Debian package slapd): LDAP directory not tested")
-	}
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "db"), 0o700)
-	conf := fmt.Sprintf(`include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/inetorgperson.schema
-modulepath /usr/lib/ldap
-moduleload back_mdb
-moduleload memberof
-pidfile %[1]s/slapd.pid
-database mdb
-suffix "%[2]s"
-rootdn "%[3]s"
-rootpw %[4]s
-directory %[1]s/db
-maxsize 10485760
-overlay memberof
-`, dir, baseDN, rootDN, rootPW)
-	confPath := filepath.Join(dir, "slapd.conf")
-	os.WriteFile(confPath, []byte(conf), 0o600)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	url := "ldap://" + addr
-	cmd := exec.Command(slapdBin, "-f", confPath, "-h", url+"/", "-d", "0")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	stop := func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	}
-	t.Cleanup(stop)
-	var c *ldap.Conn
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if c, err = ldap.DialURL(url); err == nil {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatalf("slapd did not start: %v", err)
-		}
-	}
-	defer c.Close()
-	if err := c.Bind(rootDN, rootPW); err != nil {
-		t.Fatal(err)
-	}
-	add := func(dn string, attrs map[string][]string) {
-		t.Helper()
-		r := ldap.NewAddRequest(dn, nil)
-		for k, v := range attrs {
-			r.Attribute(k, v)
-		}
-		if err := c.Add(r); err != nil {
-			t.Fatalf("add %s: %v", dn, err)
-		}
-	}
-	add(baseDN, map[string][]string{"objectClass": {"dcObject", "organization"}, "dc": {"trust"}, "o": {"Trust"}})
-	add("ou=people,"+baseDN, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"people"}})
-	add("ou=groups,"+baseDN, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"groups"}})
-	person := func(cn, mail, role, manager string) {
-		a := map[string][]string{"objectClass": {"inetOrgPerson"}, "cn": {cn}, "sn": {cn}, "mail": {mail},
-			"displayName": {cn}, "employeeType": {role}}
-		if manager != "" {
-			a["manager"] = []string{manager}
-		}
-		add("cn="+cn+",ou=people,"+baseDN, a)
-	}
-	person("Pat Head", "Head@Trust.example", "Staff", "")
-	person("Jo Smith", "j.smith@trust.example", "staff", "cn=Pat Head,ou=people,"+baseDN)
-	person("A Pupil", "7a.pupil@trust.example", "pupil", "")
-	add("cn=Year 7 Tutors,ou=groups,"+baseDN, map[string][]string{"objectClass": {"groupOfNames"}, "cn": {"Year 7 Tutors"},
-		"member": {"cn=Jo Smith,ou=people," + baseDN}})
-	t.Cleanup(stop)
-	slapdStop = stop
-	return url
+	s := ldaptest.Start(t)
+	s.Person("Pat Head", "Head@Trust.example", "Staff", "Head Teacher", "")
+	s.Person("Jo Smith", "j.smith@trust.example", "staff", "", ldaptest.PersonDN("Pat Head"))
+	s.Person("A Pupil", "7a.pupil@trust.example", "pupil", "", "")
+	s.Group("Year 7 Tutors", "", ldaptest.PersonDN("Jo Smith"))
+	s.Group("School Office", "Office@trust.example", ldaptest.PersonDN("Jo Smith"), ldaptest.PersonDN("Pat Head"))
+	slapdStop = s.Stop
+	return s.URL
 }
 
 var slapdStop func()
@@ -119,8 +41,23 @@ func TestLDAP(t *testing.T) {
 	if !ok || p.Role != "staff" || p.Manager != "head@trust.example" || p.Name != "Jo Smith" || !p.In("year 7 tutors") {
 		t.Fatalf("j.smith: %+v %v", p, ok)
 	}
-	if p, ok := l.Lookup("head@trust.example"); !ok || p.Role != "staff" || p.Manager != "" {
+	if p, ok := l.Lookup("head@trust.example"); !ok || p.Role != "staff" || p.Manager != "" || p.Title != "Head Teacher" {
 		t.Fatalf("head: %+v %v", p, ok)
+	}
+	// Shared mailboxes: members of a mail-enabled group may send as it.
+	if !p.MaySendAs("office@trust.example") || !p.MaySendAs("J.Smith@trust.example") || p.MaySendAs("head@trust.example") {
+		t.Fatalf("j.smith send-as: %+v", p.SendAs)
+	}
+	if p, _ := l.Lookup("7a.pupil@trust.example"); p.MaySendAs("office@trust.example") {
+		t.Fatalf("pupil may send as the office: %+v", p.SendAs)
+	}
+	// Listing: everyone with a mail address, with names and titles.
+	people := map[string]Person{}
+	for _, p := range l.People() {
+		people[p.Address] = p
+	}
+	if len(people) != 3 || people["head@trust.example"].Title != "Head Teacher" || people["j.smith@trust.example"].Name != "Jo Smith" {
+		t.Fatalf("People: %+v", people)
 	}
 	if p, _ := l.Lookup("7a.pupil@trust.example"); !p.In("pupil") {
 		t.Fatalf("pupil: %+v", p)
@@ -146,6 +83,10 @@ func TestLDAP(t *testing.T) {
 	}
 	if took := time.Since(start); took > 3*time.Second {
 		t.Fatalf("lookups with the server down took %v", took)
+	}
+	// The list is served from its cache past its time while the server is down.
+	if n := len(l.People()); n != 3 {
+		t.Fatalf("People with the server down: %d, want the 3 cached", n)
 	}
 }
 
