@@ -12,6 +12,9 @@ const (
 	SuspiciousAttachment Category = "suspicious_attachment"
 	Malware              Category = "malware"
 	Unscannable          Category = "unscannable"
+	// Impersonation: a sender passing as someone they are not (a staff
+	// display name or a lookalike domain from outside, a forged From).
+	Impersonation Category = "impersonation"
 )
 
 // Finding is one thing a scanner noticed. It is data: only package rules

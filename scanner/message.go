@@ -32,6 +32,11 @@ type Envelope struct {
 	From      string
 	To        []string
 	Direction Direction
+	// AuthUser is the login the client authenticated as (SMTP AUTH, or a
+	// milter's {auth_authen} macro), empty when the client did not
+	// authenticate: the relay itself trusts clients by network and offers
+	// no AUTH today. The outbound From check prefers it to From.
+	AuthUser string
 
 	// NextHopTLS is set when the session to the next hop runs over TLS
 	// with a verified certificate (pupil_data.require_tls reads it).
