@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -93,7 +94,10 @@ type TLS struct {
 
 // Log configures logging.
 type Log struct {
-	Level         string `yaml:"level"`
+	Level string `yaml:"level"`
+	// Format is text (the default, key=value lines) or json (one object
+	// per line, for log collectors).
+	Format        string `yaml:"format"`
 	RetentionDays int    `yaml:"retention_days"`
 }
 
@@ -152,6 +156,11 @@ func Parse(data []byte) (*Config, error) {
 		return nil, Errors{fmt.Errorf("config: %w", err)}
 	}
 	c := &Config{root: &root}
+	// Unknown keys and wrong types first, every one by key path and line
+	// (schema.go); then the strict decode, which should find nothing more.
+	if errs := checkSchema(&root, reflect.TypeFor[Config]()); len(errs) > 0 {
+		return nil, append(errs, c.validateDespite(data, errs)...)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
@@ -162,6 +171,28 @@ func Parse(data []byte) (*Config, error) {
 		return c, errs
 	}
 	return c, nil
+}
+
+// validateDespite decodes what it can of a config that has schema errors
+// and validates it, so that one run of check-config reports every problem;
+// keys the schema errors already name are left out.
+func (c *Config) validateDespite(data []byte, schemaErrs Errors) Errors {
+	_ = yaml.Unmarshal(data, c) // type errors are already reported
+	c.applyDefaults()
+	bad := map[string]bool{}
+	for _, e := range schemaErrs {
+		if ce, ok := e.(*Error); ok {
+			bad[ce.Key] = true
+		}
+	}
+	var out Errors
+	for _, e := range c.validate() {
+		if ce, ok := e.(*Error); ok && bad[ce.Key] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 func (c *Config) applyDefaults() {
