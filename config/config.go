@@ -48,6 +48,9 @@ type Config struct {
 	Directory        Directory  `yaml:"directory"`
 	Alerts           Alerts     `yaml:"alerts"`
 
+	// Impersonation is the impersonation detector's section (issue 16).
+	Impersonation Impersonation `yaml:"impersonation"`
+
 	// RulesMonitor runs the whole policy in log-only mode (issue 7): every
 	// rule logs what it would do and mail is delivered (tagged), so a school
 	// can trial the policy without holding mail.
@@ -334,6 +337,7 @@ func (c *Config) validate() Errors {
 	c.ClamAV.validate(v)
 	c.Review.validate(v)
 	c.Directory.validate(v)
+	c.Impersonation.validate(v)
 	return v.errs
 }
 

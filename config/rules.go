@@ -99,7 +99,7 @@ func SeverityRank(tier string) int { return slices.Index(Severities, tier) }
 var Actions = []string{"deliver", "tag", "quarantine", "reject", "tempfail", "redirect"}
 
 // Categories are the finding categories mailward knows.
-var Categories = []string{"chain_mail", "offensive_language", "pupil_data", "suspicious_attachment", "malware", "unscannable"}
+var Categories = []string{"chain_mail", "offensive_language", "pupil_data", "suspicious_attachment", "malware", "unscannable", "impersonation"}
 
 // Built-in groups that need no directory.
 const (
@@ -128,6 +128,10 @@ func DefaultRules() []Rule {
 		{Name: "chain-mail-inbound", Direction: []string{"inbound"}, Category: []string{"chain_mail"}, Action: "tag"},
 		{Name: "chain-mail-staff", Direction: []string{"outbound", "internal"}, Category: []string{"chain_mail"}, Action: "quarantine"},
 		{Name: "repeat-holds-outbound", Direction: []string{"outbound"}, HoldsToday: 10, Action: "quarantine"},
+		// An outsider passing as the head teacher, the bursar or the trust
+		// itself (the gift-card and invoice-fraud pattern) scores 0.8 or
+		// more and is held; weaker impersonation signs are tagged below.
+		{Name: "impersonation-inbound", Direction: []string{"inbound"}, Category: []string{"impersonation"}, MinScore: 0.8, Action: "quarantine"},
 		{Name: "any-finding", Category: Categories, MinScore: 0.01, Action: "tag"},
 	}
 }
