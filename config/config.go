@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"reflect"
 	"strings"
@@ -21,35 +20,43 @@ import (
 
 // Config is the whole of mailward's configuration.
 type Config struct {
-	Domains          []string   `yaml:"domains"`
-	TrustedNetworks  []string   `yaml:"trusted_networks"`
-	ProxyNetworks    []string   `yaml:"proxy_networks"`
-	Listen           string     `yaml:"listen"`
-	Hostname         string     `yaml:"hostname"`
-	MaxMessageBytes  int64      `yaml:"max_message_bytes"`
-	NextHop          NextHop    `yaml:"next_hop"`
-	Quarantine       Quarantine `yaml:"quarantine"`
-	Review           Review     `yaml:"review"`
-	Metrics          Metrics    `yaml:"metrics"`
-	Redis            Redis      `yaml:"redis"`
-	ReportAddresses  []string   `yaml:"report_addresses"`
-	ClamAV           ClamAV     `yaml:"clamav"`
-	Tracker          Tracker    `yaml:"tracker"`
-	TLS              TLS        `yaml:"tls"`
-	Limits           Limits     `yaml:"limits"`
-	Scan             Scan       `yaml:"scan"`
-	Rules            []Rule     `yaml:"rules"`
-	BlockedExtension BlockedExt `yaml:"blocked_extensions"`
-	Log              Log        `yaml:"log"`
-	Extract          Extract    `yaml:"extract"`
-	PupilData        PupilData  `yaml:"pupil_data"`
-	Offensive        Offensive  `yaml:"offensive"`
-	ChainMail        ChainMail  `yaml:"chain_mail"`
-	Directory        Directory  `yaml:"directory"`
-	Alerts           Alerts     `yaml:"alerts"`
+	Domains         []string `yaml:"domains"`
+	TrustedNetworks []string `yaml:"trusted_networks"`
+	// TrustedClients are trusted by TLS client certificate and tenant
+	// check, for shared ranges (trust.go).
+	TrustedClients   []TrustedClient `yaml:"trusted_clients"`
+	ProxyNetworks    []string        `yaml:"proxy_networks"`
+	Listen           string          `yaml:"listen"`
+	Hostname         string          `yaml:"hostname"`
+	MaxMessageBytes  int64           `yaml:"max_message_bytes"`
+	NextHop          NextHop         `yaml:"next_hop"`
+	Quarantine       Quarantine      `yaml:"quarantine"`
+	Review           Review          `yaml:"review"`
+	Metrics          Metrics         `yaml:"metrics"`
+	Redis            Redis           `yaml:"redis"`
+	ReportAddresses  []string        `yaml:"report_addresses"`
+	ClamAV           ClamAV          `yaml:"clamav"`
+	Tracker          Tracker         `yaml:"tracker"`
+	TLS              TLS             `yaml:"tls"`
+	Limits           Limits          `yaml:"limits"`
+	Scan             Scan            `yaml:"scan"`
+	Rules            []Rule          `yaml:"rules"`
+	BlockedExtension BlockedExt      `yaml:"blocked_extensions"`
+	Log              Log             `yaml:"log"`
+	Extract          Extract         `yaml:"extract"`
+	PupilData        PupilData       `yaml:"pupil_data"`
+	Offensive        Offensive       `yaml:"offensive"`
+	ChainMail        ChainMail       `yaml:"chain_mail"`
+	Directory        Directory       `yaml:"directory"`
+	Alerts           Alerts          `yaml:"alerts"`
+	Milter           Milter          `yaml:"milter"`
 
 	// Impersonation is the impersonation detector's section (issue 16).
 	Impersonation Impersonation `yaml:"impersonation"`
+	// Links and Credentials are the link and shared-password detectors'
+	// sections (issue 16).
+	Links       Links       `yaml:"links"`
+	Credentials Credentials `yaml:"credentials"`
 
 	// RulesMonitor runs the whole policy in log-only mode (issue 7): every
 	// rule logs what it would do and mail is delivered (tagged), so a school
@@ -93,6 +100,9 @@ type Redis struct {
 type TLS struct {
 	Cert string `yaml:"cert"`
 	Key  string `yaml:"key"`
+	// ClientCA verifies the certificates clients present (trusted_clients):
+	// a PEM bundle; empty means the system's roots.
+	ClientCA string `yaml:"client_ca"`
 }
 
 // Log configures logging.
@@ -256,6 +266,9 @@ func (c *Config) applyDefaults() {
 	c.ClamAV.applyDefaults()
 	c.Review.applyDefaults()
 	c.Directory.applyDefaults()
+	c.Milter.applyDefaults()
+	c.Links.applyDefaults()
+	c.Credentials.applyDefaults()
 	if c.Rules == nil {
 		c.Rules = DefaultRules()
 	}
@@ -283,22 +296,7 @@ func (c *Config) validate() Errors {
 			v.errorf(fmt.Sprintf("domains.%d", i), "bad domain %q", d)
 		}
 	}
-	for i, n := range c.TrustedNetworks {
-		key := fmt.Sprintf("trusted_networks.%d", i)
-		p, err := netip.ParsePrefix(n)
-		if err != nil {
-			v.errorf(key, "bad CIDR %q", n)
-			continue
-		}
-		if !isPrivate(p) {
-			v.warnf(key, "public range %s is trusted by address alone; a shared range (cloud provider) must not be", n)
-		}
-	}
-	for i, n := range c.ProxyNetworks {
-		if _, err := netip.ParsePrefix(n); err != nil {
-			v.errorf(fmt.Sprintf("proxy_networks.%d", i), "bad CIDR %q", n)
-		}
-	}
+	validateMore(v, c) // trusted_networks, trusted_clients, proxy_networks, ... (checks.go)
 	if _, _, err := splitHostPort(c.Listen); err != nil {
 		v.errorf("listen", "%v", err)
 	}
@@ -337,7 +335,10 @@ func (c *Config) validate() Errors {
 	c.ClamAV.validate(v)
 	c.Review.validate(v)
 	c.Directory.validate(v)
+	c.Milter.validate(v)
 	c.Impersonation.validate(v)
+	c.Links.validate(v)
+	c.Credentials.validate(v)
 	return v.errs
 }
 
