@@ -15,6 +15,11 @@ const (
 	// Impersonation: a sender passing as someone they are not (a staff
 	// display name or a lookalike domain from outside, a forged From).
 	Impersonation Category = "impersonation"
+	// InappropriateLink: a link to a listed category of site (proxy,
+	// gambling, dating, adult), a shortener, or a deceptive link.
+	InappropriateLink Category = "inappropriate_link"
+	// Credentials: a user id and password shared in a message.
+	Credentials Category = "credentials"
 )
 
 // Finding is one thing a scanner noticed. It is data: only package rules
