@@ -1,0 +1,147 @@
+package impersonation
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// lookalike is why a domain looks like a protected one.
+type lookalike struct {
+	protected string  // the protected domain it imitates
+	how       string  // "one letter changed", "confusable characters", ...
+	score     float64 // for the trust's own domain; correspondents score less
+}
+
+// protectedDomain is a protected domain split for comparison.
+type protectedDomain struct {
+	domain        string
+	label, suffix string
+	skel          string
+	trust         bool // one of the trust's domains, not a correspondent
+}
+
+func newProtected(d string, trust bool) protectedDomain {
+	label, suffix := splitOrg(d)
+	return protectedDomain{domain: orgDomain(d), label: label, suffix: suffix, skel: skeleton(label), trust: trust}
+}
+
+// lookalikeOf compares domain d (ASCII, not itself protected) with p. The
+// checks, strongest first: the same skeleton under confusable characters
+// (Cyrillic а for a, rn for m, 0 for o, 1 for l), the same name under
+// another ending (.co.uk for .org.uk), one or two letters changed, the
+// name with words added ("-schools", "trust-mail"), and the protected
+// domain used as a subdomain of another.
+func lookalikeOf(d string, p protectedDomain) (lookalike, bool) {
+	label, suffix := splitOrg(d)
+	if orgDomain(d) == p.domain {
+		return lookalike{}, false
+	}
+	l := lookalike{protected: p.domain}
+	skel := skeleton(label)
+	n := len([]rune(p.label))
+	long := n >= 5
+	switch {
+	case label != p.label && skel == p.skel && (n >= 4 || strings.Contains(d, "xn--")):
+		l.how, l.score = "confusable characters", 0.9
+		if strings.Contains(d, "xn--") {
+			l.how = "confusable characters in a punycode name"
+		}
+	case label == p.label && suffix != p.suffix && long:
+		l.how, l.score = "same name under another ending", 0.8
+	case long && editDistance(skel, p.skel) == 1:
+		l.how, l.score = "one character changed", 0.85
+	case n >= 8 && editDistance(skel, p.skel) == 2:
+		l.how, l.score = "two characters changed", 0.7
+	case long && strings.Contains(dehyphen(skel), dehyphen(p.skel)):
+		l.how, l.score = "the name with words added", 0.75
+	case n >= 4 && strings.Contains("."+d+".", "."+p.domain+"."):
+		l.how, l.score = "the domain inside another domain", 0.8
+	default:
+		return lookalike{}, false
+	}
+	if !p.trust {
+		// Correspondents' names are more often shared by unrelated
+		// organisations (acme.com, acme.co.uk) than a trust's are.
+		l.score -= 0.15
+	}
+	return l, true
+}
+
+func dehyphen(s string) string { return strings.ReplaceAll(s, "-", "") }
+
+// confusables maps characters that look like a Latin letter or digit to it
+// (Unicode's confusables.txt, the part that matters in domain names).
+var confusables = map[rune]rune{
+	// Cyrillic
+	'а': 'a', 'в': 'b', 'е': 'e', 'ё': 'e', 'о': 'o', 'р': 'p', 'с': 'c', 'у': 'y', 'х': 'x', 'і': 'l',
+	'ї': 'l', 'ј': 'j', 'ѕ': 's', 'һ': 'h', 'ԁ': 'd', 'ӏ': 'l', 'к': 'k', 'м': 'm', 'н': 'h', 'т': 't',
+	'ԛ': 'q', 'ԝ': 'w', 'ѡ': 'w', 'ɡ': 'g', 'ո': 'n', 'ս': 'u', 'ց': 'g', 'ⅼ': 'l',
+	// Greek
+	'α': 'a', 'β': 'b', 'ε': 'e', 'ι': 'l', 'κ': 'k', 'ν': 'v', 'ο': 'o', 'ρ': 'p', 'τ': 't', 'υ': 'u',
+	'χ': 'x', 'ω': 'w',
+	// Latin and digits
+	'0': 'o', '1': 'l', 'i': 'l', '|': 'l', '5': 's', '3': 'e', 'ı': 'l', 'ł': 'l',
+}
+
+// skeleton is the form two names take when they look alike: accents
+// stripped, confusable characters mapped, and the letter pairs that pass
+// for one letter ("rn" for m, "vv" for w, "cl" for d) joined.
+func skeleton(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFKD.String(strings.ToLower(s)) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		if c, ok := confusables[r]; ok {
+			r = c
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	for _, pair := range [][2]string{{"rn", "m"}, {"vv", "w"}, {"cl", "d"}} {
+		out = strings.ReplaceAll(out, pair[0], pair[1])
+	}
+	return out
+}
+
+// editDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and swaps of neighbours, each costing one.
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	if d := len(x) - len(y); d > 2 || d < -2 {
+		return 3 // only distances up to 2 matter
+	}
+	rows := make([][]int, len(x)+1)
+	for i := range rows {
+		rows[i] = make([]int, len(y)+1)
+		rows[i][0] = i
+	}
+	for j := range rows[0] {
+		rows[0][j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			rows[i][j] = min(rows[i-1][j]+1, rows[i][j-1]+1, rows[i-1][j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				rows[i][j] = min(rows[i][j], rows[i-2][j-2]+1)
+			}
+		}
+	}
+	return rows[len(x)][len(y)]
+}
+
+// describe names a lookalike for a summary.
+func (l lookalike) describe(field string, trust bool) string {
+	whose := "a correspondent's domain"
+	if trust {
+		whose = "the trust's domain"
+	}
+	return fmt.Sprintf("%s domain looks like %s %s (%s)", field, whose, l.protected, l.how)
+}
