@@ -14,7 +14,7 @@ func TestLookalike(t *testing.T) {
 		{"oakfield-trust.org.uk", trust, ""},
 		{"mail.oakfield-trust.org.uk", trust, ""},
 		{"oakfie1d-trust.org.uk", trust, "confusable characters"},
-		{"oakfleld-trust.org.uk", trust, "confusable characters"},     // l for i
+		{"oakfleld-trust.org.uk", trust, "confusable characters"}, // l for i
 		{"oakfield-trust.co.uk", trust, "same name under another ending"},
 		{"oakfeld-trust.org.uk", trust, "one character changed"},
 		{"oakfiedl-trust.org.uk", trust, "one character changed"}, // swapped
