@@ -6,6 +6,8 @@
 //	mailward scan [-config FILE] [-direction D] [-from ADDR] [-to ADDR[,ADDR]] [-client IP] [-explain] FILE...
 //	mailward quarantine list|show ID|release ID|delete ID [-config FILE]
 //	mailward check-config -config FILE
+//	mailward hash-password [-cost N]
+//	mailward health [-config FILE] [-url URL]
 //	mailward version
 package main
 
@@ -21,9 +23,11 @@ var version = "dev"
 // commands maps each subcommand to its implementation; each returns the exit
 // code: 0 fine, 1 runtime failure, 2 bad usage or config.
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"serve":        runServe,
-	"scan":         runScan,
-	"check-config": runCheckConfig,
+	"serve":         runServe,
+	"scan":          runScan,
+	"check-config":  runCheckConfig,
+	"hash-password": runHashPassword,
+	"health":        runHealth,
 	"version": func(_ []string, stdout, _ io.Writer) int {
 		fmt.Fprintln(stdout, "mailward", version)
 		return 0
@@ -58,6 +62,8 @@ func usage(w io.Writer) {
   mailward scan [-config FILE] [-direction D] [-from ADDR] [-to ADDR[,ADDR]] [-client IP] [-explain] FILE...
   mailward quarantine list|show ID|release ID|delete ID [-config FILE]
   mailward check-config -config FILE
+  mailward hash-password [-cost N] < password-file   (or at a prompt, without echo)
+  mailward health [-config FILE] [-url URL]   (exit 0 when /readyz says ready)
   mailward eval [-config FILE] [-scanner NAME] [-direction D] [-min-score X] [-v] LABELLED...
   mailward version
 `)

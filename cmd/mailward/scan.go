@@ -27,9 +27,10 @@ type scanLine struct {
 	Error     string            `json:"error,omitempty"`
 }
 
-// runScan scans .eml files offline through the same pipeline and rules as
-// serve. It never writes to the tracker and never sends mail. Exit 0 whatever
-// the verdicts; 2 when the config is bad or any file could not be read.
+// runScan scans .eml files, and every file under the folders given,
+// offline through the same pipeline and rules as serve. It never writes to
+// the tracker and never sends mail. Exit 0 whatever the verdicts; 2 when
+// the config is bad or any file could not be read (the rest are scanned).
 func runScan(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("scan", stderr)
 	cfgPath := fs.String("config", "", "config file (default: the local default)")
@@ -65,14 +66,27 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	code := 0
-	for _, f := range files {
+	inputs, dirs := expandInputs(files, cfg.MaxMessageBytes)
+	var sum scanSummary
+	for _, in := range inputs {
+		f := in.name
+		if in.skip != "" {
+			fmt.Fprintf(stderr, "mailward scan: skipped %s: %s\n", f, in.skip)
+			sum.skipped++
+			if in.unreadable {
+				code = 2
+			}
+			continue
+		}
 		raw, err := readInput(f)
 		if err != nil {
-			fmt.Fprintf(stderr, "mailward scan: %v\n", err)
+			fmt.Fprintf(stderr, "mailward scan: skipped %s: %s\n", f, readReason(err))
+			sum.skipped++
 			code = 2
 			continue
 		}
 		v := p.Scan(context.Background(), smtp.NormalizeNewlines(raw), env)
+		sum.add(string(v.Decision.Action))
 		line := scanLine{File: f, Direction: string(env.Direction), Action: string(v.Decision.Action),
 			Rule: v.Decision.Rule, Findings: v.Result.Findings}
 		if line.Findings == nil {
@@ -85,6 +99,9 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "mailward scan: %v\n", err)
 			return 1
 		}
+	}
+	if dirs > 0 || len(inputs) > 1 {
+		sum.print(stderr)
 	}
 	return code
 }
