@@ -9,10 +9,12 @@ import (
 // buffers between calls: one Analyzer per goroutine.
 type Analyzer struct {
 	mt     *Matcher
+	opt    FeatureOptions
 	fs     []wordFeatures
 	fsDone []bool
 	canon  []uint64
 	ids    []uint32
+	grams  []uint32
 	pats   []patternHit
 	// mask holds each word's cues (context.go), insult its lexicon
 	// evidence for the patterns (patterns.go).
@@ -27,8 +29,15 @@ type Analyzer struct {
 // allowedWord is the feature every word of an allow-list phrase gets.
 var allowedWord = hashBytes([]byte("\x00allowed"))
 
-// NewAnalyzer returns an analyzer over lex.
-func NewAnalyzer(lex *Lexicon) *Analyzer { return &Analyzer{mt: NewMatcher(lex)} }
+// NewAnalyzer returns an analyzer over lex that extracts the features m
+// was trained with (none of the optional ones when m is nil).
+func NewAnalyzer(lex *Lexicon, m *Model) *Analyzer {
+	a := &Analyzer{mt: NewMatcher(lex)}
+	if m != nil {
+		a.opt = m.Info.Options
+	}
+	return a
+}
 
 // Tokenizer is the analyzer's own tokenizer, for callers that have no
 // shared one.
@@ -56,6 +65,7 @@ func (a *Analyzer) Read(z *textnorm.Tokenizer, words []textnorm.Word) []Hit {
 	a.fs = resize(a.fs, len(words))
 	a.fsDone = resize(a.fsDone, len(words))
 	clear(a.fsDone)
+	a.grams = a.grams[:0]
 	// The matcher looked each word up once and kept its cues.
 	a.mask = append(a.mask[:0], a.mt.cues...)
 	a.insult = resize(a.insult, len(words))
@@ -74,7 +84,7 @@ func (a *Analyzer) ExampleFeatures(text string) []uint32 {
 	words := z.Words(text)
 	hits := a.Read(z, words)
 	a.features(0, len(words))
-	a.ids = windowFeatures(a.fs, hits, 0, len(words), a.ids[:0])
+	a.ids = windowFeatures(a.fs, a.grams, hits, 0, len(words), a.ids[:0])
 	return a.ids
 }
 
@@ -115,7 +125,7 @@ func (a *Analyzer) Windows(m *Model, hits []Hit, s, e int, want func(ws, we int)
 			return
 		}
 		a.features(ws, we)
-		a.ids = windowFeatures(a.fs, hits, ws, we, a.ids[:0])
+		a.ids = windowFeatures(a.fs, a.grams, hits, ws, we, a.ids[:0])
 		sum := m.Sum(a.ids)
 		w := Window{Start: ws, End: we}
 		for h := range sum {

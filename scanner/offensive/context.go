@@ -75,6 +75,18 @@ func hasCues(mask []cue, s, e int, a, b cue) bool {
 	return seen&a != 0 && seen&b != 0
 }
 
+// hasCueWithout says whether a word of mask[s:e] has cue c and not cue
+// not ("he" but not "idiot", which is both a person and a term).
+func hasCueWithout(mask []cue, s, e int, c, not cue) bool {
+	s, e = max(s, 0), min(e, len(mask))
+	for i := s; i < e; i++ {
+		if mask[i]&c != 0 && mask[i]&not == 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // hasCue reports whether any word of mask[s:e] has cue c.
 func hasCue(mask []cue, s, e int, c cue) bool {
 	s, e = max(s, 0), min(e, len(mask))

@@ -55,6 +55,22 @@ type wordFeatures struct {
 	// enough to be inflected or compounded ("fuckwits", "pisshead"); zero
 	// for short words.
 	pre, suf uint32
+	// gs and ge delimit the word's character n-grams in Analyzer.grams.
+	gs, ge uint32
+}
+
+// FeatureOptions are the choices of feature extraction a model was
+// trained with; the model file records them, and scoring must make the same.
+type FeatureOptions struct {
+	// CharGrams adds the hashed character n-grams of every word, GramMin
+	// to GramMax long: they read inflections, compounds and misspellings
+	// ("fuckwits", "idoits") that whole-word features miss.
+	CharGrams bool `json:"char_grams,omitempty"`
+	GramMin   int  `json:"gram_min,omitempty"`
+	GramMax   int  `json:"gram_max,omitempty"`
+	// Norm scales the hashed part of a sum by 1/sqrt(number of hashed
+	// features), so that a window's length does not decide its score.
+	Norm bool `json:"norm,omitempty"`
 }
 
 // affixLen is the length of the prefix and suffix features, and affixMin
@@ -91,6 +107,11 @@ func (a *Analyzer) features(s, e int) {
 		if i > 0 {
 			f.bi = bucket(bigram(a.wordHash(i-1), h))
 		}
+		if a.opt.CharGrams && a.canon[i] == 0 {
+			f.gs = uint32(len(a.grams))
+			a.grams = appendCharGrams(a.grams, a.z.Bytes(a.words[i]), a.opt.GramMin, a.opt.GramMax)
+			f.ge = uint32(len(a.grams))
+		}
 		a.fs[i], a.fsDone[i] = f, true
 	}
 }
@@ -107,9 +128,10 @@ func lexFeature(t Tier, second bool) uint32 {
 // hits that start inside it: what one training example or one scored window
 // contributes. Training and scoring both go through it (scoring via prefix
 // sums that give the same totals).
-func windowFeatures(fs []wordFeatures, hits []Hit, s, e int, dst []uint32) []uint32 {
+func windowFeatures(fs []wordFeatures, grams []uint32, hits []Hit, s, e int, dst []uint32) []uint32 {
 	for i := s; i < e; i++ {
 		dst = append(dst, fs[i].uni)
+		dst = append(dst, grams[fs[i].gs:fs[i].ge]...)
 		if fs[i].pre != 0 {
 			dst = append(dst, fs[i].pre, fs[i].suf)
 		}
@@ -125,6 +147,26 @@ func windowFeatures(fs []wordFeatures, hits []Hit, s, e int, dst []uint32) []uin
 		seen[h.Tier]++
 		if seen[h.Tier] <= 2 {
 			dst = append(dst, lexFeature(h.Tier, seen[h.Tier] == 2))
+		}
+	}
+	return dst
+}
+
+// appendCharGrams appends the hashed character n-grams of word, read as
+// "<word>" so that a gram knows whether it starts or ends the word. Words
+// of three letters or fewer have their unigram only.
+func appendCharGrams(dst []uint32, word []byte, gmin, gmax int) []uint32 {
+	if len(word) <= 3 || len(word) > 40 {
+		return dst
+	}
+	var buf [42]byte
+	buf[0] = '<'
+	copy(buf[1:], word)
+	buf[len(word)+1] = '>'
+	b := buf[:len(word)+2]
+	for n := gmin; n <= gmax; n++ {
+		for i := 0; i+n <= len(b); i++ {
+			dst = append(dst, bucket(hashBytes(b[i:i+n])^0x27d4eb2f165667c5))
 		}
 	}
 	return dst

@@ -251,6 +251,18 @@ func Compile(l Lists) (*Lexicon, error) {
 		}
 		nd.cue |= c
 	}
+	// A removed term is neutral everywhere, as an allowed phrase is: not a
+	// term, not a cue, and not a word the model reads ("retarded" removed
+	// means the admin does not want it counted at all).
+	for n := range removed {
+		if n == "" {
+			continue
+		}
+		x.add(n, entry{allow: true})
+		if nd := x.nodes[n]; nd != nil {
+			nd.cue = 0
+		}
+	}
 	return x, nil
 }
 

@@ -47,6 +47,7 @@ type ModelInfo struct {
 	Scale     float32             `json:"scale"`
 	Sources   []string            `json:"sources"`
 	Examples  map[string]int      `json:"examples"`
+	Options   FeatureOptions      `json:"options"`
 	Extra     map[string]string   `json:"extra,omitempty"`
 	Figures   map[string][]string `json:"figures,omitempty"`
 }
@@ -71,14 +72,42 @@ func (m *Model) Prob(h int, sum float32) float64 {
 
 // Sum adds the weights of ids for every head.
 func (m *Model) Sum(ids []uint32) (s [NumHeads]float32) {
+	var hs [NumHeads]float32
+	n := 0
 	for _, id := range ids {
 		w := m.w[int(id)*NumHeads : int(id)*NumHeads+NumHeads]
+		if m.Info.Options.Norm && id < denseLex {
+			n++
+			for h := range hs {
+				hs[h] += w[h]
+			}
+			continue
+		}
 		for h := range s {
 			s[h] += w[h]
 		}
 	}
+	if n > 0 {
+		k := m.NormScale(n)
+		for h := range s {
+			s[h] += hs[h] * k
+		}
+	}
 	return s
 }
+
+// NormScale is the factor of the hashed part of a sum over n hashed
+// features (1 without normalisation).
+func (m *Model) NormScale(n int) float32 {
+	if !m.Info.Options.Norm || n == 0 {
+		return 1
+	}
+	return float32(1 / math.Sqrt(float64(n)))
+}
+
+// IsHashed says whether feature id is a hashed one (not a dense lexicon
+// feature).
+func IsHashed(id uint32) bool { return id < denseLex }
 
 // WriteTo writes the model file: a header line of JSON, then the non-zero
 // weights as varint index deltas and int16 values, all gzipped with a

@@ -35,7 +35,7 @@ func TestModelGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := NewAnalyzer(defaultLexicon(t))
+	a := NewAnalyzer(defaultLexicon(t), m)
 	score := func(text string) [NumHeads]float64 {
 		sum := m.Sum(a.ExampleFeatures(text))
 		var p [NumHeads]float64

@@ -121,7 +121,7 @@ func New(cfg config.Offensive, reportAddresses []string) (*Scanner, error) {
 		cfg.QuotedWeight = 0.3
 	}
 	s := &Scanner{lex: lex, model: model, cfg: cfg, report: ReportSet(reportAddresses)}
-	s.analyzers.New = func() any { return NewAnalyzer(lex) }
+	s.analyzers.New = func() any { return NewAnalyzer(lex, model) }
 	return s, nil
 }
 
@@ -161,6 +161,12 @@ type item struct {
 	// together: mild and plain ambiguous words (ambiguousCap), insult
 	// words not aimed at anyone (insultCap).
 	cap float64
+	// word is the word of a one-word insult from the lexicon (-1 for
+	// other items); span is the words a model window read (zero when the
+	// item is not the model's). A model window that read an insult word
+	// replaces that word's own item: they are one piece of evidence.
+	word int
+	span [2]int
 }
 
 // Scan implements scanner.Scanner.
@@ -246,6 +252,7 @@ func (s *Scanner) read(a *Analyzer, z *textnorm.Tokenizer, words []textnorm.Word
 		return dst
 	}
 	hits := a.Read(z, words)
+	start := len(dst)
 	isLesson := countCues(a.mask, lesson, 2) >= 2
 	factor := 1.0
 	if hidden {
@@ -290,7 +297,11 @@ func (s *Scanner) read(a *Analyzer, z *textnorm.Tokenizer, words []textnorm.Word
 				cap = quotedCap
 			}
 		}
-		dst = append(dst, item{tier: t, conf: c * factor, place: p, quoted: q, cap: cap})
+		w := -1
+		if h.Tier == Abuse && h.Len == 1 && !h.Ambiguous {
+			w = h.Word
+		}
+		dst = append(dst, item{tier: t, conf: c * factor, place: p, quoted: q, cap: cap, word: w})
 	}
 	a.pats = a.findPatterns(a.pats[:0])
 	for _, ph := range a.pats {
@@ -310,7 +321,7 @@ func (s *Scanner) read(a *Analyzer, z *textnorm.Tokenizer, words []textnorm.Word
 			c *= s.cfg.QuotedWeight
 			cap = quotedCap
 		}
-		dst = append(dst, item{tier: ph.tier, conf: c * factor, place: p, quoted: q, cap: cap})
+		dst = append(dst, item{tier: ph.tier, conf: c * factor, place: p, quoted: q, cap: cap, word: -1})
 	}
 	// The model reads the sender's own words and quoted text separately;
 	// a text adds its most abusive window only, so a long letter does not
@@ -327,7 +338,21 @@ func (s *Scanner) read(a *Analyzer, z *textnorm.Tokenizer, words []textnorm.Word
 		}
 		st = en
 	}
+	// The model's window and the insult words it read are one piece of
+	// evidence: the stronger reading counts, not both.
 	if best.conf > 0 {
+		for i := start; i < len(dst); i++ {
+			if w := dst[i].word; w >= best.span[0] && w < best.span[1] && dst[i].conf > best.conf {
+				best.conf = 0
+			}
+		}
+	}
+	if best.conf > 0 {
+		for i := start; i < len(dst); i++ {
+			if w := dst[i].word; w >= best.span[0] && w < best.span[1] {
+				dst[i].conf = 0
+			}
+		}
 		dst = append(dst, best)
 	}
 	return dst
@@ -345,6 +370,9 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 	// want is the cheap part of the gates below, checked before the model
 	// reads a window.
 	want := func(ws, we int) bool {
+		if short && p.where == "body" {
+			return hasCue(a.mask, ws, we, groups|derogatory|termCue)
+		}
 		return hasCues(a.mask, ws, we, groups|secondPerson|people, groups|derogatory|termCue)
 	}
 	a.Windows(md, hits, st, en, want, func(w Window) {
@@ -375,21 +403,40 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 		// and a higher probability:
 		// e-mail prose is further from the posts it was trained on than
 		// their own hard cases.
+		// A short body (a note, a post) is what the model was trained on:
+		// there the target is often implied ("brain dead, cowards"), so a
+		// demeaning word, a group or a term that is neither mild nor
+		// ambiguous is enough.
+		if short && p.where == "body" {
+			if !hasCue(a.mask, w.Start, w.End, groups|derogatory) && lexTiers[Strong]+lexTiers[Sexual]+lexTiers[Abuse]+lexTiers[Slur]+lexTiers[Threat] == 0 {
+				return
+			}
+		}
 		target := hasCue(a.mask, w.Start, w.End, secondPerson)
 		group := hasCue(a.mask, w.Start, w.End, groups)
 		evaluative := group || hasCue(a.mask, w.Start, w.End, derogatory|termCue)
 		someone := target || group || hasCue(a.mask, w.Start, w.End, people)
+		if short && p.where == "body" {
+			someone = true
+		}
 		if !evaluative || !someone || !short && (!target && !group || pa < max(modelStrict, md.Threshold[HeadAbusive])) {
 			return
 		}
-		it := item{tier: TierAbuse, conf: pa, place: p, quoted: quoted}
+		it := item{tier: TierAbuse, conf: pa, place: p, quoted: quoted, word: -1, span: [2]int{w.Start, w.End}}
 		switch {
 		case ph >= md.Threshold[HeadHate] && group:
 			it.tier, it.conf = TierSlur, math.Min(pa, ph)
 		case pt >= md.Threshold[HeadThreat] && lexTiers[Threat] == 0:
 			it.tier, it.conf = TierThreat, math.Min(pa, pt)
-		case lexTiers[Strong]+lexTiers[Sexual]+lexTiers[Abuse]+lexTiers[Slur]+lexTiers[Threat] > 0:
-			return // the lexicon's hits already say what this window is
+		case lexTiers[Strong]+lexTiers[Sexual]+lexTiers[Slur]+lexTiers[Threat] > 0,
+			lexTiers[Abuse] > 0 && !target && !group && !hasCueWithout(a.mask, w.Start, w.End, people, termCue):
+			// The lexicon's hits already say what this window is. An
+			// insult word aimed at someone other than by itself ("you",
+			// "they", "that parent") is the model's to read: its item then
+			// replaces the word's own (see read). One about no one ("the
+			// installer is idiot proof", "some idiot left the door open")
+			// stays the word's weak reading.
+			return
 		}
 		if it.tier == TierSlur && lexTiers[Slur] > 0 {
 			return

@@ -37,7 +37,9 @@ var derogatory = cues("disgusting", "vermin", "scum", "animals", "animal", "filt
 	"lesser", "unwanted", "unwelcome", "pests", "waste", "idiotic", "moronic", "weak", "mentally", "ill",
 	"pedophiles", "paedophiles", "predators", "menaces", "menace", "violent", "selfish", "greedy", "sneaky",
 	"illegals", "inbred", "barbaric", "barbarians", "uncivilized", "unclean", "perverse", "deviants", "deviant",
-	"freeloaders", "scroungers", "leeches", "thugs", "savages")
+	"freeloaders", "scroungers", "leeches", "thugs", "savages", "ignorant", "inept", "coward", "cowards",
+	"hypocrite", "hypocrites", "liar", "incompetent", "clueless", "spineless", "crooks", "traitors", "traitor",
+	"shameful", "disgrace", "disgraceful")
 
 // groupHarm are things said of a group as a whole that blame it: "they
 // are ruining this country", "immigrants are stealing our jobs".

@@ -28,10 +28,14 @@ import (
 const defaultEpochs = 3
 
 var (
-	flagLR    = flag.Float64("lr", 0.03, "AdaGrad learning rate")
+	flagLR    = flag.Float64("lr", 0.1, "AdaGrad learning rate")
 	flagL2    = flag.Float64("l2", 3e-4, "L2 penalty per update")
 	flagPrec  = flag.Float64("min-precision", 0.8, "lowest calibration precision a threshold may have")
 	flagShort = flag.Float64("short-precision", 0.75, "the same for the threshold of short bodies")
+	flagChars = flag.Bool("chars", true, "add character n-grams of each word")
+	flagNorm  = flag.Bool("norm", true, "scale the hashed part of a sum by 1/sqrt(n)")
+	flagGMin  = flag.Int("gram-min", 3, "shortest character n-gram")
+	flagGMax  = flag.Int("gram-max", 5, "longest character n-gram")
 )
 
 func main() {
@@ -70,12 +74,13 @@ func run(corpora, out string, epochs int) error {
 	if err != nil {
 		return err
 	}
-	a := offensive.NewAnalyzer(lex)
+	m := offensive.NewModel()
+	m.Info.Options = offensive.FeatureOptions{CharGrams: *flagChars, GramMin: *flagGMin, GramMax: *flagGMax, Norm: *flagNorm}
+	a := offensive.NewAnalyzer(lex, m)
 	feats := make([][]uint32, len(ex))
 	for i, e := range ex {
 		feats[i] = append([]uint32(nil), a.ExampleFeatures(e.Text)...)
 	}
-	m := offensive.NewModel()
 	train(m, ex, feats, epochs)
 	chooseThresholds(m, ex, feats)
 
@@ -160,6 +165,13 @@ func train(m *offensive.Model, ex []dataset.Example, feats [][]uint32, epochs in
 		for _, i := range order {
 			labels := heads(ex[i])
 			sum := m.Sum(feats[i])
+			nh := 0
+			for _, id := range feats[i] {
+				if offensive.IsHashed(id) {
+					nh++
+				}
+			}
+			k := m.NormScale(nh)
 			for h, y := range labels {
 				if y < 0 {
 					continue
@@ -169,10 +181,14 @@ func train(m *offensive.Model, ex []dataset.Example, feats [][]uint32, epochs in
 				loss -= float64(y)*math.Log(p+1e-9) + float64(1-y)*math.Log(1-p+1e-9)
 				n++
 				for _, id := range feats[i] {
-					k := int(id)*offensive.NumHeads + h
-					gk := g + l2*w[k]
-					g2[k] += gk * gk
-					w[k] -= lr * gk / float32(math.Sqrt(float64(g2[k]))+1e-6)
+					j := int(id)*offensive.NumHeads + h
+					gj := g
+					if offensive.IsHashed(id) {
+						gj *= k
+					}
+					gj += l2 * w[j]
+					g2[j] += gj * gj
+					w[j] -= lr * gj / float32(math.Sqrt(float64(g2[j]))+1e-6)
 				}
 				b2[h] += g * g
 				bias[h] -= lr * g / float32(math.Sqrt(float64(b2[h]))+1e-6)
