@@ -124,6 +124,8 @@ type signal struct {
 	summary  string
 	score    float64
 	severity string
+	// weak signs count only beside another sign or a Reply-To elsewhere.
+	weak bool
 }
 
 // inbound checks an outside sender: display name, lookalike domains and
@@ -151,6 +153,9 @@ func (d *Detector) inbound(m *scanner.Message) []scanner.Finding {
 		if s, ok := d.lookalikeSignal("Reply-To", r); ok {
 			sigs = append(sigs, s)
 		}
+	}
+	if len(sigs) == 1 && sigs[0].weak && elsewhere == "" {
+		return nil
 	}
 	if len(sigs) == 0 {
 		if elsewhere == "" {
@@ -290,7 +295,7 @@ func (d *Detector) lookalikeSignal(field, domain string) (signal, bool) {
 	if bestP.trust {
 		sev = "high"
 	}
-	return signal{summary: best.describe(field, bestP.trust), score: best.score, severity: sev}, true
+	return signal{summary: best.describe(field, bestP.trust), score: best.score, severity: sev, weak: best.weak}, true
 }
 
 // replyTo returns the Reply-To domains and, when answers go to another

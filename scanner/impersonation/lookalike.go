@@ -13,6 +13,10 @@ type lookalike struct {
 	protected string  // the protected domain it imitates
 	how       string  // "one letter changed", "confusable characters", ...
 	score     float64 // for the trust's own domain; correspondents score less
+	// weak is a sign that is no finding alone: a correspondent's name under
+	// another ending (python.org, python.net) is as often another honest
+	// organisation as a fraudster.
+	weak bool
 }
 
 // protectedDomain is a protected domain split for comparison.
@@ -66,6 +70,7 @@ func lookalikeOf(d string, p protectedDomain) (lookalike, bool) {
 		// Correspondents' names are more often shared by unrelated
 		// organisations (acme.com, acme.co.uk) than a trust's are.
 		l.score -= 0.15
+		l.weak = l.how == "same name under another ending"
 	}
 	return l, true
 }
