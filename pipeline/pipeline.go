@@ -22,6 +22,8 @@ type Pipeline struct {
 	extract scanner.ParseLimits
 	// track is the rate tracker, directory and alerts (track.go).
 	track *tracking
+	// life closes a pipeline a reload replaced (lifetime.go).
+	life lifetime
 }
 
 // Verdict is the pipeline's whole answer for one message.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mailward/mailward/metrics"
 )
 
 // Errors of the actions.
@@ -211,6 +213,7 @@ func Release(ctx context.Context, b Backend, id string, opts ReleaseOptions) ([]
 	rl.sendAll(rec.From, msg)
 	rl.stop()
 
+	released := 0 // recipients whose copy went out, for the metric
 	rec, err = b.Update(context.WithoutCancel(ctx), id, func(r *Record) error {
 		t := now().UTC()
 		var ok, failed []string
@@ -243,6 +246,7 @@ func Release(ctx context.Context, b Backend, id string, opts ReleaseOptions) ([]
 		if len(ok) > 0 {
 			r.Audit = append(r.Audit, AuditEntry{Time: t, Who: opts.Who, What: "released", Detail: strings.Join(ok, ", ")})
 		}
+		released = len(ok)
 		if len(failed) > 0 {
 			r.Audit = append(r.Audit, AuditEntry{Time: t, Who: opts.Who, What: "release-failed", Detail: strings.Join(failed, ", ")})
 		}
@@ -251,6 +255,7 @@ func Release(ctx context.Context, b Backend, id string, opts ReleaseOptions) ([]
 		}
 		return nil
 	})
+	metrics.QuarantineAction("release", released)
 	for _, a := range claimed {
 		o := rl.outcome(a)
 		var rr RcptResult
@@ -488,6 +493,7 @@ func Delete(ctx context.Context, b Backend, id, who, reason string, now time.Tim
 	if err != nil {
 		return nil, fmt.Errorf("quarantine delete %s: %w", id, err)
 	}
+	metrics.QuarantineAction("delete", 1)
 	if err := b.RemoveRaw(ctx, id); err != nil {
 		return rec, err
 	}
@@ -586,6 +592,7 @@ func Purge(ctx context.Context, b Backend, now time.Time, opts PurgeOptions) (Pu
 			b.AppendAudit(ctx, AuditEvent{Time: now.UTC(), Who: "mailward", What: "forgotten", ID: r.ID, Detail: "tombstone retention"})
 		}
 	}
+	metrics.QuarantineAction("purge", res.Purged)
 	return res, errors.Join(errs...)
 }
 

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mailward/mailward/metrics"
 )
 
 // Runner applies every scanner to a message concurrently under one deadline.
@@ -112,7 +114,9 @@ func runOne(ctx context.Context, s Scanner, m *Message) (o outcome) {
 			o.err = nil
 		}
 	}()
+	start := time.Now()
 	f, err := s.Scan(ctx, m)
+	metrics.ScannerLatency(o.name, time.Since(start))
 	for i := range f {
 		if f[i].Scanner == "" {
 			f[i].Scanner = s.Name()

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
+
+	"github.com/mailward/mailward/metrics"
 )
 
 // listener hands every accepted connection to the relay as a slotConn.
@@ -75,18 +77,21 @@ func slotOf(c net.Conn) *slotConn {
 // send instead of the greeting.
 func (c *slotConn) admit() *gosmtp.SMTPError {
 	if c.srv.draining.Load() {
+		countReply("connect", errShuttingDown)
 		return errShuttingDown
 	}
 	var client netip.Addr
 	if ap, err := netip.ParseAddrPort(c.Conn.RemoteAddr().String()); err == nil {
 		client = ap.Addr().Unmap()
 	}
-	release, ok := c.srv.admit.conn(client, c.srv.trust.Trusted(client))
+	release, ok := c.srv.admit.conn(client, c.srv.gen.Load().trust.Trusted(client))
 	if !ok {
+		countReply("connect", errTooManyConns)
 		return errTooManyConns
 	}
+	metrics.SessionOpened()
 	c.mu.Lock()
-	c.release = release
+	c.release = func() { release(); metrics.SessionClosed() }
 	c.mu.Unlock()
 	return nil
 }

@@ -25,20 +25,19 @@ import (
 	"github.com/mailward/mailward/nexthop"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/quarantine"
-	"github.com/mailward/mailward/scanner"
 )
 
 // Server is the relay. Build it with New and run it with Serve.
 type Server struct {
+	// cfg is the config the server started with: the listener, go-smtp's
+	// settings, limits and admission come from it and need a restart to
+	// change. What a reload may change lives in gen (generation.go).
 	cfg      *config.Config
-	pipe     *pipeline.Pipeline
+	gen      atomic.Pointer[generation]
+	reloadMu sync.Mutex
 	store    quarantine.Store
 	log      *slog.Logger
-	trust    trust
 	proxies  []netip.Prefix
-	domains  domainSet
-	inbound  nexthop.Hop
-	outbound nexthop.Hop
 	smtp     *gosmtp.Server
 	admit    *admission
 	inflight *budget
@@ -61,8 +60,8 @@ type Options struct {
 
 // New builds a relay from a validated config.
 func New(cfg *config.Config, o Options) (*Server, error) {
-	s := &Server{cfg: cfg, pipe: o.Pipeline, store: o.Store, log: o.Logger, now: time.Now,
-		domains: newDomainSet(cfg.Domains), live: map[*slotConn]struct{}{},
+	s := &Server{cfg: cfg, store: o.Store, log: o.Logger, now: time.Now,
+		live:     map[*slotConn]struct{}{},
 		admit:    newAdmission(cfg.Limits, cfg.NextHop.MaxSessions),
 		inflight: newBudget(cfg.Limits.MaxInflightBytes)}
 	if s.log == nil {
@@ -75,30 +74,14 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 		}
 		s.proxies = append(s.proxies, p.Masked())
 	}
-	for _, n := range cfg.TrustedNetworks {
-		p, err := netip.ParsePrefix(n)
-		if err != nil {
-			return nil, fmt.Errorf("smtp: trusted_networks: %w", err)
-		}
-		s.trust = append(s.trust, p.Masked())
-	}
-	hopOpts := nexthop.Options{Timeout: cfg.Limits.NextHopTimeout.D(), MaxSessions: cfg.NextHop.MaxSessions, HeloName: cfg.Hostname}
-	var err error
-	if s.inbound = o.Inbound; s.inbound == nil {
-		if s.inbound, err = nexthop.New(cfg.NextHop.Inbound, hopOpts); err != nil {
-			return nil, fmt.Errorf("smtp: next_hop.inbound: %w", err)
-		}
-	}
-	if s.outbound = o.Outbound; s.outbound == nil {
-		if cfg.NextHop.Outbound == cfg.NextHop.Inbound {
-			s.outbound = s.inbound
-		} else if s.outbound, err = nexthop.New(cfg.NextHop.Outbound, hopOpts); err != nil {
-			return nil, fmt.Errorf("smtp: next_hop.outbound: %w", err)
-		}
-	}
-	if s.pipe == nil || s.store == nil {
+	if o.Pipeline == nil || s.store == nil {
 		return nil, errors.New("smtp: a pipeline and a quarantine store are required")
 	}
+	g, err := newGeneration(cfg, cfg, o.Pipeline, nil, o.Inbound, o.Outbound)
+	if err != nil {
+		return nil, err
+	}
+	s.gen.Store(g)
 
 	srv := gosmtp.NewServer(gosmtp.BackendFunc(s.newSession))
 	srv.Domain = cfg.Hostname
@@ -172,13 +155,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Close stops at once.
 func (s *Server) Close() error { return s.smtp.Close() }
-
-func (s *Server) hopFor(d scanner.Direction) nexthop.Hop {
-	if d == scanner.Outbound {
-		return s.outbound
-	}
-	return s.inbound
-}
 
 // slogWriter routes go-smtp's own error log lines to slog.
 type slogWriter struct{ l *slog.Logger }

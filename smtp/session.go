@@ -36,6 +36,9 @@ type session struct {
 	txn      nexthop.Txn
 	// txnRelease gives the transaction's admission slot back.
 	txnRelease func()
+	// g is the generation (config, pipeline, hops) the transaction took at
+	// MAIL; it keeps it to the end, whatever a reload does meanwhile.
+	g *generation
 }
 
 func (s *Server) newSession(c *gosmtp.Conn) (gosmtp.Session, error) {
@@ -54,14 +57,15 @@ func (s *Server) newSession(c *gosmtp.Conn) (gosmtp.Session, error) {
 			}
 		}
 	}
-	ss := &session{srv: s, conn: c, sc: sc, client: client, trusted: s.trust.Trusted(client)}
+	ss := &session{srv: s, conn: c, sc: sc, client: client, trusted: s.gen.Load().trust.Trusted(client)}
 	if sc != nil {
 		sc.sess = ss
 	}
 	return ss, nil
 }
 
-func (ss *session) Mail(from string, opts *gosmtp.MailOptions) error {
+func (ss *session) Mail(from string, opts *gosmtp.MailOptions) (reterr error) {
+	defer func() { countReply("mail", reterr) }()
 	if ss.inTxn {
 		return errNestedMail
 	}
@@ -84,10 +88,13 @@ func (ss *session) Mail(from string, opts *gosmtp.MailOptions) error {
 		from = canon
 	}
 	ss.inTxn, ss.from, ss.mailOpts = true, from, opts
+	ss.g = ss.srv.acquire()
+	ss.trusted = ss.g.trust.Trusted(ss.client) // trusted_networks as reloaded
 	return nil
 }
 
-func (ss *session) Rcpt(to string, opts *gosmtp.RcptOptions) error {
+func (ss *session) Rcpt(to string, opts *gosmtp.RcptOptions) (reterr error) {
+	defer func() { countReply("rcpt", reterr) }()
 	_, domain, err := splitAddress(to)
 	if err != nil {
 		return errBadAddress
@@ -95,7 +102,10 @@ func (ss *session) Rcpt(to string, opts *gosmtp.RcptOptions) error {
 	if to, err = canonicalAddress(to); err != nil {
 		return errBadAddress
 	}
-	dir, ok := direction(ss.trusted, ss.srv.domains.Has(domain))
+	if ss.g == nil {
+		return errTemporary
+	}
+	dir, ok := direction(ss.trusted, ss.g.domains.Has(domain))
 	if !ok {
 		ss.srv.log.Info("relay denied", "client", ss.client, "from", ss.from, "rcpt", to)
 		return errRelayDenied
@@ -114,10 +124,10 @@ func (ss *session) Rcpt(to string, opts *gosmtp.RcptOptions) error {
 			ss.srv.log.Info("transaction refused: client at its limit", "client", ss.client, "from", ss.from)
 			return errTooManyTxns
 		}
-		txn, err := ss.srv.hopFor(dir).Begin(ctx, ss.from, ss.mailOpts)
+		txn, err := ss.g.hopFor(dir).Begin(ctx, ss.from, ss.mailOpts)
 		if err != nil {
 			release()
-			ss.srv.log.Warn("next hop unavailable", "hop", ss.srv.hopFor(dir).String(), "err", err)
+			ss.srv.log.Warn("next hop unavailable", "hop", ss.g.hopFor(dir).String(), "err", err)
 			return hopReply(err, errHopUnavailable)
 		}
 		ss.txn, ss.txnRelease = txn, release
@@ -146,7 +156,19 @@ func hopReply(err error, fallback *gosmtp.SMTPError) *gosmtp.SMTPError {
 
 func (ss *session) Reset() {
 	ss.endTxn()
+	ss.takeGen()()
 	ss.inTxn, ss.from, ss.mailOpts, ss.rcpts, ss.dir = false, "", nil, nil, ""
+}
+
+// takeGen hands over the session's hold on its generation: the returned
+// func ends it (a no-op when there is none).
+func (ss *session) takeGen() func() {
+	g := ss.g
+	if g == nil {
+		return func() {}
+	}
+	ss.g = nil
+	return g.pipe.Done
 }
 
 // endTxn aborts the downstream transaction if one is still open and gives
@@ -179,10 +201,12 @@ func (ss *session) Data(r io.Reader) (reterr error) {
 			ss.srv.log.Error("panic in transaction", "queue_id", t.id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			reterr = t.afterPanic()
 		}
+		countReply("data", reterr)
 		ss.endTxn()
-		// The message's memory is charged until the reply is written and
-		// the work after it is done (see afterReply).
-		ss.afterReply(mem.release)
+		// The message's memory is charged, and its generation held, until
+		// the reply is written and the work after it is done (afterReply).
+		done := ss.takeGen()
+		ss.afterReply(func() { mem.release(); done() })
 	}()
 	raw, err := ss.readData(r, mem)
 	t.dot = time.Now()

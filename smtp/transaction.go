@@ -46,7 +46,7 @@ func (t *transaction) envelope() scanner.Envelope {
 }
 
 func (t *transaction) run() error {
-	srv := t.ss.srv
+	srv, g := t.ss.srv, t.ss.g
 	t.env = t.envelope()
 	if n := countReceived(t.raw); n > srv.cfg.Limits.MaxReceivedHeaders {
 		t.action, t.rule = rules.Reject, "mail-loop"
@@ -57,12 +57,12 @@ func (t *transaction) run() error {
 	ctx, cancel := context.WithDeadline(context.Background(), t.dot.Add(srv.cfg.Limits.ReplyDeadline.D()))
 	defer cancel()
 	env := t.env
-	if err := srv.pipe.Admit(ctx, env, t.start); errors.Is(err, pipeline.ErrRateLimited) {
+	if err := g.pipe.Admit(ctx, env, t.start); errors.Is(err, pipeline.ErrRateLimited) {
 		t.action, t.rule = rules.Tempfail, "rate-limit"
 		t.logLine(nil)
 		return errRateLimited
 	}
-	t.verdict = srv.pipe.Scan(ctx, t.raw, env)
+	t.verdict = g.pipe.Scan(ctx, t.raw, env)
 	d := t.verdict.Decision
 	t.action, t.rule = d.Action, d.Rule
 	rep := t.act(ctx)
@@ -71,7 +71,7 @@ func (t *transaction) run() error {
 	// is written, before the connection reads its next command.
 	verdict, qid := t.verdict, t.qid
 	t.ss.afterReply(func() {
-		srv.pipe.Record(context.WithoutCancel(ctx), verdict, qid, t.start)
+		g.pipe.Record(context.WithoutCancel(ctx), verdict, qid, t.start)
 		t.logLine(rep)
 	})
 	return rep
@@ -153,9 +153,9 @@ func (t *transaction) redirect(ctx context.Context) *gosmtp.SMTPError {
 		ss.txn.Abort()
 		ss.txn = nil
 	}
-	hop := ss.srv.outbound
-	if IsOurDomain(ss.srv.cfg.Domains, to) {
-		hop = ss.srv.inbound
+	hop := ss.g.outbound
+	if IsOurDomain(ss.g.cfg.Domains, to) {
+		hop = ss.g.inbound
 	}
 	if err := nexthop.SendVia(ctx, hop, ss.from, []string{to}, t.relayedBytes()); err != nil {
 		ss.srv.log.Warn("redirect failed", "queue_id", t.id, "err", err)
@@ -267,5 +267,6 @@ func (t *transaction) logLine(rep *gosmtp.SMTPError) {
 		attrs = append(attrs, "reply", rep.Code)
 	}
 	ss.srv.log.Info("message", attrs...)
+	metrics.Rule(t.rule)
 	metrics.Message(string(env.Direction), string(t.action), pipeline.Categories(t.verdict.Result.Findings), ss.srv.now().Sub(t.start))
 }

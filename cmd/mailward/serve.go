@@ -21,6 +21,7 @@ import (
 
 // runServe runs the relay, the review page and the metrics endpoint until
 // SIGINT or SIGTERM, then stops accepting and lets open sessions finish.
+// SIGHUP reloads the config (reload.go).
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", stderr)
 	cfgPath := fs.String("config", "", "config file (default: the local default)")
@@ -31,8 +32,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(cfg.Log.Level)}))
+	level := new(slog.LevelVar)
+	log := newLogger(stderr, cfg.Log, level)
 	slog.SetDefault(log)
+	metrics.SetBuildInfo(version)
 
 	store, err := quarantine.OpenDir(cfg.Quarantine.Dir)
 	if err != nil {
@@ -44,12 +47,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		log.Error("pipeline", "err", err)
 		return 1
 	}
-	defer p.Close()
 	srv, err := smtp.New(cfg, smtp.Options{Pipeline: p, Store: store, Logger: log})
 	if err != nil {
+		p.Close()
 		log.Error("relay", "err", err)
 		return 1
 	}
+	defer func() { srv.Pipeline().Close() }() // the one current at exit; reloads retire the others
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		log.Error("listen", "addr", cfg.Listen, "err", err)
@@ -58,7 +62,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	extra, err := services(ctx, cfg, store, p, log, stdout)
+	lv := &live{path: *cfgPath, log: log, level: level, srv: srv, start: cfg, cfg: cfg, ctx: ctx}
+	defer lv.stop()
+	extra, err := services(ctx, cfg, store, lv, log, stdout)
 	if err != nil {
 		log.Error("services", "err", err)
 		return 1
@@ -75,6 +81,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
+	lv.watch(ctx)
+	observe(ctx, lv, store, log)
 	metrics.SetReady(true)
 	log.Info("mailward started", "version", version, "listen", l.Addr().String(), "domains", cfg.Domains,
 		"inbound", cfg.NextHop.Inbound, "outbound", cfg.NextHop.Outbound, "quarantine", cfg.Quarantine.Dir)
@@ -101,12 +109,4 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 type httpService struct {
 	name, addr string
 	handler    http.Handler
-}
-
-func logLevel(s string) slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return slog.LevelInfo
-	}
-	return l
 }

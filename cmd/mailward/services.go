@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/metrics"
-	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/review"
 	"golang.org/x/crypto/bcrypt"
@@ -19,8 +17,9 @@ import (
 
 // services starts what serve runs beside the relay, until ctx ends: the
 // alert digests, the review page with its retention purge and notices, and
-// metrics. It returns the HTTP listeners to serve.
-func services(ctx context.Context, cfg *config.Config, store *quarantine.Dir, p *pipeline.Pipeline, log *slog.Logger, stdout io.Writer) ([]httpService, error) {
+// metrics. It returns the HTTP listeners to serve. The alert loop and the
+// review page's hooks follow lv's current pipeline across reloads.
+func services(ctx context.Context, cfg *config.Config, store *quarantine.Dir, lv *live, log *slog.Logger, stdout io.Writer) ([]httpService, error) {
 	if cfg.Source == "" && len(cfg.Review.Users) == 0 {
 		// The local default has no users: make a one-run admin login so the
 		// review page works out of the box. Only the operator's terminal
@@ -32,11 +31,8 @@ func services(ctx context.Context, cfg *config.Config, store *quarantine.Dir, p 
 		fmt.Fprintf(stdout, "review page http://%s/ : log in as admin / %s (this run only; add review.users to a config)\n", cfg.Review.Listen, pw)
 	}
 	var hooks review.Hooks
-	if n := p.Notifier(); n != nil {
-		go n.Run(ctx, 15*time.Second) // digests leave only from here: scan never runs it
-		hooks.OnConfirm = n.ConfirmedViolation
-		hooks.OnSuspectedIllegal = n.SuspectedIllegal
-	}
+	lv.startLoops(lv.srv.Pipeline()) // alert digests: scan never runs them
+	hooks.OnConfirm, hooks.OnSuspectedIllegal = lv.hooks()
 	rv, err := review.New(cfg, store, log, hooks)
 	if err != nil {
 		return nil, fmt.Errorf("review: %w", err)

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailward/mailward/metrics"
 	"github.com/mailward/mailward/scanner"
 )
 
@@ -81,6 +82,9 @@ func (c *Client) Ping(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl) // a readiness probe must not hang on a stuck clamd
+	}
 	if _, err := conn.Write([]byte("zPING\x00")); err != nil {
 		return fmt.Errorf("clamd %s ping: %w: %w", c, scanner.ErrUnavailable, err)
 	}
@@ -105,7 +109,15 @@ type Verdict struct {
 // Scan streams r to clamd with INSTREAM and returns its verdict. Network
 // trouble wraps scanner.ErrUnavailable; a stream over clamd's size limit is
 // ErrTooLarge.
-func (c *Client) Scan(ctx context.Context, r io.Reader) (Verdict, error) {
+func (c *Client) Scan(ctx context.Context, r io.Reader) (_ Verdict, reterr error) {
+	start := time.Now()
+	defer func() {
+		var err error
+		if reterr != nil && !errors.Is(reterr, ErrTooLarge) {
+			err = reterr
+		}
+		metrics.ClamdLatency(time.Since(start), err)
+	}()
 	conn, err := c.dial(ctx)
 	if err != nil {
 		return Verdict{}, err
