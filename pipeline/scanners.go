@@ -4,8 +4,12 @@ import (
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/scanner"
 	"github.com/mailward/mailward/scanner/attachment"
+	"github.com/mailward/mailward/scanner/authcheck"
 	"github.com/mailward/mailward/scanner/chainmail"
 	"github.com/mailward/mailward/scanner/clamav"
+	"github.com/mailward/mailward/scanner/credentials"
+	"github.com/mailward/mailward/scanner/impersonation"
+	"github.com/mailward/mailward/scanner/links"
 	"github.com/mailward/mailward/scanner/offensive"
 	"github.com/mailward/mailward/scanner/pupildata"
 )
@@ -35,5 +39,26 @@ func (p *Pipeline) buildScanners(cfg *config.Config) ([]scanner.Scanner, error) 
 		return nil, err
 	}
 	s = append(s, off, chainmail.New(cfg.ChainMail, cfg.ReportAddresses))
+	if im := cfg.Impersonation; im.IsEnabled() {
+		o := impersonation.Options{Domains: cfg.Domains, Correspondents: im.Correspondents, RoleWords: im.RoleWords,
+			AllowSenders: im.AllowSenders, Outbound: im.CheckOutbound()}
+		if p.track != nil {
+			o.Directory = p.track.dir
+		}
+		s = append(s, impersonation.New(o))
+	}
+	if cfg.Authentication.IsEnabled() {
+		s = append(s, authcheck.New(cfg))
+	}
+	if cfg.Links.IsEnabled() {
+		ln, err := links.New(cfg.Links)
+		if err != nil {
+			return nil, err
+		}
+		s = append(s, ln)
+	}
+	if cfg.Credentials.IsEnabled() {
+		s = append(s, credentials.New(cfg.Credentials))
+	}
 	return s, nil
 }
