@@ -139,7 +139,7 @@ func (e *Evaluator) verifyAMS(lookup func(string) ([]string, error), raw []byte,
 			bodyC = "simple"
 		}
 	}
-	body := canonBody(raw[headerEnd(raw):], bodyC == "relaxed")
+	body := canonBody(raw[bodyStart(raw):], bodyC == "relaxed")
 	if ls, ok := tags["l"]; ok {
 		if l, err := strconv.Atoi(stripWSP(ls)); err == nil && l >= 0 && l < len(body) {
 			body = body[:l]

@@ -33,6 +33,19 @@ func headerEnd(raw []byte) int {
 	return len(raw)
 }
 
+// bodyStart returns the offset of the body: after the blank line that
+// ends the header (len(raw) when there is none).
+func bodyStart(raw []byte) int {
+	end := headerEnd(raw)
+	switch {
+	case bytes.HasPrefix(raw[end:], []byte("\r\n")):
+		return end + 2
+	case bytes.HasPrefix(raw[end:], []byte("\n")):
+		return end + 1
+	}
+	return end
+}
+
 // parseHeader splits the top-level header into fields. Lines that are not
 // fields (no colon) are skipped, as a mail client would.
 func parseHeader(raw []byte) header {

@@ -144,3 +144,5 @@ func statuses(r *Result) string {
 	parts = append(parts, "dmarc="+string(r.DMARC.Status))
 	return strings.Join(parts, " ")
 }
+
+func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }

@@ -174,3 +174,21 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 	}
 	w.WriteMsg(m)
 }
+
+// TXTRecords returns every TXT record by name (without the final dot),
+// each record's strings joined: for handing the same zone to another
+// implementation under test.
+func (s *Server) TXTRecords() map[string][]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string][]string{}
+	for name, rrs := range s.rr {
+		for _, rr := range rrs {
+			if t, ok := rr.(*dns.TXT); ok {
+				n := strings.TrimSuffix(name, ".")
+				out[n] = append(out[n], strings.Join(t.Txt, ""))
+			}
+		}
+	}
+	return out
+}
