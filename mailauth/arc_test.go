@@ -99,13 +99,13 @@ func TestARCStructure(t *testing.T) {
 		hdr    string
 		reason string
 	}{
-		"missing seal":    {"ARC-Authentication-Results: i=1; x; none\r\nARC-Message-Signature: i=1; a=rsa-sha256; d=x; s=y; b=\r\n", "ARC set 1 incomplete"},
-		"gap":             {"ARC-Seal: i=2; cv=pass; d=x; s=y; b=\r\nARC-Message-Signature: i=2; d=x; s=y; b=\r\nARC-Authentication-Results: i=2; x; none\r\n", "ARC set 1 incomplete"},
-		"bad instance":    {"ARC-Seal: i=0; cv=none; b=\r\n", "ARC field with a bad instance tag"},
-		"first cv pass":   {"ARC-Seal: i=1; cv=pass; d=x; s=y; b=\r\nARC-Message-Signature: i=1; d=x; s=y; b=\r\nARC-Authentication-Results: i=1; x; none\r\n", "seal 1 has cv=pass"},
-		"newest cv fail":  {"ARC-Seal: i=1; cv=fail; d=x; s=y; b=\r\nARC-Message-Signature: i=1; d=x; s=y; b=\r\nARC-Authentication-Results: i=1; x; none\r\n", "newest seal says cv=fail"},
-		"two seals in 1":  {"ARC-Seal: i=1; cv=none; b=\r\nARC-Seal: i=1; cv=none; b=\r\n", "two ARC fields of one kind in set 1"},
-		"over 50 sets":    {"ARC-Seal: i=51; cv=pass; b=\r\n", "ARC field with a bad instance tag"},
+		"missing seal":   {"ARC-Authentication-Results: i=1; x; none\r\nARC-Message-Signature: i=1; a=rsa-sha256; d=x; s=y; b=\r\n", "ARC set 1 incomplete"},
+		"gap":            {"ARC-Seal: i=2; cv=pass; d=x; s=y; b=\r\nARC-Message-Signature: i=2; d=x; s=y; b=\r\nARC-Authentication-Results: i=2; x; none\r\n", "ARC set 1 incomplete"},
+		"bad instance":   {"ARC-Seal: i=0; cv=none; b=\r\n", "ARC field with a bad instance tag"},
+		"first cv pass":  {"ARC-Seal: i=1; cv=pass; d=x; s=y; b=\r\nARC-Message-Signature: i=1; d=x; s=y; b=\r\nARC-Authentication-Results: i=1; x; none\r\n", "seal 1 has cv=pass"},
+		"newest cv fail": {"ARC-Seal: i=1; cv=fail; d=x; s=y; b=\r\nARC-Message-Signature: i=1; d=x; s=y; b=\r\nARC-Authentication-Results: i=1; x; none\r\n", "newest seal says cv=fail"},
+		"two seals in 1": {"ARC-Seal: i=1; cv=none; b=\r\nARC-Seal: i=1; cv=none; b=\r\n", "two ARC fields of one kind in set 1"},
+		"over 50 sets":   {"ARC-Seal: i=51; cv=pass; b=\r\n", "ARC field with a bad instance tag"},
 	} {
 		r := e.Check(context.Background(), Input{Raw: []byte(c.hdr + body)})
 		if r.ARC.Status != StatusFail || r.ARC.Reason != c.reason {
