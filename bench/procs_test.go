@@ -1,0 +1,312 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/pipeline"
+	"github.com/mailward/mailward/scanner"
+)
+
+// The real parts a relay benchmark runs against, each started in the
+// test's temp folder and stopped when it ends.
+
+// needTool skips tb unless every tool is installed.
+func needTool(tb testing.TB, tools ...string) {
+	tb.Helper()
+	for _, t := range tools {
+		if _, err := exec.LookPath(t); err != nil {
+			tb.Skipf("%s not installed (Debian package postfix): the relay benchmarks need it", t)
+		}
+	}
+}
+
+// waitListen waits until addr accepts connections.
+func waitListen(tb testing.TB, addr string, within time.Duration) {
+	tb.Helper()
+	end := time.Now().Add(within)
+	for time.Now().Before(end) {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.Fatalf("nothing listens on %s after %s", addr, within)
+}
+
+func freePort(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startDaemon runs cmd until the test ends (SIGTERM, then SIGKILL).
+func startDaemon(tb testing.TB, name string, cmd *exec.Cmd) {
+	tb.Helper()
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start %s: %v", name, err)
+	}
+	tb.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+}
+
+// startSink runs Postfix's smtp-sink (accepts and discards everything).
+func startSink(tb testing.TB) string {
+	tb.Helper()
+	addr := freePort(tb)
+	args := []string{addr, "256"}
+	if os.Geteuid() == 0 {
+		args = append([]string{"-u", "nobody"}, args...)
+	}
+	startDaemon(tb, "smtp-sink", exec.Command("smtp-sink", args...))
+	waitListen(tb, addr, 10*time.Second)
+	return addr
+}
+
+// postfixRelay is a Postfix instance configured in a temp folder to relay
+// everything from loopback to one next hop.
+type postfixRelay struct {
+	addr  string
+	conf  string
+	queue string
+}
+
+// startPostfix configures and starts Postfix (Debian's binaries, root only:
+// the master runs as root and its daemons as the postfix user) relaying to
+// next. It skips when that is not possible.
+func startPostfix(tb testing.TB, next string) *postfixRelay {
+	tb.Helper()
+	needTool(tb, "postfix", "postconf")
+	if os.Geteuid() != 0 {
+		tb.Skip("postfix relay comparison needs root (the master starts as root)")
+	}
+	pu, err := user.Lookup("postfix")
+	if err != nil {
+		tb.Skipf("no postfix user: %v", err)
+	}
+	uid, _ := strconv.Atoi(pu.Uid)
+	work, err := os.MkdirTemp("", "mailward-postfix-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	os.Chmod(work, 0o755)
+	p := &postfixRelay{addr: freePort(tb), conf: filepath.Join(work, "etc"), queue: filepath.Join(work, "queue")}
+	data := filepath.Join(work, "data")
+	for _, d := range []string{p.conf, p.queue, data} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	os.Chown(data, uid, -1)
+	master, err := os.ReadFile("/etc/postfix/master.cf")
+	if err != nil {
+		tb.Skipf("postfix master.cf: %v", err)
+	}
+	// Postfix's own smtpd on our port instead of port 25; the rest of
+	// Debian's master.cf as shipped, chroot off (the temp queue has no
+	// chroot set up).
+	var mc []string
+	for _, l := range strings.Split(string(master), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 8 && f[0] == "smtp" && f[1] == "inet" {
+			l = p.addr + " inet n - n - - smtpd"
+		} else if len(f) >= 8 && !strings.HasPrefix(f[0], "#") && f[4] == "y" {
+			f[4] = "n"
+			l = strings.Join(f, " ")
+		}
+		mc = append(mc, l)
+	}
+	host, port, _ := net.SplitHostPort(next)
+	main := fmt.Sprintf(`compatibility_level = 3.6
+queue_directory = %s
+data_directory = %s
+myhostname = postfix.bench.example
+mydomain = bench.example
+mydestination =
+local_transport = error:no local mail
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [%s]:%s
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtp_dns_support_level = disabled
+message_size_limit = 26214400
+maillog_file_prefixes = %s
+maillog_file = %s
+`, p.queue, data, host, port, work, filepath.Join(work, "postfix.log"))
+	if err := os.WriteFile(filepath.Join(p.conf, "main.cf"), []byte(main), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p.conf, "master.cf"), []byte(strings.Join(mc, "\n")), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	if out, err := exec.Command("postfix", "-c", p.conf, "start").CombinedOutput(); err != nil {
+		log, _ := os.ReadFile(filepath.Join(work, "postfix.log"))
+		tb.Fatalf("postfix start: %v\n%s\n%s", err, out, log)
+	}
+	tb.Cleanup(func() {
+		exec.Command("postfix", "-c", p.conf, "stop").Run()
+		time.Sleep(500 * time.Millisecond)
+		os.RemoveAll(work)
+	})
+	waitListen(tb, p.addr, 20*time.Second)
+	return p
+}
+
+// queued counts messages still in Postfix's queue (not yet delivered).
+func (p *postfixRelay) queued() int {
+	n := 0
+	for _, d := range []string{"maildrop", "incoming", "active", "deferred", "hold"} {
+		filepath.WalkDir(filepath.Join(p.queue, d), func(_ string, e os.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				n++
+			}
+			return nil
+		})
+	}
+	return n
+}
+
+// drained waits until Postfix has delivered everything it accepted.
+func (p *postfixRelay) drained(tb testing.TB, within time.Duration) {
+	tb.Helper()
+	end := time.Now().Add(within)
+	for p.queued() > 0 {
+		if time.Now().After(end) {
+			tb.Fatalf("postfix still holds %d messages after %s", p.queued(), within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// startClamd runs clamd with a one-signature database of its own (there is
+// no network for freshclam), or returns "" when clamd is not installed.
+// With a tiny database clamd still unpacks and reads every file; only the
+// signature matching is cheaper than with the full one.
+func startClamd(tb testing.TB) string {
+	tb.Helper()
+	bin, err := exec.LookPath("clamd")
+	if err != nil {
+		if _, err := os.Stat("/usr/sbin/clamd"); err != nil {
+			return ""
+		}
+		bin = "/usr/sbin/clamd"
+	}
+	dir := tb.TempDir()
+	os.Chmod(dir, 0o777)
+	db := filepath.Join(dir, "db")
+	os.Mkdir(db, 0o755)
+	os.WriteFile(filepath.Join(db, "bench.ndb"), []byte("Mailward.Bench.Own:0:*:6d61696c776172642d62656e63682d7369676e6174757265\n"), 0o644)
+	addr := freePort(tb)
+	_, port, _ := net.SplitHostPort(addr)
+	conf := filepath.Join(dir, "clamd.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf("Foreground yes\nTCPSocket %s\nTCPAddr 127.0.0.1\nDatabaseDirectory %s\n"+
+		"LogFile %s\nStreamMaxLength 64M\nMaxThreads 4\nBytecode no\nUser root\n", port, db, filepath.Join(dir, "clamd.log"))), 0o644)
+	startDaemon(tb, "clamd", exec.Command(bin, "-c", conf))
+	waitListen(tb, addr, 60*time.Second)
+	return "tcp://" + addr
+}
+
+// mailwardYAML is the relay's config for the benchmarks: every detector on
+// (the defaults, plus clamd when clav is set), one sender's limits lifted.
+func mailwardYAML(listen, next, qdir, clam string) string {
+	return fmt.Sprintf(`domains: [trust.example]
+trusted_networks: [127.0.0.1/32]
+listen: %s
+max_message_bytes: 26214400
+next_hop:
+  inbound: smtp://%s
+  outbound: smtp://%s
+quarantine:
+  dir: %s
+review:
+  listen: 127.0.0.1:0
+metrics:
+  listen: 127.0.0.1:0
+log:
+  level: warn
+clamav:
+  address: %q
+tracker:                        # one sender sends all the load: lift its limits
+  sender_messages_per_hour: 100000000
+  sender_recipients_per_hour: 100000000
+`, listen, next, next, qdir, clam)
+}
+
+// scanPipeline is the default pipeline (every detector but clamd).
+func scanPipeline(tb testing.TB) *pipeline.Pipeline {
+	tb.Helper()
+	cfg, err := config.Parse([]byte(mailwardYAML("127.0.0.1:0", "127.0.0.1:1", tb.TempDir(), "")))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := pipeline.New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { p.Close() })
+	return p
+}
+
+type scanned struct {
+	action     string
+	categories []string
+	summary    string
+}
+
+func scanOne(tb testing.TB, p *pipeline.Pipeline, raw []byte) scanned {
+	env := scanner.Envelope{From: "head@trust.example", To: []string{"parent@home.example"}, Trusted: true, Direction: scanner.Outbound}
+	v := p.Scan(context.Background(), raw, env)
+	var sums []string
+	for _, f := range v.Result.Findings {
+		sums = append(sums, string(f.Category)+": "+f.Summary)
+	}
+	return scanned{string(v.Decision.Action), pipeline.Categories(v.Result.Findings), strings.Join(sums, "; ")}
+}
+
+// peakRSS reads a process's peak resident memory (VmHWM) in MiB.
+func peakRSS(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			f := strings.Fields(l)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseFloat(f[1], 64)
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}
+
+// resetPeakRSS starts a new peak (Linux: clear_refs 5).
+func resetPeakRSS(pid int) {
+	os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+}
