@@ -18,6 +18,9 @@ func validateMore(v *validator, c *Config) {
 	if l := c.Log.Level; l != "" && !contains(LogLevels, strings.ToLower(l)) {
 		v.errorf("log.level", "unknown level %q (want one of %s)", l, strings.Join(LogLevels, ", "))
 	}
+	if f := c.Log.Format; f != "" && f != "text" && f != "json" {
+		v.errorf("log.format", "unknown format %q (want text or json)", f)
+	}
 	if c.Log.RetentionDays < 0 {
 		v.errorf("log.retention_days", "must not be negative, got %d", c.Log.RetentionDays)
 	}

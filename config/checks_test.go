@@ -25,6 +25,7 @@ func TestChecksRefuse(t *testing.T) {
 		{"sso anyone", "review:\n  sso: {header: X-User, networks: [0.0.0.0/0]}\n", []string{"review.sso.networks.0", "log in"}},
 		{"log level", "log:\n  level: verbose\n", []string{`line 2: log.level: unknown level "verbose"`}},
 		{"log retention", "log:\n  retention_days: -5\n", []string{"line 2: log.retention_days: must not be negative"}},
+		{"log format", "log:\n  format: xml\n", []string{`line 2: log.format: unknown format "xml"`}},
 		{"metrics listen", "metrics:\n  listen: 9025\n", []string{"line 2: metrics.listen: bad address"}},
 		{"report address", "report_addresses: [it-support]\n", []string{"line 1: report_addresses.0: want an address"}},
 		{"extension with dot", "blocked_extensions: [.exe, js]\n", []string{"line 1: blocked_extensions.0: want an extension without its dot"}},
