@@ -67,9 +67,10 @@ type Detector struct {
 	roles     roleWords
 	now       func() time.Time
 
-	mu      sync.Mutex
-	staff   []staffName
-	builtAt time.Time
+	mu         sync.Mutex
+	staff      []staffName
+	builtAt    time.Time
+	rebuilding bool
 }
 
 var _ scanner.Scanner = (*Detector)(nil)
@@ -245,30 +246,49 @@ func (d *Detector) displayName(f *mail.Address, domain string) (signal, bool) {
 }
 
 // staffNames returns the directory's people prepared for matching,
-// rebuilt at most once per staffRefresh.
+// rebuilt at most once per staffRefresh. One caller rebuilds while the
+// others use the previous list, so a slow LDAP server delays one message,
+// not all of them.
 func (d *Detector) staffNames() []staffName {
 	ls, ok := d.o.Directory.(directory.Lister)
 	if !ok || ls == nil {
 		return nil
 	}
+	now := d.now()
+	d.mu.Lock()
+	if d.staff == nil {
+		// The first list: every message waits for it.
+		defer d.mu.Unlock()
+		d.staff, d.builtAt = d.prepare(ls), now
+		return d.staff
+	}
+	if d.rebuilding || now.Sub(d.builtAt) < staffRefresh {
+		staff := d.staff
+		d.mu.Unlock()
+		return staff
+	}
+	d.rebuilding = true
+	d.mu.Unlock()
+	out := d.prepare(ls)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if now := d.now(); d.staff == nil || now.Sub(d.builtAt) >= staffRefresh {
-		var out []staffName
-		for _, p := range ls.People() {
-			if p.Role == "pupil" || p.Role == "student" || !isPerson(p) {
-				continue
-			}
-			if n, ok := newStaffName(p, d.roles); ok {
-				out = append(out, n)
-			}
+	d.staff, d.builtAt, d.rebuilding = out, now, false
+	return out
+}
+
+// prepare lists the directory's staff for matching: not pupils, shared
+// mailboxes or entries without a first and last name.
+func (d *Detector) prepare(ls directory.Lister) []staffName {
+	out := []staffName{}
+	for _, p := range ls.People() {
+		if p.Role == "pupil" || p.Role == "student" || !isPerson(p) {
+			continue
 		}
-		d.staff, d.builtAt = append(out[:0:0], out...), now
-		if d.staff == nil {
-			d.staff = []staffName{}
+		if n, ok := newStaffName(p, d.roles); ok {
+			out = append(out, n)
 		}
 	}
-	return d.staff
+	return out
 }
 
 // lookalikeSignal checks one domain against the protected ones.
