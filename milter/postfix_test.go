@@ -1,0 +1,161 @@
+package milter
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// postfix is a real Postfix, configured by the test in a folder of its own
+// (config, queue and data directories there), listening for SMTP on a free
+// loopback port, asking the milter at milterAddr about every message
+// (milter_default_action = tempfail, as a trust should configure it) and
+// relaying everything it accepts to relay, a sink on loopback.
+type postfix struct {
+	dir  string
+	addr string // smtpd's host:port
+}
+
+// startPostfix starts Postfix and stops it when the test ends. It skips
+// when Postfix is not installed or cannot be started here (it needs root:
+// its daemons switch to mail_owner postfix).
+func startPostfix(t *testing.T, milterAddr, relay string) *postfix {
+	t.Helper()
+	if _, err := exec.LookPath("postfix"); err != nil {
+		t.Skip("postfix is not installed (Debian package postfix): the milter test needs a real Postfix")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("starting Postfix needs root (its daemons run as mail_owner postfix)")
+	}
+	if _, err := user.Lookup("postfix"); err != nil {
+		t.Skip("no postfix user: install the Debian package postfix")
+	}
+	// Postfix's daemons run as postfix and must reach the queue folder:
+	// not t.TempDir, whose parent is private to root.
+	dir, err := os.MkdirTemp("", "mailward-postfix-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	p := &postfix{dir: dir, addr: "127.0.0.1:" + strconv.Itoa(freePort(t))}
+	for _, d := range []string{"queue", "data"} {
+		os.Mkdir(filepath.Join(dir, d), 0o755)
+	}
+	if u, err := user.Lookup("postfix"); err == nil {
+		uid, _ := strconv.Atoi(u.Uid)
+		os.Chown(filepath.Join(dir, "data"), uid, -1)
+	}
+	mainCF := fmt.Sprintf(`compatibility_level = 3.6
+queue_directory = %[1]s/queue
+data_directory = %[1]s/data
+maillog_file = %[1]s/maillog
+maillog_file_prefixes = %[1]s
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = postfix.test
+mydomain = postfix.test
+mydestination =
+relay_domains = trust.example
+mynetworks = 127.0.0.0/8
+default_transport = smtp:[%[2]s]:%[3]s
+relay_transport = smtp:[%[2]s]:%[3]s
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+smtpd_peername_lookup = no
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_milters = inet:%[4]s
+milter_default_action = tempfail
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+`, dir, host(relay), port(relay), milterAddr)
+	masterCF := p.addr + ` inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+`
+	os.WriteFile(filepath.Join(dir, "main.cf"), []byte(mainCF), 0o644)
+	os.WriteFile(filepath.Join(dir, "master.cf"), []byte(masterCF), 0o644)
+	t.Cleanup(p.stop)
+	if out, err := exec.Command("postfix", "-c", dir, "start").CombinedOutput(); err != nil {
+		t.Fatalf("postfix start: %v\n%s\n%s", err, out, p.log())
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", p.addr, time.Second)
+		if err == nil {
+			c.Close()
+			return p
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("postfix smtpd not listening on %s: %v\n%s", p.addr, err, p.log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop stops Postfix, waits for its master to exit and removes the folder.
+func (p *postfix) stop() {
+	pidFile := filepath.Join(p.dir, "queue", "pid", "master.pid")
+	b, _ := os.ReadFile(pidFile)
+	exec.Command("postfix", "-c", p.dir, "abort").Run()
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+		for i := 0; i < 200 && syscall.Kill(pid, 0) == nil; i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	os.RemoveAll(p.dir)
+}
+
+// log is Postfix's log so far.
+func (p *postfix) log() string {
+	b, _ := os.ReadFile(filepath.Join(p.dir, "maillog"))
+	return string(b)
+}
+
+// queueEmpty reports whether Postfix holds no message in its queue.
+func (p *postfix) queueEmpty() bool {
+	out, err := exec.Command("postqueue", "-c", p.dir, "-j").Output()
+	return err == nil && len(bytes.TrimSpace(out)) == 0
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func host(hp string) string { h, _, _ := net.SplitHostPort(hp); return h }
+func port(hp string) string { _, p, _ := net.SplitHostPort(hp); return p }
