@@ -25,6 +25,8 @@ import (
 //	    base_dn: DC=trust,DC=example
 //	    filter: "(&(objectClass=person)(|(mail={addr})(proxyAddresses=smtp:{addr})))"
 //	    role_attribute: employeeType
+//	    send_as_filter: "(&(mail=*)(|(member={dn})(publicDelegates={dn})))"   # shared mailboxes of {dn}
+//	    list_filter: "(&(objectClass=person)(mail=*))"   # the staff whose names outside display names are compared with
 //	    timeout: 3s
 //	    cache_ttl: 15m
 type Directory struct {
@@ -46,6 +48,8 @@ type DirectoryLDAP struct {
 	BaseDN           string   `yaml:"base_dn"`
 	Filter           string   `yaml:"filter"`
 	RoleAttribute    string   `yaml:"role_attribute"`
+	SendAsFilter     string   `yaml:"send_as_filter"`
+	ListFilter       string   `yaml:"list_filter"`
 	Timeout          Duration `yaml:"timeout"`
 	CacheTTL         Duration `yaml:"cache_ttl"`
 }
@@ -63,6 +67,12 @@ func (x *Directory) applyDefaults() {
 		}
 		if x.LDAP.RoleAttribute == "" {
 			x.LDAP.RoleAttribute = "employeeType"
+		}
+		if x.LDAP.SendAsFilter == "" {
+			x.LDAP.SendAsFilter = directory.DefaultSendAsFilter
+		}
+		if x.LDAP.ListFilter == "" {
+			x.LDAP.ListFilter = directory.DefaultListFilter
 		}
 	}
 }
@@ -105,6 +115,12 @@ func (x *Directory) validate(v *validator) {
 	}
 	if !strings.Contains(l.Filter, "{addr}") || !strings.HasPrefix(l.Filter, "(") {
 		v.errorf("directory.ldap.filter", "want an LDAP filter with {addr} where the address goes")
+	}
+	if !strings.Contains(l.SendAsFilter, "{dn}") || !strings.HasPrefix(l.SendAsFilter, "(") {
+		v.errorf("directory.ldap.send_as_filter", "want an LDAP filter with {dn} where the person's DN goes")
+	}
+	if !strings.HasPrefix(l.ListFilter, "(") {
+		v.errorf("directory.ldap.list_filter", "want an LDAP filter")
 	}
 	if l.Timeout.D() <= 0 || l.Timeout.D() > time.Minute {
 		v.errorf("directory.ldap.timeout", "must be between 1ns and 1m")

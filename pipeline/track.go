@@ -102,7 +102,8 @@ func openDirectory(c config.Directory, internal func(string) bool) (directory.So
 	}
 	if l := c.LDAP; l.URL != "" {
 		o := directory.LDAPOptions{URL: l.URL, StartTLS: l.StartTLS, BindDN: l.BindDN, BaseDN: l.BaseDN,
-			Filter: l.Filter, RoleAttribute: l.RoleAttribute, Timeout: l.Timeout.D(), CacheTTL: l.CacheTTL.D(), Only: internal}
+			Filter: l.Filter, RoleAttribute: l.RoleAttribute, SendAsFilter: l.SendAsFilter, ListFilter: l.ListFilter,
+			Timeout: l.Timeout.D(), CacheTTL: l.CacheTTL.D(), Only: internal}
 		if l.BindPasswordFile != "" {
 			pw, err := os.ReadFile(l.BindPasswordFile)
 			if err != nil {
