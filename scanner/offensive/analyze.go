@@ -84,7 +84,7 @@ func (a *Analyzer) ExampleFeatures(text string) []uint32 {
 	words := z.Words(text)
 	hits := a.Read(z, words)
 	a.features(0, len(words))
-	a.ids = windowFeatures(a.fs, a.grams, hits, 0, len(words), a.ids[:0])
+	a.ids = windowFeatures(a.fs, a.grams, a.mask, a.opt.Classes, hits, 0, len(words), a.ids[:0])
 	return a.ids
 }
 
@@ -125,7 +125,7 @@ func (a *Analyzer) Windows(m *Model, hits []Hit, s, e int, want func(ws, we int)
 			return
 		}
 		a.features(ws, we)
-		a.ids = windowFeatures(a.fs, a.grams, hits, ws, we, a.ids[:0])
+		a.ids = windowFeatures(a.fs, a.grams, a.mask, a.opt.Classes, hits, ws, we, a.ids[:0])
 		sum := m.Sum(a.ids)
 		w := Window{Start: ws, End: we}
 		for h := range sum {

@@ -18,7 +18,8 @@ const (
 	hashBits    = 19
 	numBuckets  = 1 << hashBits
 	denseLex    = numBuckets
-	numFeatures = numBuckets + 2*int(numTiers)
+	denseClass  = denseLex + 2*int(numTiers)
+	numFeatures = denseClass + numClassPairs
 )
 
 // fnv-1a, 64 bit.
@@ -71,6 +72,27 @@ type FeatureOptions struct {
 	// Norm scales the hashed part of a sum by 1/sqrt(number of hashed
 	// features), so that a window's length does not decide its score.
 	Norm bool `json:"norm,omitempty"`
+	// Classes adds a dense feature for every pair of word classes (the
+	// context cues and lexicon tiers) that meet in a window: a group and
+	// a harm ("women deserve to be abused"), the reader and a demeaning
+	// word. A bag of words cannot weigh such a conjunction by itself.
+	Classes bool `json:"classes,omitempty"`
+}
+
+// modelClasses are the word classes whose pairs are features (Classes);
+// the lexicon tiers follow them.
+var modelClasses = [...]cue{groups, groupNouns, derogatory, groupHarm, hateVerbs, harmWords, secondPerson,
+	people, patternNegation, modalWords, firstPerson, reporting, condemn, metaSpeech, joke, lesson, copula}
+
+const (
+	numClasses    = len(modelClasses) + int(numTiers)
+	numClassPairs = numClasses * (numClasses + 1) / 2
+)
+
+// classPair is the dense feature of classes i <= j meeting in a window (i
+// == j: class i present).
+func classPair(i, j int) uint32 {
+	return uint32(denseClass + i*numClasses - i*(i-1)/2 + (j - i))
 }
 
 // affixLen is the length of the prefix and suffix features, and affixMin
@@ -128,7 +150,7 @@ func lexFeature(t Tier, second bool) uint32 {
 // hits that start inside it: what one training example or one scored window
 // contributes. Training and scoring both go through it (scoring via prefix
 // sums that give the same totals).
-func windowFeatures(fs []wordFeatures, grams []uint32, hits []Hit, s, e int, dst []uint32) []uint32 {
+func windowFeatures(fs []wordFeatures, grams []uint32, mask []cue, classes bool, hits []Hit, s, e int, dst []uint32) []uint32 {
 	for i := s; i < e; i++ {
 		dst = append(dst, fs[i].uni)
 		dst = append(dst, grams[fs[i].gs:fs[i].ge]...)
@@ -147,6 +169,30 @@ func windowFeatures(fs []wordFeatures, grams []uint32, hits []Hit, s, e int, dst
 		seen[h.Tier]++
 		if seen[h.Tier] <= 2 {
 			dst = append(dst, lexFeature(h.Tier, seen[h.Tier] == 2))
+		}
+	}
+	if !classes {
+		return dst
+	}
+	var in cue
+	for i := s; i < e && i < len(mask); i++ {
+		in |= mask[i]
+	}
+	var present [numClasses]bool
+	for i, c := range modelClasses {
+		present[i] = in&c != 0
+	}
+	for t, n := range seen {
+		present[len(modelClasses)+t] = n > 0
+	}
+	for i := range present {
+		if !present[i] {
+			continue
+		}
+		for j := i; j < numClasses; j++ {
+			if present[j] {
+				dst = append(dst, classPair(i, j))
+			}
 		}
 	}
 	return dst

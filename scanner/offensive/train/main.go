@@ -34,6 +34,7 @@ var (
 	flagShort = flag.Float64("short-precision", 0.75, "the same for the threshold of short bodies")
 	flagChars = flag.Bool("chars", true, "add character n-grams of each word")
 	flagNorm  = flag.Bool("norm", true, "scale the hashed part of a sum by 1/sqrt(n)")
+	flagClass = flag.Bool("classes", true, "add a feature per pair of word classes meeting in a text")
 	flagGMin  = flag.Int("gram-min", 3, "shortest character n-gram")
 	flagGMax  = flag.Int("gram-max", 5, "longest character n-gram")
 )
@@ -75,7 +76,7 @@ func run(corpora, out string, epochs int) error {
 		return err
 	}
 	m := offensive.NewModel()
-	m.Info.Options = offensive.FeatureOptions{CharGrams: *flagChars, GramMin: *flagGMin, GramMax: *flagGMax, Norm: *flagNorm}
+	m.Info.Options = offensive.FeatureOptions{CharGrams: *flagChars, GramMin: *flagGMin, GramMax: *flagGMax, Norm: *flagNorm, Classes: *flagClass}
 	a := offensive.NewAnalyzer(lex, m)
 	feats := make([][]uint32, len(ex))
 	for i, e := range ex {
