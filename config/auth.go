@@ -43,6 +43,14 @@ type Authentication struct {
 	// believed once their ARC chain verifies, so mail they altered is not
 	// taken for a spoof.
 	ARCTrustedSealers []string `yaml:"arc_trusted_sealers"`
+	// FlagUnpublished also makes a finding (tier
+	// trust_domain_unauthenticated, tagged by default) of mail from
+	// outside that claims a trust domain publishing no DMARC record and
+	// passes neither SPF nor DKIM for it. Off by default: without a
+	// record the trust has not said which services may send as it, so a
+	// newsletter service would be flagged; publishing a DMARC record is
+	// the better fix, and then a failure is held.
+	FlagUnpublished bool `yaml:"flag_unpublished_trust_domains"`
 }
 
 // AuthTiers are the tiers the authentication check puts on its findings,

@@ -34,6 +34,8 @@ type Scanner struct {
 	eval       *mailauth.Evaluator
 	domains    domainSet
 	authservID string
+	// flagUnpublished: see config.Authentication.FlagUnpublished.
+	flagUnpublished bool
 }
 
 var _ scanner.Scanner = (*Scanner)(nil)
@@ -45,8 +47,9 @@ func New(cfg *config.Config) *Scanner {
 	return &Scanner{
 		eval: mailauth.New(mailauth.Options{Resolver: r, Budget: cfg.Authentication.Budget.D(),
 			TrustedSealers: normAll(cfg.Authentication.ARCTrustedSealers)}),
-		domains:    newDomainSet(cfg.Domains),
-		authservID: cfg.Authentication.AuthservID,
+		domains:         newDomainSet(cfg.Domains),
+		authservID:      cfg.Authentication.AuthservID,
+		flagUnpublished: cfg.Authentication.FlagUnpublished,
 	}
 }
 
@@ -126,7 +129,7 @@ func (s *Scanner) findings(r *mailauth.Result) []scanner.Finding {
 			return f(0.95, TierTrustDomainFail, "claims trust domain, DMARC permerror ("+d.Reason+")")
 		case d.Status == mailauth.StatusTempError:
 			return f(0.5, TierTrustDomainTempError, "claims trust domain, DMARC temperror")
-		case d.Status == mailauth.StatusNone && !d.AlignedSPF && !d.AlignedDKIM:
+		case d.Status == mailauth.StatusNone && s.flagUnpublished && !d.AlignedSPF && !d.AlignedDKIM:
 			if hasTemp(r) {
 				return f(0.5, TierTrustDomainTempError, "claims trust domain, no DMARC record, SPF or DKIM temperror")
 			}
