@@ -57,6 +57,10 @@ type Config struct {
 	// sections (issue 16).
 	Links       Links       `yaml:"links"`
 	Credentials Credentials `yaml:"credentials"`
+	// DNS and Authentication are the inbound SPF/DKIM/DMARC/ARC check's
+	// resolver and settings (issue 16, config/auth.go).
+	DNS            DNS            `yaml:"dns"`
+	Authentication Authentication `yaml:"authentication"`
 
 	// RulesMonitor runs the whole policy in log-only mode (issue 7): every
 	// rule logs what it would do and mail is delivered (tagged), so a school
@@ -269,6 +273,8 @@ func (c *Config) applyDefaults() {
 	c.Milter.applyDefaults()
 	c.Links.applyDefaults()
 	c.Credentials.applyDefaults()
+	c.DNS.applyDefaults()
+	c.Authentication.applyDefaults(c.Hostname)
 	if c.Rules == nil {
 		c.Rules = DefaultRules()
 	}
@@ -339,6 +345,8 @@ func (c *Config) validate() Errors {
 	c.Impersonation.validate(v)
 	c.Links.validate(v)
 	c.Credentials.validate(v)
+	c.DNS.validate(v)
+	c.Authentication.validate(v)
 	return v.errs
 }
 

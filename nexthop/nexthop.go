@@ -61,6 +61,10 @@ type Options struct {
 	// RootCAs verify the hop's certificate for TLSVerified; nil means the
 	// system's roots.
 	RootCAs *x509.CertPool
+	// ClientCert is presented when the hop asks for a client certificate
+	// (tls.cert): Exchange Online's partner connectors restricted by
+	// certificate accept only mail whose sender shows one of its name.
+	ClientCert *tls.Certificate
 }
 
 // New returns the hop for a next_hop URL.

@@ -253,6 +253,10 @@ func starttls(conn net.Conn, o Options, addr string) (net.Conn, error) {
 			host, _, _ := net.SplitHostPort(addr)
 			cfg = &tls.Config{ServerName: host, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}
 		}
+		if c := o.ClientCert; c != nil && cfg.GetClientCertificate == nil && len(cfg.Certificates) == 0 {
+			cfg = cfg.Clone()
+			cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return c, nil }
+		}
 		tc := tls.Client(conn, cfg)
 		if err := tc.Handshake(); err != nil {
 			conn.Close()

@@ -49,7 +49,8 @@ func newGeneration(start, cfg *config.Config, p *pipeline.Pipeline, prev *genera
 		g.inbound, g.outbound = prev.inbound, prev.outbound
 		return g, nil
 	}
-	hopOpts := nexthop.Options{Timeout: start.Limits.NextHopTimeout.D(), MaxSessions: cfg.NextHop.MaxSessions, HeloName: start.Hostname}
+	hopOpts := nexthop.Options{Timeout: start.Limits.NextHopTimeout.D(), MaxSessions: cfg.NextHop.MaxSessions, HeloName: start.Hostname,
+		ClientCert: hopCertificate(start)}
 	var err error
 	if g.inbound = inbound; g.inbound == nil {
 		if g.inbound, err = nexthop.New(cfg.NextHop.Inbound, hopOpts); err != nil {

@@ -97,7 +97,9 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("smtp: tls: %w", err)
 		}
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		// A client certificate is asked for and checked after the
+		// handshake, for trusted_clients (clienttrust.go).
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, ClientAuth: tls.RequestClientCert}
 	}
 	s.smtp = srv
 	return s, nil

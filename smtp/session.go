@@ -14,6 +14,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 	"github.com/pires/go-proxyproto"
 
+	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/nexthop"
 	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/scanner"
@@ -39,6 +40,9 @@ type session struct {
 	// g is the generation (config, pipeline, hops) the transaction took at
 	// MAIL; it keeps it to the end, whatever a reload does meanwhile.
 	g *generation
+	// via is the trusted client whose certificate made the client trusted
+	// at MAIL; its tenant check runs after DATA.
+	via *config.TrustedClient
 }
 
 func (s *Server) newSession(c *gosmtp.Conn) (gosmtp.Session, error) {
@@ -89,7 +93,8 @@ func (ss *session) Mail(from string, opts *gosmtp.MailOptions) (reterr error) {
 	}
 	ss.inTxn, ss.from, ss.mailOpts = true, from, opts
 	ss.g = ss.srv.acquire()
-	ss.trusted = ss.g.trust.Trusted(ss.client) // trusted_networks as reloaded
+	// trusted_networks as reloaded, else trusted_clients (clienttrust.go)
+	ss.trusted, ss.via = ss.sessionTrust(ss.g.trust.Trusted(ss.client))
 	return nil
 }
 

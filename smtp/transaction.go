@@ -47,6 +47,9 @@ func (t *transaction) envelope() scanner.Envelope {
 
 func (t *transaction) run() error {
 	srv, g := t.ss.srv, t.ss.g
+	if rep := t.tenantCheck(); rep != nil { // trusted_clients (clienttrust.go)
+		return rep
+	}
 	t.env = t.envelope()
 	if n := countReceived(t.raw); n > srv.cfg.Limits.MaxReceivedHeaders {
 		t.action, t.rule = rules.Reject, "mail-loop"
