@@ -99,7 +99,7 @@ func SeverityRank(tier string) int { return slices.Index(Severities, tier) }
 var Actions = []string{"deliver", "tag", "quarantine", "reject", "tempfail", "redirect"}
 
 // Categories are the finding categories mailward knows.
-var Categories = []string{"chain_mail", "offensive_language", "pupil_data", "suspicious_attachment", "malware", "unscannable", "impersonation"}
+var Categories = []string{"chain_mail", "offensive_language", "pupil_data", "suspicious_attachment", "malware", "unscannable", "impersonation", "inappropriate_link", "credentials"}
 
 // Built-in groups that need no directory.
 const (
@@ -119,6 +119,14 @@ func DefaultRules() []Rule {
 		{Name: "unscannable", Category: []string{"unscannable"}, Action: "quarantine"},
 		{Name: "pupil-data-outbound", Direction: []string{"outbound"}, Category: []string{"pupil_data"}, Action: "quarantine"},
 		{Name: "suspicious-attachment", Direction: all, Category: []string{"suspicious_attachment"}, Action: "quarantine"},
+		// Mail from outside that claims one of the trust's own domains in
+		// From and fails DMARC is held, before any tag rule can match; when
+		// DNS cannot tell yet, the sender retries later. Other DMARC
+		// failures are tagged whatever the domain's p= (dmarc-fail-inbound
+		// below; a school chooses reject with its own rule on tier
+		// dmarc_reject).
+		{Name: "spoofed-trust-domain", Direction: []string{"inbound"}, Category: []string{"impersonation"}, Tier: []string{"trust_domain_dmarc_fail"}, Action: "quarantine"},
+		{Name: "trust-domain-auth-temperror", Direction: []string{"inbound"}, Category: []string{"impersonation"}, Tier: []string{"trust_domain_auth_temperror"}, MinScore: 0.01, Action: "tempfail"},
 		{Name: "offensive-inbound", Direction: []string{"inbound"}, Category: []string{"offensive_language"}, Action: "tag"},
 		// Threats, slurs and abuse in staff mail are held for review;
 		// profanity and sexual terms alone are tagged (logged, and marked
@@ -132,6 +140,18 @@ func DefaultRules() []Rule {
 		// itself (the gift-card and invoice-fraud pattern) scores 0.8 or
 		// more and is held; weaker impersonation signs are tagged below.
 		{Name: "impersonation-inbound", Direction: []string{"inbound"}, Category: []string{"impersonation"}, MinScore: 0.8, Action: "quarantine"},
+		{Name: "dmarc-fail-inbound", Direction: []string{"inbound"}, Category: []string{"impersonation"}, Tier: []string{"dmarc_reject", "dmarc_quarantine", "trust_domain_unauthenticated", "from_forged"}, MinScore: 0.01, Action: "tag"},
+		// Links to adult sites and to proxies and VPNs that get round the
+		// web filter (Raleigh 4.5 j) are held when staff send them; other
+		// listed categories (gambling, dating) and deceptive links are
+		// tagged, and so are links in inbound mail. Shorteners and bare IP
+		// addresses score 0.3 and are tagged.
+		{Name: "links-staff-blocked", Direction: []string{"outbound", "internal"}, Category: []string{"inappropriate_link"}, Tier: LinkHoldTiers, Action: "quarantine"},
+		{Name: "links-staff", Direction: []string{"outbound", "internal"}, Category: []string{"inappropriate_link"}, Action: "tag"},
+		{Name: "links-inbound", Direction: []string{"inbound"}, Category: []string{"inappropriate_link"}, Action: "tag"},
+		{Name: "links-shortener", Category: []string{"inappropriate_link"}, Tier: []string{"shortener", "ip_literal"}, MinScore: 0.1, Action: "tag"},
+		// A password shared by staff (CLT 2.1 g) is held for review.
+		{Name: "credentials-staff", Direction: []string{"outbound", "internal"}, Category: []string{"credentials"}, Action: "quarantine"},
 		{Name: "any-finding", Category: Categories, MinScore: 0.01, Action: "tag"},
 	}
 }
@@ -163,8 +183,8 @@ func validateRules(v *validator, rules []Rule) {
 			v.errorf(key+".min_score", "must be between 0 and 1")
 		}
 		for j, t := range r.Tier {
-			if SeverityRank(t) < 0 {
-				v.errorf(fmt.Sprintf("%s.tier.%d", key, j), "unknown tier %q (want one of %v)", t, Severities)
+			if SeverityRank(t) < 0 && !contains(AuthTiers, t) && !contains(v.linkTiers(), t) {
+				v.errorf(fmt.Sprintf("%s.tier.%d", key, j), "unknown tier %q (want one of %v or %v)", t, Severities, AuthTiers)
 			}
 		}
 		if r.MinSeverity != "" && SeverityRank(r.MinSeverity) < 0 {
