@@ -24,6 +24,10 @@ type Pipeline struct {
 	track *tracking
 	// life closes a pipeline a reload replaced (lifetime.go).
 	life lifetime
+	// prev is the pipeline this one replaces, while New runs; tracker is
+	// the tracker shared with it and its successors (lifetime.go).
+	prev    *Pipeline
+	tracker *sharedTracker
 }
 
 // Verdict is the pipeline's whole answer for one message.
@@ -37,8 +41,15 @@ type Verdict struct {
 }
 
 // New assembles the scanners and rules a config asks for.
-func New(cfg *config.Config) (*Pipeline, error) {
-	p := &Pipeline{Rules: rules.New(cfg.Rules, cfg.Scan.OnError)}
+func New(cfg *config.Config) (*Pipeline, error) { return NewFrom(cfg, nil) }
+
+// NewFrom is New for a reload that replaces prev (nil: none): when the
+// tracker settings (redis, tracker) did not change, the new pipeline
+// shares prev's tracker, so that in-process rate counts and holds survive
+// the reload and a Redis client keeps its connections. Everything else
+// (scanners, term lists, model, directory, rules) is built afresh.
+func NewFrom(cfg *config.Config, prev *Pipeline) (*Pipeline, error) {
+	p := &Pipeline{Rules: rules.New(cfg.Rules, cfg.Scan.OnError), prev: prev}
 	if err := p.newTracking(cfg); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("pipeline: %w", err)
@@ -49,6 +60,7 @@ func New(cfg *config.Config) (*Pipeline, error) {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	p.Runner = &scanner.Runner{Scanners: scanners, Budget: cfg.Scan.Budget.D()}
+	p.prev = nil
 	return p, nil
 }
 

@@ -59,7 +59,9 @@ type tracking struct {
 func (p *Pipeline) newTracking(cfg *config.Config) error {
 	loc := cfg.Tracker.Location()
 	t := &tracking{cfg: cfg.Tracker, fingerprints: chainmail.Fingerprints, log: slog.Default(), now: time.Now}
-	if cfg.Redis.URL != "" {
+	if sh := p.shareTracker(cfg); sh != nil {
+		t.tr = sh // the pipeline a reload replaces had the same settings
+	} else if cfg.Redis.URL != "" {
 		r, err := tracker.Dial(cfg.Redis.URL, cfg.Tracker.Timeout.D(), loc)
 		if err != nil {
 			return err
@@ -68,7 +70,7 @@ func (p *Pipeline) newTracking(cfg *config.Config) error {
 	} else {
 		t.tr = tracker.NewMemory(loc)
 	}
-	p.close = append(p.close, t.tr.Close)
+	p.close = append(p.close, p.ownTracker(cfg, t.tr))
 	for _, d := range cfg.Domains {
 		if n, err := config.NormalizeDomain(strings.TrimPrefix(d, "*.")); err == nil {
 			if strings.HasPrefix(d, "*.") {

@@ -122,7 +122,7 @@ func (l *live) reloadLocked() error {
 	if keys := smtp.RestartNeeded(l.start, cfg); len(keys) > 0 {
 		l.log.Warn("reload: these settings change only on restart; their old values stay in force until then", "keys", keys)
 	}
-	p, err := pipeline.New(cfg)
+	p, err := pipeline.NewFrom(cfg, l.srv.Pipeline())
 	if err != nil {
 		l.log.Error("reload refused: the new config's pipeline could not be built; the running config stays in force", "config", l.path, "err", err)
 		return err
