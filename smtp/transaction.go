@@ -9,10 +9,10 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 
+	"github.com/mailward/mailward/mailauth"
 	"github.com/mailward/mailward/metrics"
 	"github.com/mailward/mailward/nexthop"
 	"github.com/mailward/mailward/pipeline"
-	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/rules"
 	"github.com/mailward/mailward/scanner"
 	"github.com/mailward/mailward/scanner/pupildata"
@@ -88,16 +88,8 @@ func (t *transaction) act(ctx context.Context) *gosmtp.SMTPError {
 		return t.redirect(ctx)
 	case rules.Quarantine:
 		return t.hold(ctx, t.verdict.Result.Findings)
-	case rules.Reject:
-		cats := pipeline.Categories(t.verdict.Result.Findings)
-		return errPolicyReject(strings.Join(cats, ", "))
-	case rules.Tempfail:
-		if t.rule == rules.RuleScannerError {
-			return errTemporary
-		}
-		return errPolicyTempfail
 	}
-	return errTemporary
+	return DecisionReply(t.action, t.rule, t.verdict.Result.Findings)
 }
 
 // relay sends the message on and answers with the next hop's answer.
@@ -115,31 +107,28 @@ func (t *transaction) relay(ctx context.Context) *gosmtp.SMTPError {
 }
 
 // relayedBytes is the client's message with mailward's fields prepended:
-// Received always, the X-Mailward verdict and a tag rule's headers only on
-// inbound and internal mail (outsiders learn nothing of the verdict), and
-// incoming X-Mailward-* fields renamed so they cannot pass for ours. A tag
+// Received always, Authentication-Results on inbound mail, the X-Mailward
+// verdict and a tag rule's headers only on inbound and internal mail
+// (outsiders learn nothing of the verdict), and incoming X-Mailward-*
+// fields (and Authentication-Results claiming our authserv-id) renamed so
+// they cannot pass for ours. A tag
 // rule's subject prefix applies to inbound mail only: it breaks DKIM.
 func (t *transaction) relayedBytes() []byte {
 	ss := t.ss
 	d := t.verdict.Decision
 	var hdr strings.Builder
 	hdr.WriteString(receivedHeader(ss.conn.Hostname(), ss.client.String(), ss.srv.cfg.Hostname, t.id, t.verdict.Message.Envelope.TLS, ss.rcpts, ss.srv.now()))
-	if ss.dir != scanner.Outbound {
-		hdr.WriteString("X-Mailward-Action: " + string(t.action) + "\r\n")
-		if fs := t.verdict.Result.Findings; len(fs) > 0 {
-			hdr.WriteString("X-Mailward-Findings: " + pipeline.FindingsHeader(fs) + "\r\n")
-		}
-		if t.action == rules.Tag {
-			for _, k := range sortedKeys(d.Headers) {
-				if name, ok := headerName(k); ok {
-					hdr.WriteString(name + ": " + headerValue(d.Headers[k]) + "\r\n")
-				}
-			}
-		}
+	if ar := pipeline.AuthResults(t.verdict); ar != "" && ss.dir == scanner.Inbound {
+		hdr.WriteString(mailauth.FieldName + ": " + ar + "\r\n")
 	}
-	body := renameOurHeaders(t.raw)
-	if t.action == rules.Tag && d.SubjectPrefix != "" && ss.dir == scanner.Inbound {
-		body = prefixSubject(body, headerValue(d.SubjectPrefix))
+	for _, h := range VerdictHeaders(ss.dir, t.action, d, t.verdict.Result.Findings) {
+		hdr.WriteString(h.Name + ": " + h.Value + "\r\n")
+	}
+	// An incoming Authentication-Results claiming our authserv-id is a
+	// forgery (RFC 8601 section 5): renamed, whatever the direction.
+	body := mailauth.RenameForged(renameOurHeaders(t.raw), ss.g.cfg.Authentication.AuthservID)
+	if prefix := SubjectPrefix(ss.dir, t.action, d); prefix != "" {
+		body = prefixSubject(body, prefix)
 	}
 	out := make([]byte, 0, hdr.Len()+len(body))
 	out = append(out, hdr.String()...)
@@ -173,22 +162,11 @@ func (t *transaction) redirect(ctx context.Context) *gosmtp.SMTPError {
 // is fsynced there; a storage failure is a 451 so the sender retries.
 func (t *transaction) hold(ctx context.Context, findings []scanner.Finding) *gosmtp.SMTPError {
 	env := t.envelope()
-	rec := &quarantine.Record{
-		Received:   t.start.UTC(),
-		Client:     env.Client.String(),
-		Helo:       env.Helo,
-		TLS:        env.TLS,
-		From:       env.From,
-		To:         env.To,
-		Direction:  string(env.Direction),
-		Findings:   findings,
-		Categories: pipeline.Categories(findings),
-		Rule:       t.rule,
-		Action:     string(rules.Quarantine),
-	}
+	subject := ""
 	if m := t.verdict.Message; m != nil {
-		rec.Subject = m.Subject
+		subject = m.Subject
 	}
+	rec := HoldRecord(env, t.start, findings, t.rule, subject)
 	qid, err := t.ss.srv.store.Put(ctx, t.raw, rec)
 	if err != nil {
 		t.ss.srv.log.Error("quarantine failed", "queue_id", t.id, "err", err)
