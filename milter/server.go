@@ -100,8 +100,10 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 }
 
 // Reload makes cfg and p the generation for transactions that start from
-// now on. Call it before the relay's Reload, which retires the pipeline it
-// replaces: a transaction here that starts after that finds p current.
+// now on; transactions in flight finish with theirs. `serve` calls it on
+// SIGHUP right after the relay took p and retired the pipeline it replaced
+// (acquire waits out that moment). Settings fixed at start (milter.listen,
+// limits, max_message_bytes) keep their values until a restart.
 func (s *Server) Reload(cfg *config.Config, p *pipeline.Pipeline) error {
 	g := &generation{cfg: cfg, pipe: p}
 	for _, n := range cfg.TrustedNetworks {

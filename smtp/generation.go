@@ -140,6 +140,7 @@ func RestartNeeded(old, new *config.Config) []string {
 	add("tls", !reflect.DeepEqual(old.TLS, new.TLS))
 	add("proxy_networks", !reflect.DeepEqual(old.ProxyNetworks, new.ProxyNetworks))
 	add("hostname", old.Hostname != new.Hostname)
+	add("milter.listen", old.Milter.Listen != new.Milter.Listen)
 	add("log.format", old.Log.Format != new.Log.Format)
 	return keys
 }

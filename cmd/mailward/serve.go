@@ -13,7 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/metrics"
+	"github.com/mailward/mailward/milter"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/smtp"
@@ -79,8 +81,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			}
 		}(h.name)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(l) }()
+	ms, ok := serveMilter(cfg, p, store, lv, log, errc)
+	if !ok {
+		return 1
+	}
 	lv.watch(ctx)
 	observe(ctx, lv, store, log)
 	metrics.SetReady(true)
@@ -99,6 +105,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Limits.ReplyDeadline.D())
 	defer cancel()
 	srv.Shutdown(sctx)
+	if ms != nil {
+		ms.Shutdown(sctx)
+	}
 	for _, hs := range https {
 		hs.Shutdown(sctx)
 	}
@@ -109,4 +118,30 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 type httpService struct {
 	name, addr string
 	handler    http.Handler
+}
+
+// serveMilter starts the milter beside the relay when milter.listen is set,
+// on the same pipeline, quarantine and reloads. Its end is sent on errc.
+func serveMilter(cfg *config.Config, p *pipeline.Pipeline, store *quarantine.Dir, lv *live, log *slog.Logger, errc chan<- error) (*milter.Server, bool) {
+	if cfg.Milter.Listen == "" {
+		return nil, true
+	}
+	ms, err := milter.New(cfg, milter.Options{Pipeline: p, Store: store, Logger: log})
+	if err != nil {
+		log.Error("milter", "err", err)
+		return nil, false
+	}
+	ml, err := net.Listen("tcp", cfg.Milter.Listen)
+	if err != nil {
+		log.Error("listen", "addr", cfg.Milter.Listen, "err", err)
+		return nil, false
+	}
+	lv.onReload = append(lv.onReload, ms.Reload)
+	go func() {
+		if err := ms.Serve(ml); err != nil {
+			errc <- fmt.Errorf("milter: %w", err)
+		}
+	}()
+	log.Info("milter listening", "addr", ml.Addr().String())
+	return ms, true
 }
