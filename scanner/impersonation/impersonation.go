@@ -303,8 +303,9 @@ func (d *Detector) lookalikeSignal(field, domain string) (signal, bool) {
 	}
 	var best lookalike
 	var bestP protectedDomain
+	c := newCandidate(domain)
 	for _, p := range d.protected {
-		if l, ok := lookalikeOf(domain, p); ok && l.score > best.score {
+		if l, ok := lookalikeOf(c, p); ok && l.score > best.score {
 			best, bestP = l, p
 		}
 	}

@@ -25,11 +25,34 @@ type protectedDomain struct {
 	label, suffix string
 	skel          string
 	trust         bool // one of the trust's domains, not a correspondent
+	// Precomputed for lookalikeOf, which runs per message and domain.
+	n          int    // runes in label
+	skelRunes  []rune // skel as runes
+	plainSkel  string // skel without hyphens
+	dottedName string // "." + domain + "."
+}
+
+// candidate is a sender's domain split once for comparison with every
+// protected domain.
+type candidate struct {
+	domain, org, label, suffix, skel string
+	skelRunes                        []rune
+	plainSkel, dotted                string
+}
+
+func newCandidate(d string) candidate {
+	label, suffix := splitOrg(d)
+	skel := skeleton(label)
+	return candidate{domain: d, org: orgDomain(d), label: label, suffix: suffix, skel: skel,
+		skelRunes: []rune(skel), plainSkel: dehyphen(skel), dotted: "." + d + "."}
 }
 
 func newProtected(d string, trust bool) protectedDomain {
 	label, suffix := splitOrg(d)
-	return protectedDomain{domain: orgDomain(d), label: label, suffix: suffix, skel: skeleton(label), trust: trust}
+	skel := skeleton(label)
+	org := orgDomain(d)
+	return protectedDomain{domain: org, label: label, suffix: suffix, skel: skel, trust: trust,
+		n: len([]rune(label)), skelRunes: []rune(skel), plainSkel: dehyphen(skel), dottedName: "." + org + "."}
 }
 
 // lookalikeOf compares domain d (ASCII, not itself protected) with p. The
@@ -38,15 +61,15 @@ func newProtected(d string, trust bool) protectedDomain {
 // another ending (.co.uk for .org.uk), one or two letters changed, the
 // name with words added ("-schools", "trust-mail"), and the protected
 // domain used as a subdomain of another.
-func lookalikeOf(d string, p protectedDomain) (lookalike, bool) {
-	label, suffix := splitOrg(d)
-	if orgDomain(d) == p.domain {
+func lookalikeOf(c candidate, p protectedDomain) (lookalike, bool) {
+	d, label, suffix, skel := c.domain, c.label, c.suffix, c.skel
+	if c.org == p.domain {
 		return lookalike{}, false
 	}
 	l := lookalike{protected: p.domain}
-	skel := skeleton(label)
-	n := len([]rune(p.label))
+	n := p.n
 	long := n >= 5
+	dist := editDistance(c.skelRunes, p.skelRunes)
 	switch {
 	case label != p.label && skel == p.skel && (n >= 4 || strings.Contains(d, "xn--")):
 		l.how, l.score = "confusable characters", 0.9
@@ -55,13 +78,13 @@ func lookalikeOf(d string, p protectedDomain) (lookalike, bool) {
 		}
 	case label == p.label && suffix != p.suffix && long:
 		l.how, l.score = "same name under another ending", 0.8
-	case long && editDistance(skel, p.skel) == 1:
+	case long && dist == 1:
 		l.how, l.score = "one character changed", 0.85
-	case n >= 8 && editDistance(skel, p.skel) == 2:
+	case n >= 8 && dist == 2:
 		l.how, l.score = "two characters changed", 0.7
-	case long && strings.Contains(dehyphen(skel), dehyphen(p.skel)):
+	case long && strings.Contains(c.plainSkel, p.plainSkel):
 		l.how, l.score = "the name with words added", 0.75
-	case n >= 4 && strings.Contains("."+d+".", "."+p.domain+"."):
+	case n >= 4 && strings.Contains(c.dotted, p.dottedName):
 		l.how, l.score = "the domain inside another domain", 0.8
 	default:
 		return lookalike{}, false
@@ -114,32 +137,32 @@ func skeleton(s string) string {
 
 // editDistance is the optimal string alignment distance: insertions,
 // deletions, substitutions and swaps of neighbours, each costing one.
-func editDistance(a, b string) int {
-	x, y := []rune(a), []rune(b)
+func editDistance(x, y []rune) int {
 	if d := len(x) - len(y); d > 2 || d < -2 {
 		return 3 // only distances up to 2 matter
 	}
-	rows := make([][]int, len(x)+1)
-	for i := range rows {
-		rows[i] = make([]int, len(y)+1)
-		rows[i][0] = i
-	}
-	for j := range rows[0] {
-		rows[0][j] = j
+	// Three rows suffice: the swap looks two rows back.
+	w := len(y) + 1
+	buf := make([]int, 3*w)
+	prev2, prev, cur := buf[:w], buf[w:2*w], buf[2*w:]
+	for j := range prev {
+		prev[j] = j
 	}
 	for i := 1; i <= len(x); i++ {
+		cur[0] = i
 		for j := 1; j <= len(y); j++ {
 			cost := 1
 			if x[i-1] == y[j-1] {
 				cost = 0
 			}
-			rows[i][j] = min(rows[i-1][j]+1, rows[i][j-1]+1, rows[i-1][j-1]+cost)
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
-				rows[i][j] = min(rows[i][j], rows[i-2][j-2]+1)
+				cur[j] = min(cur[j], prev2[j-2]+1)
 			}
 		}
+		prev2, prev, cur = prev, cur, prev2
 	}
-	return rows[len(x)][len(y)]
+	return prev[len(y)]
 }
 
 // describe names a lookalike for a summary.

@@ -36,7 +36,7 @@ func TestLookalike(t *testing.T) {
 		{"edu.co.uk", supplier, ""},
 		{"bbc.co.uk", supplier, ""},
 	} {
-		l, ok := lookalikeOf(c.domain, c.p)
+		l, ok := lookalikeOf(newCandidate(c.domain), c.p)
 		if got := l.how; !ok && got != "" || ok != (c.want != "") || got != c.want {
 			t.Errorf("%s vs %s: got %q (ok %v), want %q", c.domain, c.p.domain, got, ok, c.want)
 		}
@@ -73,7 +73,7 @@ func TestEditDistance(t *testing.T) {
 		{"oakfield", "oakfield", 0}, {"oakfield", "oakfeld", 1}, {"oakfield", "oakfiedl", 1},
 		{"oakfield", "oakfeild", 1}, {"oakfield", "okafeild", 2}, {"oak", "oakfield", 3},
 	} {
-		if got := editDistance(c.a, c.b); got != c.want {
+		if got := editDistance([]rune(c.a), []rune(c.b)); got != c.want {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
 		}
 	}
