@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -70,26 +71,7 @@ func TestSampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	etc := t.TempDir()
-	ca := smtptest.NewCA(t, "sample CA")
-	certFile, keyFile := smtptest.WriteFiles(t, ca.Issue(t, "mailward.trust.example"))
-	people, err := os.ReadFile("../directory/testdata/people.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, src := range map[string]string{"tls/fullchain.pem": certFile, "tls/privkey.pem": keyFile, "tls/client-ca.pem": ca.WriteCA(t)} {
-		b, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, filepath.Join(etc, name), b)
-	}
-	writeFile(t, filepath.Join(etc, "people.yaml"), people)
-	writeFile(t, filepath.Join(etc, "ldap-password"), []byte("secret\n"))
-	writeFile(t, filepath.Join(etc, "gambling.txt"), []byte("bet.example\n"))
-	writeFile(t, filepath.Join(etc, "ut1", "gambling", "domains"), []byte("bet.example\n"))
-	writeFile(t, filepath.Join(etc, "ut1", "adult", "domains"), []byte("adult.example\n"))
-	data := strings.ReplaceAll(string(raw), "/etc/mailward/", etc+"/")
+	data := strings.ReplaceAll(string(raw), "/etc/mailward/", fakeEtc(t)+"/")
 
 	c, err := Parse([]byte(data))
 	if err != nil {
@@ -111,6 +93,84 @@ func TestSampleConfig(t *testing.T) {
 	for _, k := range want {
 		if !have[k] {
 			t.Errorf("%s: key %s is missing (add it, with a comment, where its section is)", samplePath, k)
+		}
+	}
+}
+
+// fakeEtc makes the files the sample and the recipes name under
+// /etc/mailward/ in a temporary folder and returns it.
+func fakeEtc(t *testing.T) string {
+	t.Helper()
+	etc := t.TempDir()
+	ca := smtptest.NewCA(t, "sample CA")
+	certFile, keyFile := smtptest.WriteFiles(t, ca.Issue(t, "mailward.trust.example"))
+	people, err := os.ReadFile("../directory/testdata/people.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range map[string]string{"tls/fullchain.pem": certFile, "tls/privkey.pem": keyFile, "tls/client-ca.pem": ca.WriteCA(t)} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(etc, name), b)
+	}
+	writeFile(t, filepath.Join(etc, "people.yaml"), people)
+	writeFile(t, filepath.Join(etc, "ldap-password"), []byte("secret\n"))
+	writeFile(t, filepath.Join(etc, "gambling.txt"), []byte("bet.example\n"))
+	writeFile(t, filepath.Join(etc, "ut1", "gambling", "domains"), []byte("bet.example\n"))
+	writeFile(t, filepath.Join(etc, "ut1", "adult", "domains"), []byte("adult.example\n"))
+	return etc
+}
+
+// TestRecipeConfigs: every mailward config in the deployment recipes
+// (docs/deploy-*.md) validates as written. A yaml block starting with
+// "domains:" is a whole config; any other is a change to the file's last
+// whole config, its top-level keys replacing that config's.
+func TestRecipeConfigs(t *testing.T) {
+	files, err := filepath.Glob("../docs/deploy-*.md")
+	if err != nil || len(files) < 4 {
+		t.Fatalf("recipes: %v %v", files, err)
+	}
+	etc := fakeEtc(t)
+	blockRE := regexp.MustCompile("(?s)```yaml\n(.*?)```")
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var base map[string]any
+		blocks := blockRE.FindAllStringSubmatch(string(raw), -1)
+		if len(blocks) == 0 {
+			t.Errorf("%s: no yaml config", f)
+		}
+		for i, b := range blocks {
+			text := strings.ReplaceAll(b[1], "/etc/mailward/", etc+"/")
+			if !strings.HasPrefix(text, "domains:") {
+				var part map[string]any
+				if err := yaml.Unmarshal([]byte(text), &part); err != nil || base == nil {
+					t.Errorf("%s block %d: a change with no whole config before it (%v)", f, i+1, err)
+					continue
+				}
+				merged := map[string]any{}
+				for k, v := range base {
+					merged[k] = v
+				}
+				for k, v := range part {
+					merged[k] = v
+				}
+				out, _ := yaml.Marshal(merged)
+				text = string(out)
+			} else if err := yaml.Unmarshal([]byte(text), &base); err != nil {
+				t.Errorf("%s block %d: %v", f, i+1, err)
+				continue
+			}
+			c, err := Parse([]byte(text))
+			if err != nil {
+				t.Errorf("%s block %d does not validate:\n%v", f, i+1, err)
+				continue
+			}
+			t.Logf("%s block %d: ok, warnings %q", filepath.Base(f), i+1, c.Warnings)
 		}
 	}
 }
