@@ -456,21 +456,6 @@ func TestQuarantineDiskError(t *testing.T) {
 	}
 }
 
-// TestSMTPUTF8NextHopWithout: a client's SMTPUTF8 transaction is refused
-// (RFC 6531) when the next hop cannot carry it, instead of being sent on
-// without the parameter.
-func TestSMTPUTF8NextHopWithout(t *testing.T) {
-	plain := smtptest.Start(t, func(s *gosmtp.Server) { s.EnableSMTPUTF8 = false })
-	r := startRelayCfg(t, "", func(c *config.Config) { c.NextHop.Inbound = "smtp://" + plain.Addr })
-	cv := dial(t, r.addr, "127.0.0.2")
-	cv.ehlo()
-	cv.cmd("MAIL FROM:<jos\u00e9@elsewhere.example> SMTPUTF8", "250")
-	cv.cmd("RCPT TO:<head@trust.example>", "553 5.6.7")
-	cv.cmd("RSET", "250")
-	cv.cmd("MAIL FROM:<jose@elsewhere.example>", "250")
-	cv.cmd("RCPT TO:<head@trust.example>", "250")
-}
-
 // TestNextHopSTARTTLS: mailward uses STARTTLS when the next hop offers it.
 func TestNextHopSTARTTLS(t *testing.T) {
 	certFile, keyFile := writeCert(t)
