@@ -66,13 +66,16 @@ func clientTrustFor(cfg *config.Config) *clientTrust {
 // certificate is self-signed or expired must still be able to deliver
 // inbound mail, untrusted. A mail server's certificate is usually a server
 // certificate, so either the client or the server usage is accepted.
-func (ct *clientTrust) match(conn *gosmtp.Conn, client netip.Addr) *config.TrustedClient {
+//
+// why says, when a certificate was shown but trusts nobody, what failed
+// (for a debug log line: certificate names are no personal data).
+func (ct *clientTrust) match(conn *gosmtp.Conn, client netip.Addr) (tc *config.TrustedClient, why string) {
 	if len(ct.clients) == 0 || ct.err != nil {
-		return nil
+		return nil, ""
 	}
 	state, ok := conn.TLSConnectionState()
 	if !ok || len(state.PeerCertificates) == 0 {
-		return nil
+		return nil, ""
 	}
 	leaf := state.PeerCertificates[0]
 	inter := x509.NewCertPool()
@@ -81,7 +84,7 @@ func (ct *clientTrust) match(conn *gosmtp.Conn, client netip.Addr) *config.Trust
 	}
 	if _, err := leaf.Verify(x509.VerifyOptions{Roots: ct.roots, Intermediates: inter,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth}}); err != nil {
-		return nil
+		return nil, "certificate not verified: " + err.Error()
 	}
 	for _, c := range ct.clients {
 		if len(c.nets) > 0 && !trust(c.nets).Trusted(client) {
@@ -89,11 +92,11 @@ func (ct *clientTrust) match(conn *gosmtp.Conn, client netip.Addr) *config.Trust
 		}
 		for _, name := range c.cfg.CertNames {
 			if certHasName(leaf, name) {
-				return c.cfg
+				return c.cfg, ""
 			}
 		}
 	}
-	return nil
+	return nil, fmt.Sprintf("certificate names %v (CN %q) match no trusted_clients entry from this address", leaf.DNSNames, leaf.Subject.CommonName)
 }
 
 // certHasName reports whether a certificate is valid for name, or, for a
@@ -124,7 +127,10 @@ func (ss *session) sessionTrust(byAddr bool) (trusted bool, via *config.TrustedC
 	if byAddr || ss.g == nil {
 		return byAddr, nil
 	}
-	via = clientTrustFor(ss.g.cfg).match(ss.conn, ss.client)
+	via, why := clientTrustFor(ss.g.cfg).match(ss.conn, ss.client)
+	if why != "" {
+		ss.srv.log.Debug("client certificate not trusted", "client", ss.client, "why", why)
+	}
 	return via != nil, via
 }
 
