@@ -26,6 +26,7 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -146,6 +147,9 @@ func (d *Detector) inbound(m *scanner.Message) []scanner.Finding {
 	if s, ok := d.displayName(f, fd); ok {
 		sigs = append(sigs, s)
 	}
+	if s, ok := d.addressInName(f.Name, fd); ok {
+		sigs = append(sigs, s)
+	}
 	if s, ok := d.lookalikeSignal("From", fd); ok {
 		sigs = append(sigs, s)
 	}
@@ -243,6 +247,33 @@ func (d *Detector) displayName(f *mail.Address, domain string) (signal, bool) {
 	}
 	return signal{summary: fmt.Sprintf("display name matches staff role '%s' from a free mail address", role.text),
 		score: score, severity: role.class.severity()}, true
+}
+
+// nameAddress finds an address shown in a display name.
+var nameAddress = regexp.MustCompile(`[\p{L}\p{N}._%+'-]+@([\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+)`)
+
+// addressInName checks a display name that shows an address ("head@trust
+// <fraud@gmail.com>"): mail clients that show only the name then show the
+// trust's address, or a correspondent's.
+func (d *Detector) addressInName(name, fromDomain string) (signal, bool) {
+	for _, sm := range nameAddress.FindAllStringSubmatch(name, 4) {
+		nd := asciiDomain(sm[1])
+		if orgDomain(nd) == orgDomain(fromDomain) {
+			continue
+		}
+		if d.trust.has(nd) {
+			return signal{summary: "display name shows a trust address", score: 0.9, severity: "high"}, true
+		}
+		for _, p := range d.protected {
+			if !p.trust && (nd == p.domain || strings.HasSuffix(nd, "."+p.domain)) {
+				return signal{summary: "display name shows a correspondent's address", score: 0.7, severity: "medium"}, true
+			}
+		}
+		if s, ok := d.lookalikeSignal("display name", nd); ok {
+			return s, true
+		}
+	}
+	return signal{}, false
 }
 
 // staffNames returns the directory's people prepared for matching,
