@@ -20,6 +20,7 @@ package credentials
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -95,9 +96,9 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 			if s.doc && !encrypted {
 				continue // the password of a document not sent with it: no account
 			}
-			if s.score > 0.99 {
-				s.score = 0.99
-			}
+			// Scores are sums of tenths: round away float error so
+			// that 0.7+0.2 reaches a min_score of 0.9.
+			s.score = min(0.99, math.Round(s.score*100)/100)
 			if s.score < d.minScore {
 				continue
 			}

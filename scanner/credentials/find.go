@@ -26,8 +26,12 @@ type secret struct {
 // value.
 var passwordRe = regexp.MustCompile(`(?i)\b(pass(?:words?|wd|codes?|phrase|key)|pwd|p/w|pw|pass|wi-?fi\s+(?:key|code)|network\s+key)\b` +
 	`((?:\s+(?:for|to|of|on)\s+(?:the\s+|my\s+|your\s+|our\s+|his\s+|her\s+|their\s+)?(?:[\w'’.-]+\s+){0,3}?[\w'’.-]+)?)` +
-	`(\s*(?:(?:is|was|will\s+be|is\s+now|remains|has\s+been\s+(?:changed|reset|set)\s+to|(?:changed|reset|set)\s+to)\s*[:=-]?|[:=]|\s[-–]\s)?)\s*` +
+	`(\s*(?:(?:is|was|will\s+be|is\s+now|remains|has\s+been\s+(?:changed|reset|set)\s+to|(?:changed|reset|set)\s+to|to)\s*[:=-]?|[:=]|\s[-–]))\s*` +
 	`["'“‘«]?([^\s"'”’»]{1,80})`)
+
+// bareRe finds a password keyword followed straight by its value, with no
+// separator ("and password Oakfield123"); only a strong value counts.
+var bareRe = regexp.MustCompile(`(?i)\b(passwords?|passwd|pwd|pw)\s+["'“‘«]?([^\s"'”’»]{8,80})`)
 
 // userRe finds a user name keyword; group 2 is a value given with a
 // separator ("Username: jsmith", "login is j.smith@trust.example").
@@ -41,6 +45,10 @@ var pairRe = regexp.MustCompile(`(?i)\b(?:user\s*name|user\s*id|userid|log-?in|l
 // sharedCodeRe marks text where a passcode is meant to be shared: meeting
 // invitations carry one for every invitee.
 var sharedCodeRe = regexp.MustCompile(`(?i)\b(?:meeting\s+id|zoom|webinar|conference\s+id|dial-?in|teams\s+meeting|join\s+(?:the\s+)?meeting|google\s+meet|webex)\b`)
+
+// exampleRe marks a password given as an example of a good one, in
+// advice: "a strong password, e.g. Tr0ub4dor&3".
+var exampleRe = regexp.MustCompile(`(?i)\b(?:e\.g\.?|for\s+example|for\s+instance|such\s+as|example|like)\b`)
 
 // documentRe marks a password for a document rather than an account.
 var documentRe = regexp.MustCompile(`(?i)\b(?:attach(?:ed|ment)|document|file|pdf|spreadsheet|zip|archive|encrypted|protected|open\s+(?:it|the))\b`)
@@ -210,7 +218,7 @@ func find(text string, systems []string) []secret {
 				strings.HasPrefix(strings.TrimSpace(rest), ",") || strings.HasPrefix(strings.TrimSpace(rest), ";") ||
 				strings.HasPrefix(strings.TrimSpace(rest), "/") || strings.HasPrefix(strings.TrimSpace(rest), "|")
 			sc := valueScore(raw, sep, endOfClause)
-			if sc == 0 {
+			if sc == 0 || exampleRe.MatchString(line[max(0, m[2]-60):m[8]]) {
 				continue
 			}
 			if strings.HasPrefix(kw, "passcode") && sharedCodeRe.MatchString(ctx) || sharedCodeRe.MatchString(line) {
@@ -218,6 +226,18 @@ func find(text string, systems []string) []secret {
 			}
 			s := secret{hash: hash(cleanValue(raw)), score: sc, doc: documentRe.MatchString(line)}
 			s.score += boosts(line[:m[2]], line[m[2]:m[5]], ctx, systems, &s)
+			out = append(out, s)
+		}
+		for _, m := range bareRe.FindAllStringSubmatchIndex(line, -1) {
+			if m[2] > 0 && strings.ContainsRune("$._>-/\\", rune(line[m[2]-1])) {
+				continue
+			}
+			v := cleanValue(line[m[4]:m[5]])
+			if !strongLike(v) || sharedCodeRe.MatchString(ctx) {
+				continue
+			}
+			s := secret{hash: hash(v), score: 0.7, doc: documentRe.MatchString(line)}
+			s.score += boosts(line[:m[2]], "", ctx, systems, &s)
 			out = append(out, s)
 		}
 		for _, m := range pairRe.FindAllStringSubmatchIndex(line, -1) {
@@ -255,9 +275,13 @@ func boosts(before, kwFor, ctx string, systems []string, s *secret) float64 {
 	if s.pair {
 		add += 0.2
 	}
-	b := strings.ToLower(before)
-	if strings.HasSuffix(strings.TrimSpace(b), "my") || strings.HasSuffix(strings.TrimSpace(b), "our") {
-		add += 0.1
+	// "my password", "my SIMS password", "our wifi password".
+	w := strings.Fields(strings.ToLower(before))
+	for _, x := range w[max(0, len(w)-3):] {
+		if x == "my" || x == "our" {
+			add += 0.1
+			break
+		}
 	}
 	lc := strings.ToLower(ctx)
 	for _, sys := range systems {

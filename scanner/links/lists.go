@@ -96,6 +96,9 @@ func (l *Lists) Add(category, domain string) bool {
 
 // AddURL lists a URL prefix written host/path, as in UT1 "urls" files.
 func (l *Lists) AddURL(category, hostPath string) bool {
+	if !strings.Contains(hostPath, "://") {
+		hostPath = "http://" + hostPath
+	}
 	t, ok := Parse(hostPath)
 	if !ok || t.Host == "" {
 		return false
