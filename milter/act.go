@@ -12,6 +12,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/mailauth"
 	"github.com/mailward/mailward/metrics"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/rules"
@@ -138,16 +139,20 @@ func (o *outcome) failed(srv *Server, what string, err error) *gomilter.Response
 }
 
 // addHeaders asks the MTA for the relay's changes: incoming X-Mailward-*
-// fields renamed to X-Mailward-Untrusted-*, the verdict fields inserted at
-// the top, and a tag rule's subject prefix on inbound mail. Outbound mail
-// gets the renaming only (VerdictHeaders gives it no fields).
+// fields renamed to X-Mailward-Untrusted-*, and Authentication-Results
+// claiming mailward's authserv-id to X-Mailward-Untrusted-Authentication-
+// Results (both re-added at the end of the header: a milter cannot rename
+// in place); on inbound mail mailward's Authentication-Results; the
+// verdict fields (none on outbound mail); a tag rule's subject prefix on
+// inbound mail.
 func (ss *session) addHeaders(m gomilter.Modifier, t *txn, o *outcome) error {
 	// Delete from the last of each name down, so that no deletion moves the
 	// index of a field still to be deleted.
-	for i := len(t.ours) - 1; i >= 0; i-- {
-		f := t.ours[i]
-		if err := m.ChangeHeader(f.index, f.name, ""); err != nil {
-			return fmt.Errorf("delete %s: %w", f.name, err)
+	for _, fs := range [][]field{t.ours, t.forged} {
+		for i := len(fs) - 1; i >= 0; i-- {
+			if err := m.ChangeHeader(fs[i].index, fs[i].name, ""); err != nil {
+				return fmt.Errorf("delete %s: %w", fs[i].name, err)
+			}
 		}
 	}
 	for _, f := range t.ours {
@@ -155,11 +160,21 @@ func (ss *session) addHeaders(m gomilter.Modifier, t *txn, o *outcome) error {
 			return fmt.Errorf("rename %s: %w", f.name, err)
 		}
 	}
+	for _, f := range t.forged {
+		if err := m.AddHeader(mailauth.UntrustedFieldName, f.value); err != nil {
+			return fmt.Errorf("rename %s: %w", f.name, err)
+		}
+	}
 	d := o.verdict.Decision
+	var add []smtp.Header
+	if ar := pipeline.AuthResults(o.verdict); ar != "" && t.dir == scanner.Inbound {
+		add = append(add, smtp.Header{Name: mailauth.FieldName, Value: ar})
+	}
+	add = append(add, smtp.VerdictHeaders(t.dir, o.action, d, o.verdict.Result.Findings)...)
 	// Below the MTA's own Received: field, which Postfix counts as the
 	// first (it does not show it to milters), where the relay puts them
 	// below its own.
-	for i, h := range smtp.VerdictHeaders(t.dir, o.action, d, o.verdict.Result.Findings) {
+	for i, h := range add {
 		if err := m.InsertHeader(i+1, h.Name, " "+h.Value); err != nil {
 			return fmt.Errorf("insert %s: %w", h.Name, err)
 		}

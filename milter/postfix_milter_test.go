@@ -37,8 +37,9 @@ func TestPostfixMilter(t *testing.T) {
 		{name: "inbound tagged", client: outside, from: "parent@home.example", to: "office@trust.example",
 			fixture: "clean.eml", subject: "[External] Sports day", reply: "250",
 			present: []string{"X-Mailward-Action: tag\r\n", "X-School-Notice: external\r\n",
-				"X-Mailward-Untrusted-Action: deliver\r\n"},
-			absent: []string{"X-Mailward-Action: deliver"}},
+				"X-Mailward-Untrusted-Action: deliver\r\n", "\r\nAuthentication-Results: mailward.test;",
+				"X-Mailward-Untrusted-Authentication-Results: mailward.test; spf=pass"},
+			absent: []string{"X-Mailward-Action: deliver", "\r\nAuthentication-Results: mailward.test; spf=pass"}},
 		{name: "internal delivered", client: inside, from: "j.smith@trust.example", to: "office@trust.example",
 			fixture: "clean.eml", subject: "Sports day", reply: "250",
 			present: []string{"X-Mailward-Action: deliver\r\n", "X-Mailward-Untrusted-Action: deliver\r\n"}},
@@ -97,6 +98,12 @@ func TestPostfixMilter(t *testing.T) {
 				t.Fatalf("sink got to %v:\n%s", m.To, data)
 			}
 			hdr, _, _ := strings.Cut(data, "\r\n\r\n")
+			// mailward's fields sit where the relay puts them: below the
+			// MTA's Received:, above the message's own.
+			if i := strings.Index(hdr, "X-Mailward-Action:"); i >= 0 &&
+				(!strings.HasPrefix(hdr, "Received:") || i > strings.Index(hdr, "\r\nFrom:")) {
+				t.Errorf("X-Mailward-Action out of place:\n%s", hdr)
+			}
 			for _, h := range tc.present {
 				if !strings.Contains(hdr+"\r\n", h) {
 					t.Errorf("delivered header lacks %q:\n%s", h, hdr)

@@ -10,6 +10,7 @@ import (
 	gomilter "github.com/d--j/go-milter"
 	gosmtp "github.com/emersion/go-smtp"
 
+	"github.com/mailward/mailward/mailauth"
 	"github.com/mailward/mailward/scanner"
 	"github.com/mailward/mailward/smtp"
 )
@@ -41,8 +42,10 @@ type txn struct {
 	inHdr bool         // still in the header section
 	size  int64
 	mem   charge
-	// ours are the incoming X-Mailward-* fields, renamed at the end.
-	ours []field
+	// ours are the incoming X-Mailward-* fields, and forged are incoming
+	// Authentication-Results fields claiming mailward's authserv-id: both
+	// renamed at the end, as the relay renames them.
+	ours, forged []field
 	// subjects counts Subject fields; the first one's value is kept for a
 	// tag rule's prefix.
 	subjects int
@@ -160,6 +163,8 @@ func (ss *session) Header(name, value string, m gomilter.Modifier) (*gomilter.Re
 	switch {
 	case smtp.IsOurHeader(name):
 		t.ours = append(t.ours, field{name, value, t.seen[key]})
+	case strings.EqualFold(name, mailauth.FieldName) && forgedAR(name, value, t.gen.cfg.Authentication.AuthservID):
+		t.forged = append(t.forged, field{name, value, t.seen[key]})
 	case key == "subject":
 		if t.subjects++; t.subjects == 1 {
 			t.subject = value
@@ -239,4 +244,12 @@ func reply(r *gosmtp.SMTPError) *gomilter.Response {
 		return gomilter.RespTempFail
 	}
 	return resp
+}
+
+// forgedAR reports whether an incoming Authentication-Results field claims
+// mailward's own authserv-id (RFC 8601 section 5: a forgery or a loop),
+// by the relay's own test.
+func forgedAR(name, value, authservID string) bool {
+	f := []byte(name + ":" + value + "\r\n\r\n")
+	return !bytes.Equal(mailauth.RenameForged(f, authservID), f)
 }
