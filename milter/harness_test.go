@@ -47,14 +47,20 @@ type mailward struct {
 // with testRules and extra YAML, until the test ends.
 func startMailward(t *testing.T, addr, extraYAML string) *mailward {
 	t.Helper()
+	return startMailwardMode(t, addr, config.MilterStore, extraYAML)
+}
+
+// startMailwardMode is startMailward with a milter.quarantine mode.
+func startMailwardMode(t *testing.T, addr, mode, extraYAML string) *mailward {
+	t.Helper()
 	m := &mailward{qdir: t.TempDir(), logs: &lockedBuffer{}, done: make(chan error, 1)}
 	cfg, err := config.Parse([]byte(fmt.Sprintf(`domains: [trust.example]
 trusted_networks: [127.0.0.1/32]
 hostname: mailward.test
 max_message_bytes: 300000
 quarantine: {dir: %q}
-milter: {listen: %q}
-%s%s`, m.qdir, addr, testRules, extraYAML)))
+milter: {listen: %q, quarantine: %s}
+%s%s`, m.qdir, addr, mode, testRules, extraYAML)))
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}

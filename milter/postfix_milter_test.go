@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/internal/smtptest"
 )
 
@@ -144,6 +145,22 @@ func TestPostfixMilter(t *testing.T) {
 		if !strings.HasPrefix(got.String(), "end of data: 451 4.3.0") {
 			t.Fatalf("client got %q", got)
 		}
+	})
+	t.Run("hold mode puts it in Postfix's hold queue", func(t *testing.T) {
+		mw.stop()
+		mw = startMailwardMode(t, mw.addr, config.MilterHold, "")
+		got := submit(t, pf.addr, inside, "j.smith@trust.example", []string{"someone@elsewhere.example"}, readFixture(t, "offensive.eml"))
+		if got.code != 250 {
+			t.Fatalf("client got %v", got)
+		}
+		waitFor(t, "a message in Postfix's hold queue", 10*time.Second, func() bool { return pf.queued("hold") == 1 })
+		if n := len(mw.held(t)); n != 0 {
+			t.Fatalf("hold mode stored %d in mailward's quarantine", n)
+		}
+		if n := len(sink.Messages()); n != delivered {
+			t.Fatalf("held message delivered: sink has %d, want %d", n, delivered)
+		}
+		pf.deleteHeld(t)
 	})
 	t.Run("milter down is tempfail, then delivered", func(t *testing.T) {
 		mw.stop()

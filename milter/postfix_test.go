@@ -2,6 +2,7 @@ package milter
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -145,6 +146,32 @@ func (p *postfix) log() string {
 func (p *postfix) queueEmpty() bool {
 	out, err := exec.Command("postqueue", "-c", p.dir, "-j").Output()
 	return err == nil && len(bytes.TrimSpace(out)) == 0
+}
+
+// queued counts the messages in one of Postfix's queues (hold, deferred...).
+func (p *postfix) queued(queue string) int {
+	out, err := exec.Command("postqueue", "-c", p.dir, "-j").Output()
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, line := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
+		var m struct {
+			Queue string `json:"queue_name"`
+		}
+		if json.Unmarshal(line, &m) == nil && m.Queue == queue {
+			n++
+		}
+	}
+	return n
+}
+
+// deleteHeld empties Postfix's hold queue.
+func (p *postfix) deleteHeld(t *testing.T) {
+	t.Helper()
+	if out, err := exec.Command("postsuper", "-c", p.dir, "-d", "ALL", "hold").CombinedOutput(); err != nil {
+		t.Fatalf("postsuper: %v\n%s", err, out)
+	}
 }
 
 func freePort(t *testing.T) int {
