@@ -36,6 +36,9 @@ type Alerts struct {
 	// IT and DPO are the addresses behind the "it" and "dpo" targets.
 	IT  []string `yaml:"it"`
 	DPO []string `yaml:"dpo"`
+	// Management receive the monthly trend report (tracking.monthly_report):
+	// counts and trends only, for a head teacher or bursar.
+	Management []string `yaml:"management"`
 	// DigestPeriod batches line-manager alerts: the first alert to a manager
 	// waits this long, gathering the rest. Default 1h.
 	DigestPeriod Duration `yaml:"digest_period"`
@@ -136,6 +139,11 @@ func (x *Alerts) validate(v *validator) {
 	for i, a := range x.DPO {
 		if !plainAddress(a) {
 			v.errorf(fmt.Sprintf("alerts.dpo.%d", i), "want an address, got %q", a)
+		}
+	}
+	for i, a := range x.Management {
+		if !plainAddress(a) {
+			v.errorf(fmt.Sprintf("alerts.management.%d", i), "want an address, got %q", a)
 		}
 	}
 	if x.DigestPeriod.D() < time.Second {

@@ -50,6 +50,9 @@ type Config struct {
 	Directory        Directory       `yaml:"directory"`
 	Alerts           Alerts          `yaml:"alerts"`
 	Milter           Milter          `yaml:"milter"`
+	// Tracking is message tracking and the trend report (issue 14,
+	// tracking.go).
+	Tracking Tracking `yaml:"tracking"`
 
 	// Impersonation is the impersonation detector's section (issue 16).
 	Impersonation Impersonation `yaml:"impersonation"`
@@ -267,6 +270,7 @@ func (c *Config) applyDefaults() {
 	c.Offensive.applyDefaults()
 	c.ChainMail.applyDefaults()
 	c.Alerts.applyDefaults()
+	c.Tracking.applyDefaults(c.Quarantine.Dir)
 	c.ClamAV.applyDefaults()
 	c.Review.applyDefaults()
 	c.Directory.applyDefaults()
@@ -345,6 +349,7 @@ func (c *Config) validate() Errors {
 	c.Impersonation.validate(v)
 	c.Links.validate(v)
 	c.Credentials.validate(v)
+	c.Tracking.validate(v)
 	c.DNS.validate(v)
 	c.Authentication.validate(v)
 	return v.errs

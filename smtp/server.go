@@ -22,6 +22,7 @@ import (
 	"github.com/pires/go-proxyproto"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/msglog"
 	"github.com/mailward/mailward/nexthop"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/quarantine"
@@ -36,6 +37,7 @@ type Server struct {
 	gen      atomic.Pointer[generation]
 	reloadMu sync.Mutex
 	store    quarantine.Store
+	tracking *msglog.Writer
 	log      *slog.Logger
 	proxies  []netip.Prefix
 	smtp     *gosmtp.Server
@@ -56,11 +58,14 @@ type Options struct {
 	Logger   *slog.Logger
 	// Inbound and Outbound override the next hops from the config (tests).
 	Inbound, Outbound nexthop.Hop
+	// Tracking receives one metadata record per message (message
+	// tracking), after the reply; nil keeps none.
+	Tracking *msglog.Writer
 }
 
 // New builds a relay from a validated config.
 func New(cfg *config.Config, o Options) (*Server, error) {
-	s := &Server{cfg: cfg, store: o.Store, log: o.Logger, now: time.Now,
+	s := &Server{cfg: cfg, store: o.Store, tracking: o.Tracking, log: o.Logger, now: time.Now,
 		live:     map[*slotConn]struct{}{},
 		admit:    newAdmission(cfg.Limits, cfg.NextHop.MaxSessions),
 		inflight: newBudget(cfg.Limits.MaxInflightBytes)}

@@ -35,6 +35,8 @@ type transaction struct {
 	rule     string
 	qid      string
 	answered bool // the next hop or the quarantine has the message
+	// hopErr is the next hop's refusal or failure, for message tracking.
+	hopErr string
 }
 
 func (t *transaction) envelope() scanner.Envelope {
@@ -98,6 +100,7 @@ func (t *transaction) relay(ctx context.Context) *gosmtp.SMTPError {
 	txn := t.ss.txn
 	t.ss.txn = nil // Data ends the downstream transaction either way
 	if err := txn.Data(ctx, out); err != nil {
+		t.hopErr = err.Error()
 		t.ss.srv.log.Warn("next hop data failed", "queue_id", t.id, "err", err)
 		metrics.Error("next_hop")
 		return hopReply(err, errHopFailed)
@@ -150,6 +153,7 @@ func (t *transaction) redirect(ctx context.Context) *gosmtp.SMTPError {
 		hop = ss.g.inbound
 	}
 	if err := nexthop.SendVia(ctx, hop, ss.from, []string{to}, t.relayedBytes()); err != nil {
+		t.hopErr = err.Error()
 		ss.srv.log.Warn("redirect failed", "queue_id", t.id, "err", err)
 		metrics.Error("next_hop")
 		return hopReply(err, errHopFailed)
@@ -248,6 +252,7 @@ func (t *transaction) logLine(rep *gosmtp.SMTPError) {
 		attrs = append(attrs, "reply", rep.Code)
 	}
 	ss.srv.log.Info("message", attrs...)
+	ss.srv.tracking.Add(t.trackingRecord(rep)) // never blocks (msglog.Writer)
 	metrics.Rule(t.rule)
 	metrics.Message(string(env.Direction), string(t.action), pipeline.Categories(t.verdict.Result.Findings), ss.srv.now().Sub(t.start))
 }
