@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/dnstest"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/quarantine"
 )
@@ -45,22 +46,27 @@ type mailward struct {
 
 // startMailward serves the milter on addr ("127.0.0.1:0" for any port)
 // with testRules and extra YAML, until the test ends.
-func startMailward(t *testing.T, addr, extraYAML string) *mailward {
+func startMailward(t testing.TB, addr, extraYAML string) *mailward {
 	t.Helper()
 	return startMailwardMode(t, addr, config.MilterStore, extraYAML)
 }
 
 // startMailwardMode is startMailward with a milter.quarantine mode.
-func startMailwardMode(t *testing.T, addr, mode, extraYAML string) *mailward {
+func startMailwardMode(t testing.TB, addr, mode, extraYAML string) *mailward {
 	t.Helper()
 	m := &mailward{qdir: t.TempDir(), logs: &lockedBuffer{}, done: make(chan error, 1)}
+	// The authentication check asks a DNS server of the test's own, never
+	// the machine's resolver: home.example allows the untrusted client.
+	dns := dnstest.Start(t)
+	dns.TXT("home.example", "v=spf1 ip4:127.0.0.2 ip4:192.0.2.1 -all")
 	cfg, err := config.Parse([]byte(fmt.Sprintf(`domains: [trust.example]
 trusted_networks: [127.0.0.1/32]
 hostname: mailward.test
 max_message_bytes: 300000
 quarantine: {dir: %q}
 milter: {listen: %q, quarantine: %s}
-%s%s`, m.qdir, addr, mode, testRules, extraYAML)))
+dns: {resolver: %q}
+%s%s`, m.qdir, addr, mode, dns.Addr, testRules, extraYAML)))
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}

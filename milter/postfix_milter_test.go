@@ -38,7 +38,7 @@ func TestPostfixMilter(t *testing.T) {
 		{name: "inbound tagged", client: outside, from: "parent@home.example", to: "office@trust.example",
 			fixture: "clean.eml", subject: "[External] Sports day", reply: "250",
 			present: []string{"X-Mailward-Action: tag\r\n", "X-School-Notice: external\r\n",
-				"X-Mailward-Untrusted-Action: deliver\r\n", "\r\nAuthentication-Results: mailward.test;",
+				"X-Mailward-Untrusted-Action: deliver\r\n", "\r\nAuthentication-Results: mailward.test;", "spf=pass smtp.mailfrom=parent@home.example",
 				"X-Mailward-Untrusted-Authentication-Results: mailward.test; spf=pass"},
 			absent: []string{"X-Mailward-Action: deliver", "\r\nAuthentication-Results: mailward.test; spf=pass"}},
 		{name: "internal delivered", client: inside, from: "j.smith@trust.example", to: "office@trust.example",
