@@ -40,7 +40,7 @@ type outcome struct {
 func (ss *session) EndOfMessage(m gomilter.Modifier) (resp *gomilter.Response, err error) {
 	t := ss.txn
 	if t == nil {
-		return reply(smtp.ReplyTemporary), nil
+		return reply("data", smtp.ReplyTemporary), nil
 	}
 	ss.txn = nil // the work below and the log after it own t now
 	o := &outcome{queueID: m.Get(gomilter.MacroQueueId)}
@@ -126,7 +126,7 @@ func scanWithProgress(ctx context.Context, m gomilter.Modifier, p *pipeline.Pipe
 // refuse answers with one of the relay's refusals.
 func (o *outcome) refuse(r *gosmtp.SMTPError) *gomilter.Response {
 	o.reply = fmt.Sprint(r.Code)
-	return reply(r)
+	return reply("data", r)
 }
 
 // failed is a 451 for a message mailward could not finish: the MTA's
@@ -135,7 +135,7 @@ func (o *outcome) failed(srv *Server, what string, err error) *gomilter.Response
 	srv.log.Error(what, "queue_id", o.queueID, "err", err)
 	metrics.Error("milter")
 	o.reply = "451"
-	return reply(smtp.ReplyTemporary)
+	return reply("data", smtp.ReplyTemporary)
 }
 
 // addHeaders asks the MTA for the relay's changes: incoming X-Mailward-*
@@ -232,7 +232,7 @@ func (ss *session) hold(ctx context.Context, m gomilter.Modifier, t *txn, o *out
 		srv.log.Error("quarantine failed", "queue_id", o.queueID, "err", err)
 		metrics.Error("quarantine")
 		o.reply = "451"
-		return reply(smtp.ReplyTemporary)
+		return reply("data", smtp.ReplyTemporary)
 	}
 	o.qid = qid
 	o.reply = "discard"
@@ -252,7 +252,7 @@ func (ss *session) afterPanic(t *txn, o *outcome) *gomilter.Response {
 	qid, err := ss.srv.store.Put(ctx, smtp.NormalizeNewlines(t.raw.Bytes()), smtp.HoldRecord(o.env, t.start, f, o.rule, ""))
 	if err != nil {
 		o.reply = "451"
-		return reply(smtp.ReplyTemporary)
+		return reply("data", smtp.ReplyTemporary)
 	}
 	o.qid, o.reply = qid, "discard"
 	return gomilter.RespDiscard
@@ -281,4 +281,8 @@ func (ss *session) logLine(t *txn, o *outcome) {
 	}
 	ss.srv.log.Info("message", attrs...)
 	metrics.Message(string(env.Direction), string(o.action), cats, took)
+	metrics.Rule(o.rule)
+	if o.reply == "accept" || o.reply == "discard" || o.reply == "hold" {
+		smtp.CountReply("data", nil)
+	}
 }

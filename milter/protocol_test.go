@@ -1,6 +1,8 @@
 package milter
 
 import (
+	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +10,7 @@ import (
 	gomilter "github.com/d--j/go-milter"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/metrics"
 )
 
 // mta drives the milter as an MTA would, with go-milter's client (the
@@ -258,6 +261,25 @@ func TestProtocol(t *testing.T) {
 				tc.check(t, r)
 			}
 		})
+	}
+}
+
+// TestReplyMetrics: the milter's refusals are counted with the relay's,
+// under the same reason names.
+func TestReplyMetrics(t *testing.T) {
+	m := startMailward(t, "127.0.0.1:0", "")
+	mta{client: "192.0.2.1", from: "a@x.example", rcpts: []string{"b@elsewhere.example"}}.run(t, m.addr)
+	mta{client: "192.0.2.1", from: "a@x.example", rcpts: []string{"office@trust.example"},
+		headers: [][2]string{{"Subject", " big"}}, body: strings.Repeat("x", 310000)}.run(t, m.addr)
+	rec := httptest.NewRecorder()
+	metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, series := range []string{
+		`mailward_replies_total{code="554",reason="relay_denied",stage="rcpt"}`,
+		`mailward_replies_total{code="552",reason="too_large",stage="data"}`,
+	} {
+		if !regexp.MustCompile(regexp.QuoteMeta(series) + ` [1-9]`).MatchString(rec.Body.String()) {
+			t.Errorf("no count in %s", series)
+		}
 	}
 }
 

@@ -89,11 +89,11 @@ func (ss *session) Helo(name string, m gomilter.Modifier) (*gomilter.Response, e
 func (ss *session) MailFrom(from, esmtpArgs string, m gomilter.Modifier) (*gomilter.Response, error) {
 	ss.endTxn()
 	if ss.srv.draining.Load() {
-		return reply(smtp.ReplyTemporary), nil
+		return reply("mail", smtp.ReplyTemporary), nil
 	}
 	g := ss.srv.acquire()
 	if g == nil {
-		return reply(smtp.ReplyTemporary), nil
+		return reply("mail", smtp.ReplyTemporary), nil
 	}
 	t := &txn{gen: g, from: from, authUser: m.Get(gomilter.MacroAuthAuthen), inHdr: true,
 		seen: map[string]int{}, mem: charge{b: ss.srv.inflight}}
@@ -120,20 +120,20 @@ func trusted(nets []netip.Prefix, a netip.Addr) bool {
 func (ss *session) RcptTo(rcpt, esmtpArgs string, m gomilter.Modifier) (*gomilter.Response, error) {
 	t := ss.txn
 	if t == nil {
-		return reply(smtp.ReplyTemporary), nil
+		return reply("rcpt", smtp.ReplyTemporary), nil
 	}
 	dir, rep := smtp.RcptCheck(t.gen.cfg.Domains, t.trusted, rcpt)
 	if rep != nil {
 		if rep == smtp.ReplyRelayDenied {
 			ss.srv.log.Info("relay denied", "client", ss.client, "from", t.from, "rcpt", rcpt)
 		}
-		return reply(rep), nil
+		return reply("rcpt", rep), nil
 	}
 	if t.dir != "" && dir != t.dir {
-		return reply(smtp.ReplyOtherDirection), nil
+		return reply("rcpt", smtp.ReplyOtherDirection), nil
 	}
 	if len(t.rcpts) >= t.gen.cfg.Limits.MaxRecipients {
-		return reply(smtp.ReplyTooManyRcpts), nil
+		return reply("rcpt", smtp.ReplyTooManyRcpts), nil
 	}
 	t.dir = dir
 	t.rcpts = append(t.rcpts, rcpt)
@@ -142,7 +142,7 @@ func (ss *session) RcptTo(rcpt, esmtpArgs string, m gomilter.Modifier) (*gomilte
 
 func (ss *session) Data(m gomilter.Modifier) (*gomilter.Response, error) {
 	if ss.txn == nil {
-		return reply(smtp.ReplyTemporary), nil
+		return reply("data", smtp.ReplyTemporary), nil
 	}
 	ss.txn.start = ss.srv.now()
 	return gomilter.RespContinue, nil
@@ -153,7 +153,7 @@ func (ss *session) Data(m gomilter.Modifier) (*gomilter.Response, error) {
 func (ss *session) Header(name, value string, m gomilter.Modifier) (*gomilter.Response, error) {
 	t := ss.txn
 	if t == nil {
-		return reply(smtp.ReplyTemporary), nil
+		return reply("data", smtp.ReplyTemporary), nil
 	}
 	if rep := ss.keep(name + ":" + value + "\r\n"); rep != nil {
 		return rep, nil
@@ -175,7 +175,7 @@ func (ss *session) Header(name, value string, m gomilter.Modifier) (*gomilter.Re
 
 func (ss *session) Headers(m gomilter.Modifier) (*gomilter.Response, error) {
 	if ss.txn == nil {
-		return reply(smtp.ReplyTemporary), nil
+		return reply("data", smtp.ReplyTemporary), nil
 	}
 	ss.txn.inHdr = false
 	if rep := ss.keep("\r\n"); rep != nil {
@@ -186,7 +186,7 @@ func (ss *session) Headers(m gomilter.Modifier) (*gomilter.Response, error) {
 
 func (ss *session) BodyChunk(chunk []byte, m gomilter.Modifier) (*gomilter.Response, error) {
 	if ss.txn == nil {
-		return reply(smtp.ReplyTemporary), nil
+		return reply("data", smtp.ReplyTemporary), nil
 	}
 	if rep := ss.keep(string(chunk)); rep != nil {
 		return rep, nil
@@ -203,12 +203,12 @@ func (ss *session) keep(s string) *gomilter.Response {
 	if t.size > ss.srv.start.MaxMessageBytes {
 		ss.srv.log.Info("message refused: too large", "client", ss.client, "from", t.from, "size", t.size)
 		ss.endTxn()
-		return reply(smtp.ReplyTooLarge)
+		return reply("data", smtp.ReplyTooLarge)
 	}
 	if !t.mem.grow(len(s)) {
 		ss.srv.log.Info("message deferred: in-flight budget", "client", ss.client, "from", t.from)
 		ss.endTxn()
-		return reply(smtp.ReplyBusy)
+		return reply("data", smtp.ReplyBusy)
 	}
 	t.raw.WriteString(s)
 	return nil
@@ -235,9 +235,11 @@ func (ss *session) endTxn() {
 	}
 }
 
-// reply turns one of the relay's replies into the milter's. A reply the
-// library cannot carry becomes a plain temporary failure: never an accept.
-func reply(r *gosmtp.SMTPError) *gomilter.Response {
+// reply turns one of the relay's replies into the milter's, counted at
+// stage as the relay counts it. A reply the library cannot carry becomes a
+// plain temporary failure: never an accept.
+func reply(stage string, r *gosmtp.SMTPError) *gomilter.Response {
+	smtp.CountReply(stage, r)
 	text := fmt.Sprintf("%d.%d.%d %s", r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2], r.Message)
 	resp, err := gomilter.RejectWithCodeAndReason(uint16(r.Code), text)
 	if err != nil {

@@ -132,3 +132,13 @@ func RcptCheck(domains []string, trusted bool, rcpt string) (scanner.Direction, 
 	}
 	return dir, nil
 }
+
+// CountReply counts a reply given at stage (mail, rcpt, data) in
+// mailward_replies_total under the relay's reason names: the milter's
+// replies are counted with the relay's, nil as a plain 250 at data.
+func CountReply(stage string, rep *gosmtp.SMTPError) {
+	if rep == nil {
+		rep = &gosmtp.SMTPError{Code: 250}
+	}
+	countReply(stage, rep)
+}
