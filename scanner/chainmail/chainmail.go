@@ -229,7 +229,7 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 		var seen uint32
 		wk.hits, seen = findNeeds(norm, wk.hits[:0], wk)
 		wording(norm, wk.hits, seen, s.extra, &e.Strength, wk)
-		e.Negatives += negativeCount(norm, seen)
+		e.Negatives += negativeCount(norm, seen, wk)
 		scriptEvidence(c, e, wk)
 		if t.Kind == scanner.KindPlain || t.Kind == scanner.KindHTML {
 			markers, depth, addrs := structure(c)

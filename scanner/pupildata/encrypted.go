@@ -37,11 +37,31 @@ func SentEncrypted(m *scanner.Message) (bool, string) {
 			return true, "S/MIME"
 		}
 	}
-	body := strings.TrimSpace(m.Body())
-	if strings.HasPrefix(body, "-----BEGIN PGP MESSAGE-----") && strings.HasSuffix(body, "-----END PGP MESSAGE-----") {
+	if inlinePGP(m) {
 		return true, "inline PGP"
 	}
 	return false, ""
+}
+
+// inlinePGP reports whether the body (m.Body, trimmed) is one PGP armour
+// block. It looks at the first and last body texts that are not blank
+// rather than joining them all: SentEncrypted runs for every message, some
+// of them megabytes long. The armour lines hold no newline, so they cannot
+// span the blank lines Body puts between texts.
+func inlinePGP(m *scanner.Message) bool {
+	first, last := "", ""
+	for _, t := range m.Texts {
+		if t.Kind != scanner.KindPlain && t.Kind != scanner.KindHTML {
+			continue
+		}
+		if c := strings.TrimSpace(t.Content); c != "" {
+			if first == "" {
+				first = c
+			}
+			last = c
+		}
+	}
+	return strings.HasPrefix(first, "-----BEGIN PGP MESSAGE-----") && strings.HasSuffix(last, "-----END PGP MESSAGE-----")
 }
 
 // EncryptedItems names the encrypted or password-protected attachments of
