@@ -68,6 +68,7 @@ func TestFind(t *testing.T) {
 		{"placeholder", "Password: <your network password>\nLogin: [your username]", ""},
 		{"see below", "The password is below.\nThe password is the same as before.\nPassword: see previous email", ""},
 		{"is correct", "The password is correct, it's the username that's wrong.", ""},
+		{"meeting invitation, password", "Microsoft Teams meeting\nJoin on your computer\nMeeting ID: 845 1234 5678\nPassword: Xk29fpQ7", ""},
 		{"meeting invitation", "Join Zoom Meeting https://zoom.us/j/123\nMeeting ID: 845 1234 5678\nPasscode: 482913", ""},
 		{"document password, no attachment", "The password to open the attachment is Sunflower7", ""},
 		{"config example", "set $password = 'hunter2x9'; and user.password=abc12345", ""},

@@ -193,13 +193,26 @@ func find(text string, systems []string) []secret {
 		return nil
 	}
 	var out []secret
-	lines := strings.Split(text, "\n")
+	lines := splitLines(text)
 	for i, line := range lines {
-		if len(line) > 4096 {
-			line = line[:4096]
+		if len(out) >= maxSecrets {
+			break // enough to decide; the count in the summary stops here
 		}
-		ctx := window(lines, i, 2)
-		for _, m := range passwordRe.FindAllStringSubmatchIndex(line, -1) {
+		ll := strings.ToLower(line)
+		pw := strings.Contains(ll, "pass") || strings.Contains(ll, "pw") || strings.Contains(ll, "p/w") || strings.Contains(ll, "key")
+		user := strings.Contains(ll, "user") || strings.Contains(ll, "log")
+		if !pw && !user {
+			continue
+		}
+		var nb *near
+		around := func() near {
+			if nb == nil {
+				n := nearOf(window(lines, i, 2), systems)
+				nb = &n
+			}
+			return *nb
+		}
+		for _, m := range findIf(pw, passwordRe, line) {
 			kw := strings.ToLower(line[m[2]:m[3]])
 			sep := line[m[6]:m[7]]
 			raw := line[m[8]:m[9]]
@@ -221,26 +234,26 @@ func find(text string, systems []string) []secret {
 			if sc == 0 || exampleRe.MatchString(line[max(0, m[2]-60):m[8]]) {
 				continue
 			}
-			if strings.HasPrefix(kw, "passcode") && sharedCodeRe.MatchString(ctx) || sharedCodeRe.MatchString(line) {
+			if around().meeting {
 				continue // a meeting passcode, meant for every invitee
 			}
 			s := secret{hash: hash(cleanValue(raw)), score: sc, doc: documentRe.MatchString(line)}
-			s.score += boosts(line[:m[2]], line[m[2]:m[5]], ctx, systems, &s)
+			s.boost(line[:m[2]], line[m[2]:m[5]], around())
 			out = append(out, s)
 		}
-		for _, m := range bareRe.FindAllStringSubmatchIndex(line, -1) {
+		for _, m := range findIf(pw, bareRe, line) {
 			if m[2] > 0 && strings.ContainsRune("$._>-/\\", rune(line[m[2]-1])) {
 				continue
 			}
 			v := cleanValue(line[m[4]:m[5]])
-			if !strongLike(v) || sharedCodeRe.MatchString(ctx) {
+			if !strongLike(v) || around().meeting {
 				continue
 			}
 			s := secret{hash: hash(v), score: 0.7, doc: documentRe.MatchString(line)}
-			s.score += boosts(line[:m[2]], "", ctx, systems, &s)
+			s.boost(line[:m[2]], "", around())
 			out = append(out, s)
 		}
-		for _, m := range pairRe.FindAllStringSubmatchIndex(line, -1) {
+		for _, m := range findIf(user, pairRe, line) {
 			v := cleanValue(line[m[2]:m[3]])
 			if m[0] > 0 && strings.ContainsRune("$._>-/\\", rune(line[m[0]-1])) {
 				continue // a command-line flag or code: --username=nobody
@@ -248,52 +261,66 @@ func find(text string, systems []string) []secret {
 			if !strongLike(v) || strings.HasPrefix(v, "-") || strings.Contains(v, "=") || passwordRe.MatchString(line[m[0]:m[3]]) {
 				continue // not password-like, or already read as "password: ..."
 			}
-			if sharedCodeRe.MatchString(ctx) {
+			if around().meeting {
 				continue
 			}
 			s := secret{hash: hash(v), score: 0.6, pair: true}
-			s.score += boosts("", "", ctx, systems, &s)
+			s.boost("", "", around())
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-// boosts raises a secret's score for what surrounds it: a user name given
-// beside it (a login pair: +0.2), "my password" (+0.1), a school system
-// named nearby (+0.1).
-func boosts(before, kwFor, ctx string, systems []string, s *secret) float64 {
-	add := 0.0
-	if !s.pair {
-		for _, u := range userRe.FindAllStringSubmatch(ctx, -1) {
-			if u[2] != "" && !stopValues[strings.ToLower(cleanValue(u[2]))] {
-				s.pair = true
-				break
-			}
-		}
-	}
-	if s.pair {
-		add += 0.2
-	}
-	// "my password", "my SIMS password", "our wifi password".
-	w := strings.Fields(strings.ToLower(before))
-	for _, x := range w[max(0, len(w)-3):] {
-		if x == "my" || x == "our" {
-			add += 0.1
+// near is what the lines around a candidate say, computed once per line
+// and only for lines with a candidate.
+type near struct {
+	user    bool // a user name given with a separator ("Username: jsmith")
+	system  bool // a school system named
+	meeting bool // a meeting invitation, whose passcode is for everyone
+}
+
+func nearOf(ctx string, systems []string) near {
+	var n near
+	for _, u := range userRe.FindAllStringSubmatch(ctx, -1) {
+		if u[2] != "" && !stopValues[strings.ToLower(cleanValue(u[2]))] {
+			n.user = true
 			break
 		}
 	}
 	lc := strings.ToLower(ctx)
 	for _, sys := range systems {
 		if containsWord(lc, sys) {
-			add += 0.1
+			n.system = true
 			break
 		}
 	}
-	if containsWord(strings.ToLower(kwFor), "my") {
-		add += 0.1 // "the password for my SIMS account"
+	n.meeting = sharedCodeRe.MatchString(ctx)
+	return n
+}
+
+// boost raises a secret's score for what surrounds it: a user name given
+// beside it (a login pair: +0.2), "my password" (+0.1), a school system
+// named nearby (+0.1), "the password for my ..." (+0.1).
+func (s *secret) boost(before, kwFor string, n near) {
+	s.pair = s.pair || n.user
+	if s.pair {
+		s.score += 0.2
 	}
-	return add
+	// "my password", "my SIMS password", "our wifi password".
+	w := strings.Fields(strings.ToLower(before[max(0, len(before)-40):]))
+	for _, x := range w[max(0, len(w)-3):] {
+		if x == "my" || x == "our" {
+			s.score += 0.1
+			break
+		}
+	}
+	if n.system {
+		s.score += 0.1
+	}
+	if containsWord(strings.ToLower(kwFor), "my") {
+		s.score += 0.1
+	}
 }
 
 // mayHold is a cheap test that a text could hold a password at all.
@@ -301,6 +328,47 @@ func mayHold(text string) bool {
 	lt := strings.ToLower(text)
 	return strings.Contains(lt, "pass") || strings.Contains(lt, "pw") || strings.Contains(lt, "key") ||
 		strings.Contains(lt, "p/w") || strings.Contains(lt, "log") || strings.Contains(lt, "user")
+}
+
+// findIf runs re over line only when a cheap test said it may match.
+func findIf(ok bool, re *regexp.Regexp, line string) [][]int {
+	if !ok {
+		return nil
+	}
+	return re.FindAllStringSubmatchIndex(line, -1)
+}
+
+// maxSecrets bounds the passwords read from one text: a finding is
+// certain long before, and a hostile text must not make the scan slow.
+const maxSecrets = 100
+
+// maxLine is the longest piece of text read as one line; longer lines
+// are read in overlapping pieces, so that nothing is left unread.
+const maxLine = 2048
+
+// splitLines splits text into lines, cutting lines over maxLine into
+// pieces that overlap by a quarter, at rune boundaries.
+func splitLines(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		for len(line) > maxLine {
+			cut := maxLine
+			for cut > 0 && !utf8.RuneStart(line[cut]) {
+				cut--
+			}
+			out = append(out, line[:cut])
+			next := cut - maxLine/4
+			for next > 0 && !utf8.RuneStart(line[next]) {
+				next--
+			}
+			if next <= 0 {
+				next = cut
+			}
+			line = line[next:]
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 // window joins the lines within d of line i.

@@ -128,7 +128,13 @@ type hit struct {
 func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Finding, error) {
 	var hits []hit
 	seen := map[string]bool{}
+	done := map[string]bool{}
 	add := func(place string, qr bool, raw string, extra ...string) {
+		memo := place + "\x00" + raw + "\x00" + strings.Join(extra, ",")
+		if done[memo] {
+			return // the same link again (plain and HTML forms of a body)
+		}
+		done[memo] = true
 		t, ok := Parse(Unwrap(raw))
 		if !ok {
 			if len(extra) == 0 {

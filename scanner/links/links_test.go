@@ -59,9 +59,12 @@ func defaultDetector(t *testing.T) *Detector {
 }
 
 // qrPNG draws a QR code holding text, with a quiet zone, as a PNG.
-func qrPNG(t *testing.T, text string) []byte {
+func qrPNG(t *testing.T, text string) []byte { return qrPNGSized(t, text, 200) }
+
+// qrPNGSized draws the code side pixels wide.
+func qrPNGSized(t *testing.T, text string, side int) []byte {
 	t.Helper()
-	bm, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, 200, 200, nil)
+	bm, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, side, side, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,17 +247,23 @@ func TestConfiguredLists(t *testing.T) {
 // decoded, and that is not a finding either.
 func TestQRBounds(t *testing.T) {
 	raw := eml("poster", "poster attached", false, imagePart(qrPNG(t, "https://www.pokerstars.com/"), "poster.png"))
+	big := eml("poster", "poster attached", false, imagePart(qrPNGSized(t, "https://www.pokerstars.com/", 2000), "poster.png"))
 	for _, c := range []struct {
 		name        string
 		bytes, pix  int
 		wantFinding bool
 	}{
 		{"within bounds", 1 << 20, 1 << 20, true},
+		{"large image searched at a smaller scale", 8 << 20, 16_000_000, true},
 		{"too many pixels", 1 << 20, 100 * 100, false},
 		{"too many bytes", 100, 1 << 20, false},
 	} {
 		d := NewWith(Options{Lists: defaultDetector(t).o.Lists, QR: true, MaxImageBytes: c.bytes, MaxImagePixels: c.pix, MaxImages: 5})
-		fs, err := d.Scan(context.Background(), parse(t, raw))
+		r := raw
+		if c.pix == 16_000_000 {
+			r = big
+		}
+		fs, err := d.Scan(context.Background(), parse(t, r))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/color"
 	_ "image/gif" // decoders for the image formats mail carries
 	_ "image/jpeg"
 	_ "image/png"
@@ -69,6 +70,13 @@ func decodeQR(data []byte, maxPixels int) (texts []string) {
 	if err != nil {
 		return nil
 	}
+	if cfg.Width*cfg.Height > qrScalePixels {
+		// A code in a large photo is large too: search a smaller copy
+		// (decoding a 16-megapixel photo took 1.6 s, its copy 0.2 s).
+		if img = shrink(img, cfg.Width*cfg.Height); img == nil {
+			return nil
+		}
+	}
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
 		return nil
@@ -88,4 +96,66 @@ func decodeQR(data []byte, maxPixels int) (texts []string) {
 		}
 	}
 	return texts
+}
+
+// qrScalePixels is the size above which an image is searched at a
+// smaller scale.
+const qrScalePixels = 2_500_000
+
+// shrink returns a grey copy of img scaled down by a whole factor to at
+// most qrScalePixels, each pixel the mean of its block (nil when that
+// leaves too few pixels for a code).
+func shrink(img image.Image, pixels int) image.Image {
+	f := 1
+	for pixels/(f*f) > qrScalePixels {
+		f++
+	}
+	b := img.Bounds()
+	w, h := b.Dx()/f, b.Dy()/f
+	if w < 21 || h < 21 {
+		return nil
+	}
+	var lum func(x, y int) int // luminance 0..255 at absolute x, y
+	switch m := img.(type) {
+	case *image.YCbCr:
+		lum = func(x, y int) int { return int(m.Y[m.YOffset(x, y)]) }
+	case *image.Gray:
+		lum = func(x, y int) int { return int(m.Pix[m.PixOffset(x, y)]) }
+	case *image.NRGBA:
+		lum = func(x, y int) int {
+			i := m.PixOffset(x, y)
+			return (299*int(m.Pix[i]) + 587*int(m.Pix[i+1]) + 114*int(m.Pix[i+2])) / 1000
+		}
+	case *image.RGBA:
+		lum = func(x, y int) int {
+			i := m.PixOffset(x, y)
+			return (299*int(m.Pix[i]) + 587*int(m.Pix[i+1]) + 114*int(m.Pix[i+2])) / 1000
+		}
+	case *image.Paletted:
+		grey := make([]int, len(m.Palette))
+		for i, c := range m.Palette {
+			grey[i] = int(color.GrayModel.Convert(c).(color.Gray).Y)
+		}
+		lum = func(x, y int) int {
+			if i := int(m.Pix[m.PixOffset(x, y)]); i < len(grey) {
+				return grey[i]
+			}
+			return 0
+		}
+	default:
+		lum = func(x, y int) int { return int(color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y) }
+	}
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			sum := 0
+			for dy := 0; dy < f; dy++ {
+				for dx := 0; dx < f; dx++ {
+					sum += lum(b.Min.X+x*f+dx, b.Min.Y+y*f+dy)
+				}
+			}
+			out.Pix[y*out.Stride+x] = uint8(sum / (f * f))
+		}
+	}
+	return out
 }

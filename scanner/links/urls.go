@@ -1,9 +1,10 @@
 package links
 
 import (
+	"bytes"
 	"net/netip"
 	"net/url"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -34,9 +35,6 @@ type Target struct {
 // maxURLLen bounds one URL; longer runs are cut there.
 const maxURLLen = 4096
 
-// schemeURL finds URLs written with a scheme or starting with www.
-var schemeURL = regexp.MustCompile(`(?i)(?:\b(?:https?|ftp)://|\bwww\.)[^\s\x00-\x1f\x7f<>"\x60{}|^\[\]\p{Z}]+`)
-
 // FindURLs returns the link-like strings of text in order: URLs with a
 // scheme or www., then bare domain names ("bet365.com", "bit.ly/x7",
 // letters of any script) whose last label is a real top-level domain.
@@ -45,12 +43,9 @@ var schemeURL = regexp.MustCompile(`(?i)(?:\b(?:https?|ftp)://|\bwww\.)[^\s\x00-
 // Unicode classes, which ran at 1 MB a second.
 func FindURLs(text string) []string {
 	var out []string
-	var covered [][]int
-	if hasSchemeOrWWW(text) {
-		covered = schemeURL.FindAllStringIndex(text, -1)
-		for _, loc := range covered {
-			out = append(out, trimURL(text[loc[0]:loc[1]]))
-		}
+	covered := schemeURLs(text)
+	for _, loc := range covered {
+		out = append(out, trimURL(text[loc[0]:loc[1]]))
 	}
 	next := 0
 	for from := 0; from < len(text); {
@@ -122,9 +117,72 @@ func FindURLs(text string) []string {
 	return out
 }
 
-// hasSchemeOrWWW is a quick test before the scheme regular expression.
-func hasSchemeOrWWW(text string) bool {
-	return strings.Contains(text, "://") || strings.Contains(text, "www.") || strings.Contains(text, "WWW.") || strings.Contains(text, "Www.")
+// schemeURLs finds URLs written with a scheme (http, https, ftp) or
+// starting with www., as [start, end) pairs in order.
+func schemeURLs(text string) [][]int {
+	if !strings.Contains(text, "://") && !strings.Contains(text, ".") {
+		return nil
+	}
+	// An ASCII-lowercased copy keeps byte offsets (strings.ToLower may not).
+	lower := []byte(text)
+	for i, c := range lower {
+		if c >= 'A' && c <= 'Z' {
+			lower[i] = c + 'a' - 'A'
+		}
+	}
+	var starts []int
+	for off := 0; ; {
+		i := bytes.Index(lower[off:], []byte("://"))
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 3
+		j := i
+		for j > 0 && lower[j-1] >= 'a' && lower[j-1] <= 'z' {
+			j--
+		}
+		switch string(lower[j:i]) {
+		case "http", "https", "ftp":
+			if j == 0 || !wordByte(lower[j-1]) {
+				starts = append(starts, j)
+			}
+		}
+	}
+	for off := 0; ; {
+		i := bytes.Index(lower[off:], []byte("www."))
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 4
+		if i == 0 || !wordByte(lower[i-1]) && lower[i-1] != '/' && lower[i-1] != '.' && lower[i-1] != '@' {
+			starts = append(starts, i)
+		}
+	}
+	slices.Sort(starts)
+	var out [][]int
+	end := -1
+	for _, st := range starts {
+		if st < end {
+			continue // inside the previous URL
+		}
+		end = st
+		for end < len(text) && end-st < maxURLLen {
+			r, n := utf8.DecodeRuneInString(text[end:])
+			if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Z, r) || r == utf8.RuneError || strings.ContainsRune("<>\"`{}|^[]", r) {
+				break
+			}
+			end += n
+		}
+		out = append(out, []int{st, end})
+	}
+	return out
+}
+
+// wordByte reports whether c is an ASCII letter, digit or underscore.
+func wordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
 // hostRune reports whether r may be part of a host name label.
