@@ -32,6 +32,7 @@ type outcome struct {
 	rule    string
 	qid     string // mailward's quarantine ID, when stored
 	reply   string // what the MTA was told: accept, discard, hold or the SMTP code
+	refusal *gosmtp.SMTPError
 	queueID string // the MTA's queue ID
 }
 
@@ -125,7 +126,7 @@ func scanWithProgress(ctx context.Context, m gomilter.Modifier, p *pipeline.Pipe
 
 // refuse answers with one of the relay's refusals.
 func (o *outcome) refuse(r *gosmtp.SMTPError) *gomilter.Response {
-	o.reply = fmt.Sprint(r.Code)
+	o.reply, o.refusal = fmt.Sprint(r.Code), r
 	return reply("data", r)
 }
 
@@ -134,8 +135,7 @@ func (o *outcome) refuse(r *gosmtp.SMTPError) *gomilter.Response {
 func (o *outcome) failed(srv *Server, what string, err error) *gomilter.Response {
 	srv.log.Error(what, "queue_id", o.queueID, "err", err)
 	metrics.Error("milter")
-	o.reply = "451"
-	return reply("data", smtp.ReplyTemporary)
+	return o.refuse(smtp.ReplyTemporary)
 }
 
 // addHeaders asks the MTA for the relay's changes: incoming X-Mailward-*
@@ -231,8 +231,7 @@ func (ss *session) hold(ctx context.Context, m gomilter.Modifier, t *txn, o *out
 	if err != nil {
 		srv.log.Error("quarantine failed", "queue_id", o.queueID, "err", err)
 		metrics.Error("quarantine")
-		o.reply = "451"
-		return reply("data", smtp.ReplyTemporary)
+		return o.refuse(smtp.ReplyTemporary)
 	}
 	o.qid = qid
 	o.reply = "discard"
@@ -251,8 +250,7 @@ func (ss *session) afterPanic(t *txn, o *outcome) *gomilter.Response {
 	f := []scanner.Finding{scanner.UnscannableFinding("mailward", "internal error while processing this message")}
 	qid, err := ss.srv.store.Put(ctx, smtp.NormalizeNewlines(t.raw.Bytes()), smtp.HoldRecord(o.env, t.start, f, o.rule, ""))
 	if err != nil {
-		o.reply = "451"
-		return reply("data", smtp.ReplyTemporary)
+		return o.refuse(smtp.ReplyTemporary)
 	}
 	o.qid, o.reply = qid, "discard"
 	return gomilter.RespDiscard
@@ -282,6 +280,7 @@ func (ss *session) logLine(t *txn, o *outcome) {
 	ss.srv.log.Info("message", attrs...)
 	metrics.Message(string(env.Direction), string(o.action), cats, took)
 	metrics.Rule(o.rule)
+	ss.srv.tracking.Add(ss.trackingRecord(t, o)) // never blocks (msglog.Writer)
 	if o.reply == "accept" || o.reply == "discard" || o.reply == "hold" {
 		smtp.CountReply("data", nil)
 	}

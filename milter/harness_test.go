@@ -9,6 +9,7 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/internal/dnstest"
+	"github.com/mailward/mailward/msglog"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/quarantine"
 )
@@ -40,6 +42,7 @@ type mailward struct {
 	srv   *Server
 	store *quarantine.Dir
 	qdir  string
+	track *msglog.SQLite // message tracking, as serve keeps it
 	logs  *lockedBuffer
 	done  chan error
 }
@@ -79,7 +82,12 @@ dns: {resolver: %q}
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(m.logs, nil))
-	if m.srv, err = New(cfg, Options{Pipeline: p, Store: m.store, Logger: log}); err != nil {
+	if m.track, err = msglog.OpenSQLite(filepath.Join(m.qdir, "msglog.db"), msglog.SQLiteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tw := msglog.NewWriter(m.track, msglog.WriterOptions{Linger: 10 * time.Millisecond, Log: log})
+	t.Cleanup(func() { tw.Close(context.Background()); m.track.Close() })
+	if m.srv, err = New(cfg, Options{Pipeline: p, Store: m.store, Logger: log, Tracking: tw}); err != nil {
 		t.Fatal(err)
 	}
 	var l net.Listener

@@ -3,6 +3,7 @@ package milter
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/internal/smtptest"
+	"github.com/mailward/mailward/msglog"
 )
 
 // TestPostfixMilter runs a real Postfix on loopback with mailward as its
@@ -110,6 +112,16 @@ func TestPostfixMilter(t *testing.T) {
 					t.Errorf("delivered header lacks %q:\n%s", h, hdr)
 				}
 			}
+			// Message tracking keeps it under Postfix's queue ID, the one in
+			// Postfix's Received: field and log.
+			qid := regexp.MustCompile(`\(Postfix\) with \w+ id (\w+)`).FindStringSubmatch(hdr)
+			if qid == nil {
+				t.Fatalf("no Postfix queue ID in:\n%s", hdr)
+			}
+			waitFor(t, "the tracking record", 10*time.Second, func() bool {
+				page, err := mw.track.Search(t.Context(), msglog.Query{QueueID: qid[1]})
+				return err == nil && len(page.Records) == 1 && page.Records[0].Reply == "milter accept"
+			})
 			for _, h := range tc.absent {
 				if strings.Contains(hdr, h) {
 					t.Errorf("delivered header has %q:\n%s", h, hdr)

@@ -34,6 +34,7 @@ import (
 	"golang.org/x/net/netutil"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/msglog"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/quarantine"
 )
@@ -43,6 +44,7 @@ type Server struct {
 	start    *config.Config // listener and limits: fixed until restart
 	gen      atomic.Pointer[generation]
 	store    quarantine.Store
+	tracking *msglog.Writer // nil: no message tracking
 	log      *slog.Logger
 	inflight *budget
 	ms       *gomilter.Server
@@ -63,6 +65,9 @@ type Options struct {
 	Pipeline *pipeline.Pipeline
 	Store    quarantine.Store
 	Logger   *slog.Logger
+	// Tracking receives one metadata record per message (message
+	// tracking, `mailward track`), as the relay's does; nil: none.
+	Tracking *msglog.Writer
 }
 
 // New builds a milter server from a validated config.
@@ -70,7 +75,7 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 	if o.Pipeline == nil || o.Store == nil {
 		return nil, errors.New("milter: a pipeline and a quarantine store are required")
 	}
-	s := &Server{start: cfg, store: o.Store, log: o.Logger, now: time.Now,
+	s := &Server{start: cfg, store: o.Store, tracking: o.Tracking, log: o.Logger, now: time.Now,
 		inflight: &budget{max: cfg.Limits.MaxInflightBytes}}
 	if s.log == nil {
 		s.log = slog.Default()
