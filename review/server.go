@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/msglog"
 	"github.com/mailward/mailward/nexthop"
 	"github.com/mailward/mailward/quarantine"
 )
@@ -52,6 +53,7 @@ type Server struct {
 	cfg   *config.Config
 	rc    *config.Review
 	store quarantine.Backend
+	track msglog.Store // message tracking; nil when off
 	log   *slog.Logger
 	hooks Hooks
 	send  quarantine.SendFunc
@@ -122,10 +124,13 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /messages/{id}/raw", s.web(s.rawDownload))
 	m.HandleFunc("GET /messages/{id}/attachments/{n}", s.web(s.attachmentDownload))
 	m.HandleFunc("POST /messages/{id}/{action}", s.web(s.actionPost))
+	m.HandleFunc("GET /tracking", s.web(s.trackingPage))
+	m.HandleFunc("GET /stats", s.web(s.statsPage))
 
 	m.HandleFunc("GET /api/me", s.api(s.apiMe))
 	m.HandleFunc("GET /api/messages", s.api(s.apiList))
 	m.HandleFunc("GET /api/messages/{id}", s.api(s.apiShow))
+	m.HandleFunc("GET /api/tracking", s.api(s.apiTracking))
 	m.HandleFunc("GET /api/messages/{id}/raw", s.api(s.rawDownload))
 	m.HandleFunc("POST /api/messages/{id}/{action}", s.api(s.apiAction))
 	s.mux = m
