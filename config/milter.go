@@ -1,5 +1,7 @@
 package config
 
+import "net/netip"
+
 // Milter makes `mailward serve` also speak the milter protocol, for an MTA
 // (Postfix smtpd_milters, Sendmail) that keeps its own queue and asks
 // mailward for a verdict on each message. The same pipeline and rules run;
@@ -37,8 +39,13 @@ func (m *Milter) applyDefaults() {
 
 func (m *Milter) validate(v *validator) {
 	if m.Listen != "" {
-		if _, _, err := splitHostPort(m.Listen); err != nil {
+		host, _, err := splitHostPort(m.Listen)
+		if err != nil {
 			v.errorf("milter.listen", "%v", err)
+		} else if a, err := netip.ParseAddr(host); err != nil || a.IsUnspecified() || !isPrivate(netip.PrefixFrom(a, a.BitLen())) {
+			// Anyone who reaches the socket can ask for verdicts and
+			// learn the rules: the milter protocol has no login.
+			v.warnf("milter.listen", "%s is not a loopback or private address: the milter protocol has no authentication", host)
 		}
 	}
 	if m.Quarantine != MilterStore && m.Quarantine != MilterHold {
