@@ -13,15 +13,15 @@ import (
 )
 
 // hamBudget is how many of the 2,500 ham messages may carry an
-// inappropriate_link finding above low severity; each one is listed and
-// justified in /tmp/notes/links-creds.md and in the comment below. Links
-// through shorteners and to bare IP addresses (low severity, tagged only)
-// are counted apart, under hamLowBudget.
-//
-// The messages at or under the budget today:
+// inappropriate_link finding above low severity (none today), and
+// hamLowBudget how many may carry only low-severity ones (shorteners and
+// bare IP addresses, tagged by default). Today's two low ones are both
+// genuine and listed in the report of issue 16: 00166 (a 2002 news digest
+// linking articles through tinyurl.com) and 00189 (a Google cache link
+// written with the cache server's IP address).
 const (
-	hamBudget    = 3
-	hamLowBudget = 40
+	hamBudget    = 2
+	hamLowBudget = 5
 )
 
 // TestHamLinks scans the SpamAssassin easy-ham corpus (2,500 legitimate
@@ -33,10 +33,7 @@ func TestHamLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c config.Links
-	cfg := config.Default()
-	c = cfg.Links
-	d, err := New(c)
+	d, err := New(config.Default().Links)
 	if err != nil {
 		t.Fatal(err)
 	}

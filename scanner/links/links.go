@@ -147,7 +147,7 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 			if t.IP.IsValid() && t.IP.IsGlobalUnicast() && !t.IP.IsPrivate() {
 				tiers = append(tiers, TierIPLiteral)
 			}
-			if t.UserinfoHost {
+			if t.UserinfoHost || t.MixedScript {
 				tiers = append(tiers, TierDeceptive)
 			}
 		}

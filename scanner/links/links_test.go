@@ -125,6 +125,8 @@ func TestScan(t *testing.T) {
 			map[string]string{"ip_literal": SeverityLow}, ""},
 		{"user info trick", eml("x", "Update at http://www.oakfield.sch.uk@evil.example/update please", false),
 			map[string]string{"deceptive": SeverityMedium}, ""},
+		{"homograph host", eml("x", "Pay at https://www.pаypal.com/invoice today", false),
+			map[string]string{"deceptive": SeverityMedium}, ""},
 		{"href text disagree", eml("x", `<p>Log in at <a href="http://evil.example/login">www.oakfield.sch.uk</a></p>`, true),
 			map[string]string{"deceptive": SeverityMedium}, "deceptive link (shows one site, goes to another) in body"},
 		{"wrapped adult href", eml("x", `<a href="https://eur02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.pornhub.com%2Fv&amp;data=1">click here</a>`, true),
@@ -153,6 +155,7 @@ func TestScan(t *testing.T) {
 		{"first-party short links", eml("x", "https://youtu.be/abc https://aka.ms/teams https://amzn.to/x", false), nil, ""},
 		{"image without a code", eml("photo", "photo attached", false, imagePart(plainPNG(t), "photo.png")), nil, ""},
 		{"broken image", eml("photo", "photo attached", false, imagePart(append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 300)...), "bad.png")), nil, ""},
+		{"IDN hosts of one script", eml("x", "https://bücher.de/ https://пример.рф/ https://例え.jp/ https://ドメイン名例.jp/", false), nil, ""},
 		{"file names and versions", eml("x", "open report.pdf and index.html; perl 5.8.1; see fig.3", false), nil, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

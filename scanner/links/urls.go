@@ -30,6 +30,10 @@ type Target struct {
 	UserinfoHost bool
 	// Bare is set for a domain written without scheme or www.
 	Bare bool
+	// MixedScript is set when a label of the host mixes Latin letters
+	// with Cyrillic, Greek or Armenian ones ("pаypal" with a Cyrillic
+	// а): a homograph made to pass for another site.
+	MixedScript bool
 }
 
 // maxURLLen bounds one URL; longer runs are cut there.
@@ -311,6 +315,7 @@ func Parse(raw string) (t Target, ok bool) {
 			h = host
 		}
 		t.Host = strings.ToLower(h)
+		t.MixedScript = mixedScript(t.Host)
 	}
 	if i := strings.IndexAny(rest, "/?#"); i >= 0 && rest[i] == '/' {
 		p := rest[i:]
@@ -391,4 +396,37 @@ func registered(host string) string {
 		return d
 	}
 	return host
+}
+
+// confusableScripts are the scripts whose letters pass for Latin ones.
+var confusableScripts = []*unicode.RangeTable{unicode.Latin, unicode.Cyrillic, unicode.Greek, unicode.Armenian}
+
+// mixedScript reports whether any label of an IDNA ASCII host, decoded,
+// has letters of two of confusableScripts. Labels mixing other scripts
+// (Japanese kana with Han and Latin) are ordinary.
+func mixedScript(host string) bool {
+	if !strings.Contains(host, "xn--") {
+		return false
+	}
+	u, err := idna.Lookup.ToUnicode(host)
+	if err != nil {
+		return false
+	}
+	for _, label := range strings.Split(u, ".") {
+		seen := -1
+		for _, r := range label {
+			if !unicode.IsLetter(r) {
+				continue
+			}
+			for i, tab := range confusableScripts {
+				if unicode.Is(tab, r) {
+					if seen >= 0 && seen != i {
+						return true
+					}
+					seen = i
+				}
+			}
+		}
+	}
+	return false
 }
