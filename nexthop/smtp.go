@@ -19,6 +19,7 @@ type SMTP struct {
 	addr  string
 	opts  Options
 	slots chan struct{}
+	idle  pool // open sessions between transactions (pool.go)
 }
 
 func (h *SMTP) String() string { return "smtp://" + h.addr }
@@ -31,6 +32,25 @@ func (h *SMTP) Begin(ctx context.Context, from string, opts *smtp.MailOptions) (
 		return nil, fmt.Errorf("next hop %s: all %d sessions busy: %w", h.addr, cap(h.slots), ctx.Err())
 	}
 	t := &smtpTxn{hop: h, from: from, mailOpts: opts}
+	// An idle session goes first; one the hop has dropped meanwhile (or
+	// that fails MAIL in any way but the hop's own refusal) is closed and
+	// a new one opened.
+	if s := h.idle.get(); s != nil {
+		t.c, t.conn, t.raw, t.uses = s.c, s.conn, s.raw, s.uses
+		release := t.raw.bound(ctx)
+		err := t.mail()
+		release()
+		var se *smtp.SMTPError
+		if err == nil || errors.As(err, &se) && se.Code != 421 {
+			if err != nil {
+				t.recycle()
+				<-h.slots
+				return nil, err
+			}
+			return t, nil
+		}
+		t.close()
+	}
 	if err := t.open(ctx); err != nil {
 		<-h.slots
 		return nil, err
@@ -46,6 +66,11 @@ type smtpTxn struct {
 	from     string
 	mailOpts *smtp.MailOptions
 	rcpts    []rcpt
+	uses     int       // transactions the session carried before this one
+	used     time.Time // the last command the hop answered
+	// downgraded: the client asked for SMTPUTF8, the hop lacks it, and the
+	// transaction goes on without it while nothing needs it (utf8.go).
+	downgraded bool
 }
 
 type rcpt struct {
@@ -55,6 +80,7 @@ type rcpt struct {
 
 // open connects, greets, starts TLS when offered and sends MAIL FROM.
 func (t *smtpTxn) open(ctx context.Context) error {
+	t.uses = 0
 	d := net.Dialer{Timeout: t.hop.opts.Timeout}
 	tcp, err := d.DialContext(ctx, "tcp", t.hop.addr)
 	if err != nil {
@@ -74,17 +100,32 @@ func (t *smtpTxn) open(ctx context.Context) error {
 		t.close()
 		return fmt.Errorf("next hop %s: ehlo: %w", t.hop.addr, err)
 	}
+	if err := t.mail(); err != nil {
+		t.close()
+		return err
+	}
+	return nil
+}
+
+// mail starts the transaction on a greeted session: MAIL FROM, unless the
+// message needs SMTPUTF8 that the hop lacks.
+func (t *smtpTxn) mail() error {
+	c := t.c
+	t.downgraded = false
 	if t.mailOpts != nil && t.mailOpts.UTF8 {
 		if ok, _ := c.Extension("SMTPUTF8"); !ok {
-			t.close()
-			// RFC 6531 3.2: a relay whose next hop lacks SMTPUTF8 refuses.
-			return &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 6, 7}, Message: "Next hop does not support SMTPUTF8"}
+			// RFC 6531 3.2: without SMTPUTF8 at the next hop, only a
+			// message that needs it is refused (see utf8.go).
+			if !isASCII(t.from) {
+				return errUTF8Address
+			}
+			t.downgraded = true
 		}
 	}
 	if err := c.Mail(t.from, t.mailOptions()); err != nil {
-		t.close()
 		return fmt.Errorf("next hop %s: mail: %w", t.hop.addr, err)
 	}
+	t.used = time.Now()
 	return nil
 }
 
@@ -97,6 +138,9 @@ func (t *smtpTxn) mailOptions() *smtp.MailOptions {
 	o := *t.mailOpts
 	o.Size = 0
 	o.Auth = nil
+	if t.downgraded {
+		o.UTF8 = false
+	}
 	if ok, _ := t.c.Extension("8BITMIME"); !ok {
 		o.Body = ""
 	}
@@ -110,18 +154,16 @@ func (t *smtpTxn) Rcpt(ctx context.Context, to string, opts *smtp.RcptOptions) e
 	if ok, _ := t.c.Extension("DSN"); !ok {
 		opts = nil
 	}
+	if t.downgraded && !isASCII(to) {
+		return errUTF8Address
+	}
 	defer t.raw.bound(ctx)()
 	if err := t.c.Rcpt(to, opts); err != nil {
 		return err
 	}
+	t.used = time.Now()
 	t.rcpts = append(t.rcpts, rcpt{to, opts})
 	return nil
-}
-
-// alive checks that an idle session still answers.
-func (t *smtpTxn) alive(ctx context.Context) bool {
-	defer t.raw.bound(ctx)()
-	return t.c.Noop() == nil
 }
 
 // reopen replaces a dropped session and replays MAIL and every RCPT.
@@ -147,47 +189,77 @@ func (t *smtpTxn) Data(ctx context.Context, msg []byte) (err error) {
 			t.finish()
 			return
 		}
-		// The hop has the message: the client's answer must not wait for
-		// the QUIT exchange.
-		go t.finish()
+		// The hop has the message: the session goes back to the pool
+		// (or quits in the background); the client's answer waits for
+		// neither.
+		t.recycle()
 	}()
-	if !t.alive(ctx) {
+	if t.downgraded && !headerASCII(msg) {
+		return errUTF8Header
+	}
+	// The session may have gone quiet during the upload and scan, and
+	// the hop may have dropped it: then the DATA command fails before any
+	// of the message is sent, and a new session replays MAIL and RCPT.
+	if err := t.startData(ctx); err != nil {
+		var se *smtp.SMTPError
+		if errors.As(err, &se) && se.Code != 421 {
+			return se
+		}
 		if err := t.reopen(ctx); err != nil {
 			return err
 		}
+		if err := t.startData(ctx); err != nil {
+			return fmt.Errorf("next hop %s: data: %w", t.hop.addr, err)
+		}
 	}
 	// ctx's deadline holds for every byte and reply from here on, whatever
-	// deadlines go-smtp sets or clears (see bounded).
+	// deadlines are set or cleared above it (see bounded).
 	defer t.raw.bound(ctx)()
+	dataTimeout := t.hop.opts.Timeout
 	if dl, ok := ctx.Deadline(); ok {
-		t.c.SubmissionTimeout = time.Until(dl)
+		dataTimeout = time.Until(dl)
 	}
-	w, err := t.c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(msg); err != nil {
-		// Never send the dot after a failed write: closing the connection
-		// makes the hop discard what it has.
-		return fmt.Errorf("next hop %s: data: %w", t.hop.addr, err)
-	}
-	if err := w.Close(); err != nil {
+	// Never sends the dot after a failed write: closing the connection
+	// (above) makes the hop discard what it has.
+	if err := sendBody(t.conn, msg, dataTimeout); err != nil {
 		var se *smtp.SMTPError
 		if errors.As(err, &se) {
 			return se
 		}
-		return fmt.Errorf("next hop %s: end of data: %w", t.hop.addr, err)
+		return fmt.Errorf("next hop %s: %w", t.hop.addr, err)
 	}
 	return nil
 }
 
-// Abort ends the transaction without delaying the caller: RSET and QUIT
-// run in the background, bounded by a short deadline.
+// startData sends DATA and waits for the hop's 354.
+func (t *smtpTxn) startData(ctx context.Context) error {
+	defer t.raw.bound(ctx)()
+	return sendDataCommand(t.conn, t.hop.opts.Timeout)
+}
+
+// recycle ends a transaction that ended cleanly (the hop said 250 to the
+// data or to RSET): its session goes back to the hop's pool, and its slot
+// is freed.
+func (t *smtpTxn) recycle() {
+	if t.c != nil && t.hop != nil {
+		t.hop.idle.put(&hopConn{c: t.c, conn: t.conn, raw: t.raw, uses: t.uses + 1}, len(t.hop.slots)-1, cap(t.hop.slots))
+		t.c, t.conn, t.raw = nil, nil, nil
+	}
+	t.finish()
+}
+
+// Abort ends the transaction without delaying the caller: RSET runs in the
+// background, bounded by a short deadline, and the session goes back to
+// the pool when the hop said 250 to it, or quits.
 func (t *smtpTxn) Abort() {
 	go func() {
 		if t.c != nil && t.conn != nil {
 			t.conn.SetDeadline(time.Now().Add(5 * time.Second))
-			t.c.Reset()
+			if t.c.Reset() == nil {
+				t.conn.SetDeadline(time.Time{})
+				t.recycle()
+				return
+			}
 		}
 		t.finish()
 	}()
