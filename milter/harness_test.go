@@ -2,6 +2,7 @@ package milter
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -141,6 +142,12 @@ func (r result) String() string { return fmt.Sprintf("%s: %d %s", r.stage, r.cod
 // localIP (127.0.0.1 is trusted, 127.0.0.2 is not) and returns how it ended.
 func submit(t *testing.T, addr, localIP, from string, to []string, msg string) result {
 	t.Helper()
+	return submitTLS(t, addr, localIP, false, from, to, msg)
+}
+
+// submitTLS is submit, over STARTTLS when starttls is set.
+func submitTLS(t *testing.T, addr, localIP string, starttls bool, from string, to []string, msg string) result {
+	t.Helper()
 	d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(localIP)}}
 	conn, err := d.Dial("tcp", addr)
 	if err != nil {
@@ -154,6 +161,11 @@ func submit(t *testing.T, addr, localIP, from string, to []string, msg string) r
 	defer c.Close()
 	if err := c.Hello("client.test"); err != nil {
 		return asResult(t, "ehlo", err)
+	}
+	if starttls {
+		if err := c.StartTLS(&tls.Config{InsecureSkipVerify: true}); err != nil {
+			return asResult(t, "starttls", err)
+		}
 	}
 	if err := c.Mail(from); err != nil {
 		return asResult(t, "mail", err)

@@ -28,6 +28,7 @@ func TestPostfixMilter(t *testing.T) {
 	tests := []struct {
 		name    string
 		client  string
+		tls     bool // the client uses STARTTLS
 		from    string
 		to      string
 		fixture string
@@ -51,7 +52,7 @@ func TestPostfixMilter(t *testing.T) {
 			absent: []string{"X-Mailward-Action:", "X-Mailward-Findings:"}},
 		{name: "pupil data held", client: inside, from: "j.bloggs@trust.example", to: "data.help@mis-support.example.com",
 			fixture: "pupil-list.eml", reply: "250", held: "pupil_data"},
-		{name: "offensive held", client: inside, from: "j.smith@trust.example", to: "someone@elsewhere.example",
+		{name: "offensive held, over STARTTLS", client: inside, tls: true, from: "j.smith@trust.example", to: "someone@elsewhere.example",
 			fixture: "offensive.eml", reply: "250", held: "offensive_language"},
 		{name: "dangerous attachment refused", client: outside, from: "accounts@supplier.example", to: "office@trust.example",
 			fixture: "exe-attachment.eml", reply: "end of data: 550 5.7.1 Message refused by policy (suspicious_attachment)"},
@@ -64,7 +65,7 @@ func TestPostfixMilter(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(mw.held(t))
-			got := submit(t, pf.addr, tc.client, tc.from, []string{tc.to}, readFixture(t, tc.fixture))
+			got := submitTLS(t, pf.addr, tc.client, tc.tls, tc.from, []string{tc.to}, readFixture(t, tc.fixture))
 			if tc.reply == "250" {
 				if got.code != 250 {
 					t.Fatalf("client got %v, want 250\n%s", got, mw.logs)
@@ -75,7 +76,7 @@ func TestPostfixMilter(t *testing.T) {
 			recs := mw.held(t)
 			if tc.held != "" {
 				if len(recs) != before+1 || !slices.Contains(recs[0].Categories, tc.held) ||
-					!slices.Equal(recs[0].To, []string{tc.to}) {
+					!slices.Equal(recs[0].To, []string{tc.to}) || recs[0].TLS != tc.tls || recs[0].Client != tc.client {
 					t.Fatalf("quarantine: %d records (had %d), newest %+v", len(recs), before, recs[0])
 				}
 				raw, err := mw.store.Raw(t.Context(), recs[0].ID)
@@ -131,8 +132,11 @@ func TestPostfixMilter(t *testing.T) {
 	}
 	// Nothing held or refused reached the sink, and Postfix kept nothing.
 	waitFor(t, "Postfix's queue to empty", 30*time.Second, pf.queueEmpty)
-	if n := len(sink.Messages()); n != delivered {
-		t.Fatalf("sink has %d messages, want %d", n, delivered)
+	if msgs := sink.Messages(); len(msgs) != delivered {
+		for _, m := range msgs {
+			t.Logf("sink: from %s to %v:\n%.400s", m.From, m.To, m.Data)
+		}
+		t.Fatalf("sink has %d messages, want %d", len(msgs), delivered)
 	}
 
 	clean := readFixture(t, "clean.eml")

@@ -2,7 +2,9 @@ package milter
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"os"
@@ -14,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailward/mailward/internal/smtptest"
 )
 
 // postfix is a real Postfix, configured by the test in a folder of its own
@@ -72,7 +76,9 @@ mynetworks = 127.0.0.0/8
 default_transport = smtp:[%[2]s]:%[3]s
 relay_transport = smtp:[%[2]s]:%[3]s
 smtp_tls_security_level = none
-smtpd_tls_security_level = none
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = %[1]s/tls.crt
+smtpd_tls_key_file = %[1]s/tls.key
 smtpd_peername_lookup = no
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtpd_milters = inet:%[4]s
@@ -81,11 +87,13 @@ alias_maps =
 alias_database =
 local_recipient_maps =
 biff = no
+notify_classes =
 `, dir, host(relay), port(relay), milterAddr)
 	masterCF := p.addr + ` inet n - n - - smtpd
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 rewrite   unix  -       -       n       -       -       trivial-rewrite
 bounce    unix  -       -       n       -       0       bounce
 defer     unix  -       -       n       -       0       bounce
@@ -103,6 +111,7 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 `
+	writeTLS(t, dir)
 	os.WriteFile(filepath.Join(dir, "main.cf"), []byte(mainCF), 0o644)
 	os.WriteFile(filepath.Join(dir, "master.cf"), []byte(masterCF), 0o644)
 	t.Cleanup(p.stop)
@@ -186,3 +195,17 @@ func freePort(t *testing.T) int {
 
 func host(hp string) string { h, _, _ := net.SplitHostPort(hp); return h }
 func port(hp string) string { _, p, _ := net.SplitHostPort(hp); return p }
+
+// writeTLS gives smtpd a self-signed certificate (tls.crt, tls.key), so
+// that clients can use STARTTLS and the milter hears of it ({tls_version}).
+func writeTLS(t *testing.T, dir string) {
+	t.Helper()
+	cert, _ := smtptest.SelfSigned(t)
+	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crt := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
+	os.WriteFile(filepath.Join(dir, "tls.crt"), crt, 0o644)
+	os.WriteFile(filepath.Join(dir, "tls.key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}), 0o600)
+}
