@@ -12,6 +12,16 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 COPY --from=build /out/mailward /usr/local/bin/mailward
 USER mailward
 WORKDIR /var/lib/mailward
+# The quarantine (quarantine.dir: /var/lib/mailward/quarantine) and any
+# maildir next hop: held mail must outlive the container.
+VOLUME ["/var/lib/mailward"]
+# Ready = relaying: next hops answer 220 and clamd answers PING (Redis down
+# is degraded, not unready). `mailward health` asks /readyz on metrics.listen.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["/usr/local/bin/mailward", "health", "-config", "/etc/mailward/mailward.yaml"]
+# Open transactions get their answer within limits.reply_deadline (300 s):
+# stop with SIGTERM and give them that long (docker stop -t 330).
+STOPSIGNAL SIGTERM
 # SMTP, review page, metrics. Bind addresses come from the config file;
 # in a container set listen: 0.0.0.0:2525 (and trusted_networks to match).
 EXPOSE 2525 8025 9025

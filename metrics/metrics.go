@@ -50,12 +50,6 @@ var (
 	clamdSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "mailward_clamd_seconds", Help: "Round trip of one clamd INSTREAM scan (answered or failed).", Buckets: latencyBuckets,
 	})
-	quarantineHeld = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "mailward_quarantine_held", Help: "Messages held in the quarantine now (status held).",
-	})
-	quarantineOldest = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "mailward_quarantine_oldest_seconds", Help: "Age of the oldest held message; 0 when none is held.",
-	})
 	quarantineActions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "mailward_quarantine_actions_total", Help: "Quarantine actions: release (recipient copies sent), delete (messages), purge (messages whose bytes retention removed).",
 	}, []string{"action"})
@@ -78,7 +72,7 @@ var (
 
 func init() {
 	registry.MustRegister(messages, findings, rulesTotal, duration, errorsTotal, replies, sessions,
-		scannerSeconds, clamdSeconds, quarantineHeld, quarantineOldest, quarantineActions, buildInfo,
+		scannerSeconds, clamdSeconds, quarantineGauges{}, quarantineActions, buildInfo,
 		reloads, reloadOK, reloadTime, up, hopSlots{},
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	reloadOK.Set(1)
@@ -142,12 +136,6 @@ func ClamdLatency(took time.Duration, err error) {
 	if err != nil {
 		Error("clamd")
 	}
-}
-
-// SetQuarantine sets the held count and the oldest held message's age.
-func SetQuarantine(held int, oldest time.Duration) {
-	quarantineHeld.Set(float64(held))
-	quarantineOldest.Set(oldest.Seconds())
 }
 
 // QuarantineAction counts n quarantine actions: release counts recipient

@@ -57,7 +57,10 @@ func countReply(stage string, err error) {
 	if err == nil {
 		return
 	}
-	rep := asReply(err)
+	rep, ok := err.(*gosmtp.SMTPError)
+	if !ok {
+		rep = asReply(err)
+	}
 	metrics.Reply(stage, rep.Code, reasonOf(rep))
 }
 

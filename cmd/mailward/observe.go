@@ -17,11 +17,9 @@ import (
 	"github.com/mailward/mailward/tracker"
 )
 
-// How often serve refreshes what it measures by polling.
-const (
-	checkInterval      = 15 * time.Second
-	quarantineInterval = 30 * time.Second
-)
+// checkInterval is how often serve probes the dependencies when nobody
+// asks /readyz, so that mailward_dependency_up stays current.
+const checkInterval = 15 * time.Second
 
 // observe connects the metrics to the running relay until ctx ends: every
 // known series at zero, the next-hop slot gauges, the quarantine gauges and
@@ -46,7 +44,7 @@ func observe(ctx context.Context, lv *live, store quarantine.Backend, log *slog.
 	})
 	metrics.SetChecks(func() []metrics.Check { return checks(lv) }, log)
 	go metrics.RunChecks(ctx, checkInterval)
-	go quarantineGauges(ctx, store, log)
+	metrics.SetQuarantineSource(quarantineStats(store))
 }
 
 // knownLabels creates the series for the config's rules and the
@@ -129,32 +127,25 @@ func checks(lv *live) []metrics.Check {
 	return cs
 }
 
-// quarantineGauges sets the held count and the oldest held message's age
-// every quarantineInterval.
-func quarantineGauges(ctx context.Context, store quarantine.Backend, log *slog.Logger) {
-	t := time.NewTicker(quarantineInterval)
-	defer t.Stop()
-	for {
-		if recs, err := store.List(ctx); err != nil {
-			log.Warn("quarantine gauges", "err", err)
-		} else {
-			held, oldest := 0, time.Duration(0)
-			now := time.Now()
-			for _, r := range recs {
-				if r.Status != quarantine.Held {
-					continue
-				}
-				held++
-				if age := now.Sub(r.Received); age > oldest {
-					oldest = age
-				}
+// quarantineStats reads the held count and the oldest held message's age
+// (at scrape time, cached by metrics).
+func quarantineStats(store quarantine.Backend) func(context.Context) (metrics.QuarantineStats, error) {
+	return func(ctx context.Context) (metrics.QuarantineStats, error) {
+		recs, err := store.List(ctx)
+		if err != nil {
+			return metrics.QuarantineStats{}, err
+		}
+		var st metrics.QuarantineStats
+		now := time.Now()
+		for _, r := range recs {
+			if r.Status != quarantine.Held {
+				continue
 			}
-			metrics.SetQuarantine(held, oldest)
+			st.Held++
+			if age := now.Sub(r.Received); age > st.Oldest {
+				st.Oldest = age
+			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+		return st, nil
 	}
 }

@@ -177,6 +177,7 @@ func TestReloadUnderLoad(t *testing.T) {
 	}
 	write(reloadConfig(listen, hop.Addr, work, review, metricsAddr, "one"))
 	proc, logBuf := serveProc(t, work, cfgPath, listen)
+	waitListening(t, metricsAddr)
 
 	var (
 		accepted sync.Map // message id -> true

@@ -10,13 +10,13 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/internal/clamdtest"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/rules"
 	"github.com/mailward/mailward/scanner"
@@ -30,8 +30,8 @@ var eicar = []byte(`X5O!P%@AP[4\PZX54(P^)7CC)7}$` + "EICAR-STANDARD-ANTIVIRUS" +
 // ownSignature is matched by the test's own .ndb signature.
 const ownSignature = "mailward-test-signature"
 
-// clamd is a real clamd started for the tests, listening on TCP and a unix
-// socket, with a signature database the test writes itself (no freshclam).
+// clamd is a real clamd started for the tests (internal/clamdtest), with a
+// signature database the test writes itself (no freshclam).
 type clamd struct {
 	tcp, unix string
 }
@@ -40,56 +40,12 @@ type clamd struct {
 // when it is not installed. streamMax is clamd's StreamMaxLength.
 func startClamd(t *testing.T, streamMax string) *clamd {
 	t.Helper()
-	bin := "/usr/sbin/clamd"
-	if _, err := os.Stat(bin); err != nil {
-		p, lerr := exec.LookPath("clamd")
-		if lerr != nil {
-			t.Skip("clamd not installed (Debian package clamav-daemon): malware tests need a real clamd")
-		}
-		bin = p
-	}
-	dir := t.TempDir()
-	db := filepath.Join(dir, "db")
-	if err := os.Mkdir(db, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	// .hdb: MD5:size:name of the whole file; .ndb: name:target:offset:hex.
-	write(t, filepath.Join(db, "mailward.hdb"), fmt.Sprintf("%x:%d:Mailward.Test.EICAR\n", md5sum(eicar), len(eicar)))
-	write(t, filepath.Join(db, "mailward.ndb"), fmt.Sprintf("Mailward.Test.Own:0:*:%x\n", ownSignature))
-	port := freePort(t)
-	sock := filepath.Join(dir, "clamd.sock")
-	conf := filepath.Join(dir, "clamd.conf")
-	write(t, conf, fmt.Sprintf("Foreground yes\nLocalSocket %s\nTCPSocket %d\nTCPAddr 127.0.0.1\nDatabaseDirectory %s\n"+
-		"LogFile %s\nStreamMaxLength %s\nMaxThreads 2\nBytecode no\n", sock, port, db, filepath.Join(dir, "clamd.log"), streamMax))
-	cmd := exec.Command(bin, "-c", conf)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start clamd: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
+	d := clamdtest.Start(t, streamMax, map[string]string{
+		"mailward.hdb": fmt.Sprintf("%x:%d:Mailward.Test.EICAR\n", md5sum(eicar), len(eicar)),
+		"mailward.ndb": fmt.Sprintf("Mailward.Test.Own:0:*:%x\n", ownSignature),
 	})
-	c := &clamd{tcp: fmt.Sprintf("tcp://127.0.0.1:%d", port), unix: "unix:" + sock}
-	client, err := clamav.NewClient(c.unix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err := client.Ping(ctx)
-		cancel()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "clamd.log"))
-			t.Fatalf("clamd did not answer PING: %v\n%s", err, log)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return c
+	return &clamd{tcp: d.TCP, unix: d.Unix}
 }
 
 func write(t *testing.T, path, s string) {
