@@ -139,6 +139,21 @@ func TestPostfixMilter(t *testing.T) {
 		t.Fatalf("sink has %d messages, want %d", len(msgs), delivered)
 	}
 
+	t.Run("local submission is scanned", func(t *testing.T) {
+		// Postfix shows mail from its sendmail command to the milter as
+		// from 127.0.0.1: trusted here, so outbound.
+		before := len(mw.held(t))
+		pf.sendmail(t, "j.bloggs@trust.example", "data.help@mis-support.example.com", readFixture(t, "pupil-list.eml"))
+		waitFor(t, "the local submission to be held", 30*time.Second, func() bool { return len(mw.held(t)) == before+1 })
+		if rec := mw.held(t)[0]; rec.Client != "127.0.0.1" || rec.Direction != "outbound" || !slices.Contains(rec.Categories, "pupil_data") {
+			t.Fatalf("held %+v", rec)
+		}
+		waitFor(t, "Postfix's queue to empty", 30*time.Second, pf.queueEmpty)
+		if n := len(sink.Messages()); n != delivered {
+			t.Fatalf("held local submission delivered: sink has %d, want %d", n, delivered)
+		}
+	})
+
 	clean := readFixture(t, "clean.eml")
 	send := func() result {
 		return submit(t, pf.addr, outside, "parent@home.example", []string{"office@trust.example"}, clean)

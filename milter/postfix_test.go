@@ -82,6 +82,7 @@ smtpd_tls_key_file = %[1]s/tls.key
 smtpd_peername_lookup = no
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtpd_milters = inet:%[4]s
+non_smtpd_milters = inet:%[4]s
 milter_default_action = tempfail
 alias_maps =
 alias_database =
@@ -129,6 +130,18 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 			t.Fatalf("postfix smtpd not listening on %s: %v\n%s", p.addr, err, p.log())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// sendmail submits msg locally with Postfix's sendmail command (pickup,
+// then cleanup and non_smtpd_milters), as cron or a web application on
+// the mail server would.
+func (p *postfix) sendmail(t *testing.T, from, to, msg string) {
+	t.Helper()
+	cmd := exec.Command("sendmail", "-C", p.dir, "-f", from, to)
+	cmd.Stdin = strings.NewReader(msg)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sendmail: %v\n%s", err, out)
 	}
 }
 
