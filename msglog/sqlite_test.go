@@ -278,6 +278,8 @@ func TestMetaCompareAndSet(t *testing.T) {
 	check("", "2026-01", false) // a second instance loses
 	check("2025-12", "2026-02", false)
 	check("2026-01", "2026-02", true)
+	check("2026-02", "", true) // given back
+	check("", "2026-02", true)
 	if v, _ := s.Meta(ctx, "report"); v != "2026-02" {
 		t.Errorf("meta %q", v)
 	}

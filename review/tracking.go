@@ -183,3 +183,17 @@ func (s *Server) apiTracking(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// trackEvent adds a held message's event to the message log (release,
+// failed release, deletion), so that tracking shows what became of it. A
+// failure is logged: the action itself is done. n is the recipients it
+// concerned; a release event for none is not recorded.
+func (s *Server) trackEvent(ctx context.Context, id, what, who string, n int) {
+	if s.track == nil || n == 0 && what != "deleted" {
+		return
+	}
+	e := msglog.Event{Time: s.now().UTC(), QuarantineID: id, What: what, Who: who, Recipients: n}
+	if err := s.track.AddEvent(ctx, e); err != nil {
+		s.log.Warn("message tracking event not recorded", "id", id, "what", what, "err", err)
+	}
+}

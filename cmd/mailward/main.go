@@ -8,6 +8,8 @@
 //	mailward check-config -config FILE
 //	mailward hash-password [-cost N]
 //	mailward health [-config FILE] [-url URL]
+//	mailward track [-from ADDR] [-to ADDR] [-since D] [-until D] [-action A] [-category C] [-queue-id ID] [-json]
+//	mailward report [-since D] [-until D] [-format html|json|pdf] [-o FILE]
 //	mailward version
 package main
 
@@ -64,6 +66,8 @@ func usage(w io.Writer) {
   mailward check-config -config FILE
   mailward hash-password [-cost N] < password-file   (or at a prompt, without echo)
   mailward health [-config FILE] [-url URL]   (exit 0 when /readyz says ready)
+  mailward track [-from ADDR|@DOMAIN] [-to ADDR|@DOMAIN] [-since D] [-until D] [-action A] [-category C] [-queue-id ID] [-json] [-config FILE]
+  mailward report [-since D] [-until D] [-format html|json|pdf] [-o FILE] [-config FILE]
   mailward eval [-config FILE] [-scanner NAME] [-direction D] [-min-score X] [-v] LABELLED...
   mailward version
 `)

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/msglog"
 	"github.com/mailward/mailward/nexthop"
 	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/review"
@@ -199,6 +200,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 		}
 		if len(done) > 0 {
 			store.AppendAudit(ctx, quarantine.AuditEvent{Who: who, What: "release", ID: id, Detail: strings.Join(done, ", ")})
+			trackEvent(ctx, cfg, msglog.Event{QuarantineID: id, What: "released", Who: who, Recipients: len(done)}, stderr)
 		}
 		return code
 	case "delete":
@@ -207,6 +209,7 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 		store.AppendAudit(ctx, quarantine.AuditEvent{Who: who, What: "delete", ID: id, Detail: *reason})
+		trackEvent(ctx, cfg, msglog.Event{QuarantineID: id, What: "deleted", Who: who}, stderr)
 		if srv, err := review.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)), review.Hooks{}); err == nil {
 			srv.NotifyDeleted(ctx, r, *reason)
 		}

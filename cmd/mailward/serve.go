@@ -16,6 +16,7 @@ import (
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/metrics"
 	"github.com/mailward/mailward/milter"
+	"github.com/mailward/mailward/msglog"
 	"github.com/mailward/mailward/pipeline"
 	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/smtp"
@@ -49,7 +50,21 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		log.Error("pipeline", "err", err)
 		return 1
 	}
-	srv, err := smtp.New(cfg, smtp.Options{Pipeline: p, Store: store, Logger: log})
+	// Message tracking: a store that cannot be opened is logged, and mail
+	// flows without it (tracking never holds mail up).
+	var track *msglog.SQLite
+	var writer *msglog.Writer
+	if cfg.Tracking.On() {
+		if track, err = openTracking(cfg, false); err != nil {
+			log.Error("message tracking unavailable: mail flows untracked", "path", cfg.Tracking.Path, "err", err)
+			metrics.Error("tracking")
+			track = nil
+		} else {
+			writer = msglog.NewWriter(track, msglog.WriterOptions{Queue: cfg.Tracking.Queue, Batch: cfg.Tracking.Batch, Log: log})
+			defer track.Close()
+		}
+	}
+	srv, err := smtp.New(cfg, smtp.Options{Pipeline: p, Store: store, Logger: log, Tracking: writer})
 	if err != nil {
 		p.Close()
 		log.Error("relay", "err", err)
@@ -66,7 +81,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 
 	lv := &live{path: *cfgPath, log: log, level: level, srv: srv, start: cfg, cfg: cfg, ctx: ctx}
 	defer lv.stop()
-	extra, err := services(ctx, cfg, store, lv, log, stdout)
+	extra, err := services(ctx, cfg, store, track, lv, log, stdout)
 	if err != nil {
 		log.Error("services", "err", err)
 		return 1
@@ -91,7 +106,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	observe(ctx, lv, store, log)
 	metrics.SetReady(true)
 	log.Info("mailward started", "version", version, "listen", l.Addr().String(), "domains", cfg.Domains,
-		"inbound", cfg.NextHop.Inbound, "outbound", cfg.NextHop.Outbound, "quarantine", cfg.Quarantine.Dir)
+		"inbound", cfg.NextHop.Inbound, "outbound", cfg.NextHop.Outbound, "quarantine", cfg.Quarantine.Dir, "tracking", cfg.Tracking.String())
 	fmt.Fprintf(stdout, "mailward listening on %s\n", l.Addr())
 
 	select {
@@ -110,6 +125,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, hs := range https {
 		hs.Shutdown(sctx)
+	}
+	if writer != nil {
+		writer.Close(sctx) // the last messages' records
 	}
 	return 0
 }

@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/mailward/mailward/alert"
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/metrics"
+	"github.com/mailward/mailward/msglog"
 	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/review"
 	"golang.org/x/crypto/bcrypt"
@@ -19,7 +21,7 @@ import (
 // alert digests, the review page with its retention purge and notices, and
 // metrics. It returns the HTTP listeners to serve. The alert loop and the
 // review page's hooks follow lv's current pipeline across reloads.
-func services(ctx context.Context, cfg *config.Config, store *quarantine.Dir, lv *live, log *slog.Logger, stdout io.Writer) ([]httpService, error) {
+func services(ctx context.Context, cfg *config.Config, store *quarantine.Dir, track *msglog.SQLite, lv *live, log *slog.Logger, stdout io.Writer) ([]httpService, error) {
 	if cfg.Source == "" && len(cfg.Review.Users) == 0 {
 		// The local default has no users: make a one-run admin login so the
 		// review page works out of the box. Only the operator's terminal
@@ -38,6 +40,10 @@ func services(ctx context.Context, cfg *config.Config, store *quarantine.Dir, lv
 		return nil, fmt.Errorf("review: %w", err)
 	}
 	go rv.Run(ctx) // retention purge, hold notices, daily digest
+	if track != nil {
+		rv.SetTracking(track)
+		trackingLoops(ctx, cfg, track, store, func() *alert.Notifier { return lv.srv.Pipeline().Notifier() }, log)
+	}
 	return []httpService{
 		{name: "review", addr: cfg.Review.Listen, handler: rv.Handler()},
 		{name: "metrics", addr: cfg.Metrics.Listen, handler: metrics.Handler()},
