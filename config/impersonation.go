@@ -41,6 +41,17 @@ type Impersonation struct {
 	Outbound *bool `yaml:"outbound"`
 }
 
+// ImpersonationTiers are the tiers of the impersonation scanner's findings,
+// one per check (scanner/impersonation keeps the same names, checked by its
+// tests): rules' tier conditions may name them.
+var ImpersonationTiers = []string{
+	"display_name",     // an outside display name is a staff name or a finance/leadership/IT title
+	"lookalike_domain", // the From or Reply-To domain imitates the trust's or a correspondent's
+	"address_in_name",  // the display name shows a trust or correspondent address
+	"reply_to",         // replies go to another organisation
+	"from_not_theirs",  // staff sent with a From that is neither theirs nor a shared mailbox of theirs
+}
+
 // IsEnabled reports whether the detector runs (default true).
 func (x *Impersonation) IsEnabled() bool { return x.Enabled == nil || *x.Enabled }
 

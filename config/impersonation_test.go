@@ -23,6 +23,12 @@ func TestImpersonationSection(t *testing.T) {
   role_words: [" "]
   allow_senders: ["not an address@"]
 `, []string{"line 2: impersonation.correspondents.0", "impersonation.correspondents.1", "line 3: impersonation.role_words.0", "line 4: impersonation.allow_senders.0"}},
+		{"rule on an impersonation tier", `rules:
+  - name: hold-lookalikes
+    category: [impersonation]
+    tier: [lookalike_domain, from_not_theirs]
+    action: quarantine
+`, nil},
 		{"unknown key", "impersonation:\n  lookalikes: [a.example]\n", []string{"lookalikes"}},
 		{"ldap send-as filter needs {dn}", `directory:
   ldap:

@@ -139,7 +139,8 @@ func DefaultRules() []Rule {
 		// An outsider passing as the head teacher, the bursar or the trust
 		// itself (the gift-card and invoice-fraud pattern) scores 0.8 or
 		// more and is held; weaker impersonation signs are tagged below.
-		{Name: "impersonation-inbound", Direction: []string{"inbound"}, Category: []string{"impersonation"}, MinScore: 0.8, Action: "quarantine"},
+		{Name: "impersonation-inbound", Direction: []string{"inbound"}, Category: []string{"impersonation"},
+			Tier: []string{"display_name", "lookalike_domain", "address_in_name"}, MinScore: 0.8, Action: "quarantine"},
 		{Name: "dmarc-fail-inbound", Direction: []string{"inbound"}, Category: []string{"impersonation"}, Tier: []string{"dmarc_reject", "dmarc_quarantine", "trust_domain_unauthenticated", "from_forged"}, MinScore: 0.01, Action: "tag"},
 		// Links to adult sites and to proxies and VPNs that get round the
 		// web filter (Raleigh 4.5 j) are held when staff send them; other
@@ -183,7 +184,7 @@ func validateRules(v *validator, rules []Rule) {
 			v.errorf(key+".min_score", "must be between 0 and 1")
 		}
 		for j, t := range r.Tier {
-			if SeverityRank(t) < 0 && !contains(AuthTiers, t) && !contains(v.linkTiers(), t) {
+			if SeverityRank(t) < 0 && !contains(AuthTiers, t) && !contains(v.linkTiers(), t) && !contains(ImpersonationTiers, t) {
 				v.errorf(fmt.Sprintf("%s.tier.%d", key, j), "unknown tier %q (want one of %v or %v)", t, Severities, AuthTiers)
 			}
 		}

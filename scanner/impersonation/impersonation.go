@@ -18,8 +18,10 @@
 // Each finding's score is its confidence scaled by the harm of the
 // impersonation, and Severity names that harm: high for leadership and
 // finance and the trust's own domains, medium for IT and correspondents,
-// low otherwise. The default rules hold inbound findings scoring 0.8 or
-// more and tag the rest.
+// low otherwise. Tiers name the checks that fired (display_name,
+// lookalike_domain, address_in_name, reply_to, from_not_theirs). The
+// default rules hold inbound display_name, lookalike_domain and
+// address_in_name findings scoring 0.8 or more and tag the rest.
 package impersonation
 
 import (
@@ -27,6 +29,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -128,7 +131,18 @@ type signal struct {
 	severity string
 	// weak signs count only beside another sign or a Reply-To elsewhere.
 	weak bool
+	tier string
 }
+
+// The tiers of findings name the checks that fired, for rules' tier
+// conditions (config.ImpersonationTiers lists them).
+const (
+	TierDisplayName   = "display_name"     // a staff name or title in the display name
+	TierLookalike     = "lookalike_domain" // From or Reply-To domain imitates a protected one
+	TierAddressInName = "address_in_name"  // the display name shows a protected address
+	TierReplyTo       = "reply_to"         // replies go to another organisation
+	TierFromNotTheirs = "from_not_theirs"  // outbound: a From the sender may not use
+)
 
 // inbound checks an outside sender: display name, lookalike domains and
 // Reply-To, merged into one finding whose summary names every check that
@@ -167,7 +181,7 @@ func (d *Detector) inbound(m *scanner.Message) []scanner.Finding {
 			return nil
 		}
 		return []scanner.Finding{{Category: scanner.Impersonation, Scanner: Name, Score: 0.3, Severity: "low",
-			Where: "header", Summary: elsewhere + "; outside sender"}}
+			Where: "header", Summary: elsewhere + "; outside sender", Tiers: []string{TierReplyTo}}}
 	}
 	best := sigs[0]
 	parts := []string{sigs[0].summary}
@@ -175,6 +189,12 @@ func (d *Detector) inbound(m *scanner.Message) []scanner.Finding {
 		parts = append(parts, s.summary)
 		if s.score > best.score {
 			best = s
+		}
+	}
+	tiers := []string{best.tier}
+	for _, s := range sigs {
+		if !slices.Contains(tiers, s.tier) {
+			tiers = append(tiers, s.tier)
 		}
 	}
 	score := best.score
@@ -185,10 +205,11 @@ func (d *Detector) inbound(m *scanner.Message) []scanner.Finding {
 	}
 	if elsewhere != "" {
 		parts = append(parts, elsewhere)
+		tiers = append(tiers, TierReplyTo)
 		score += 0.1
 	}
 	return []scanner.Finding{{Category: scanner.Impersonation, Scanner: Name, Score: min(score, 0.99),
-		Severity: best.severity, Where: "header", Summary: strings.Join(parts, "; ") + "; outside sender"}}
+		Severity: best.severity, Where: "header", Summary: strings.Join(parts, "; ") + "; outside sender", Tiers: tiers}}
 }
 
 // displayName compares the From display name with staff names and role
@@ -235,7 +256,7 @@ func (d *Detector) displayName(f *mail.Address, domain string) (signal, bool) {
 		if kind == initialMatch {
 			what += " (initial)"
 		}
-		return signal{summary: "display name matches " + what, score: score, severity: best.class.severity()}, true
+		return signal{summary: "display name matches " + what, score: score, severity: best.class.severity(), tier: TierDisplayName}, true
 	}
 	if !hasRole || !free {
 		// "Accounts <accounts@supplier.example>" is how suppliers write.
@@ -246,7 +267,7 @@ func (d *Detector) displayName(f *mail.Address, domain string) (signal, bool) {
 		score = 0.85
 	}
 	return signal{summary: fmt.Sprintf("display name matches staff role '%s' from a free mail address", role.text),
-		score: score, severity: role.class.severity()}, true
+		score: score, severity: role.class.severity(), tier: TierDisplayName}, true
 }
 
 // nameAddress finds an address shown in a display name.
@@ -262,14 +283,15 @@ func (d *Detector) addressInName(name, fromDomain string) (signal, bool) {
 			continue
 		}
 		if d.trust.has(nd) {
-			return signal{summary: "display name shows a trust address", score: 0.9, severity: "high"}, true
+			return signal{summary: "display name shows a trust address", score: 0.9, severity: "high", tier: TierAddressInName}, true
 		}
 		for _, p := range d.protected {
 			if !p.trust && (nd == p.domain || strings.HasSuffix(nd, "."+p.domain)) {
-				return signal{summary: "display name shows a correspondent's address", score: 0.7, severity: "medium"}, true
+				return signal{summary: "display name shows a correspondent's address", score: 0.7, severity: "medium", tier: TierAddressInName}, true
 			}
 		}
 		if s, ok := d.lookalikeSignal("display name", nd); ok {
+			s.tier = TierAddressInName
 			return s, true
 		}
 	}
@@ -347,7 +369,7 @@ func (d *Detector) lookalikeSignal(field, domain string) (signal, bool) {
 	if bestP.trust {
 		sev = "high"
 	}
-	return signal{summary: best.describe(field, bestP.trust), score: best.score, severity: sev, weak: best.weak}, true
+	return signal{summary: best.describe(field, bestP.trust), score: best.score, severity: sev, weak: best.weak, tier: TierLookalike}, true
 }
 
 // replyTo returns the Reply-To domains and, when answers go to another

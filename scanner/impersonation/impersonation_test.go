@@ -2,10 +2,12 @@ package impersonation_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/directory"
 	"github.com/mailward/mailward/directory/ldaptest"
 	"github.com/mailward/mailward/scanner"
@@ -165,6 +167,14 @@ func run(t *testing.T, d *impersonation.Detector, cases []check) {
 				t.Fatalf("want one finding with %q, got %+v", c.want, fs)
 			}
 			f := fs[0]
+			if len(f.Tiers) == 0 {
+				t.Fatalf("finding without tiers: %+v", f)
+			}
+			for _, tier := range f.Tiers {
+				if !slices.Contains(config.ImpersonationTiers, tier) {
+					t.Fatalf("tier %q is not in config.ImpersonationTiers %v", tier, config.ImpersonationTiers)
+				}
+			}
 			if f.Category != scanner.Impersonation || f.Scanner != "impersonation" || !strings.Contains(f.Summary, c.want) ||
 				f.Score < c.min-1e-9 || f.Score > c.max+1e-9 || f.Severity != c.severity {
 				t.Fatalf("got %s %.2f %s %q, want %q scoring %.2f-%.2f severity %s", f.Category, f.Score, f.Severity, f.Summary,

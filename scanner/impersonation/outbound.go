@@ -42,7 +42,7 @@ func (d *Detector) outbound(m *scanner.Message) []scanner.Finding {
 		if p.MaySendAs(a.Address) {
 			continue
 		}
-		f := scanner.Finding{Category: scanner.Impersonation, Scanner: Name, Where: "header"}
+		f := scanner.Finding{Category: scanner.Impersonation, Scanner: Name, Where: "header", Tiers: []string{TierFromNotTheirs}}
 		switch other, known := d.o.Directory.Lookup(a.Address); {
 		case !d.trust.has(domainOf(a.Address)):
 			f.Score, f.Severity = 0.5, "low"
