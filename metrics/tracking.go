@@ -21,6 +21,7 @@ func init() {
 	for _, r := range []string{"written", "dropped", "failed"} {
 		trackingRecords.WithLabelValues(r)
 	}
+	errorsTotal.WithLabelValues("tracking")
 }
 
 // TrackingRecords counts n tracking records with result written, dropped
