@@ -54,6 +54,7 @@ func TestFind(t *testing.T) {
 		{"user id and password no separators", "My user id is jbloggs and password Oakfield123", TierLogin},
 		{"pwd equals", "pwd = p@ssW0rd99 (it's case sensitive)", TierPassword},
 		{"set to", "I've reset the Google Classroom password to Kettle#88x for you", TierPassword},
+		{"one capitalised word", "The guest wifi password is Oakfield.", TierPassword},
 		{"quoted", `Use the password "Zebra-Crossing-9" to get in`, TierPassword},
 
 		// Not shared passwords.
@@ -80,6 +81,11 @@ func TestFind(t *testing.T) {
 		{"example in advice", "Choose a strong password, for example: Tr0ub4dor&3 (but not that one!)", ""},
 		{"example in advice 3", "Make it long and mixed, e.g. the password is Tr0ub4dor&3 (but not that one!)", ""},
 		{"example in advice 2", "A good password is like Horse-Battery-9 - long and mixed.", ""},
+		{"induction", "Your username will be your initial and surname. Your password will be given to you by IT on your first day.", ""},
+		{"date of birth rule", "Your password will be your date of birth in the format DDMMYYYY until you change it.", ""},
+		{"where to find it", "The wifi password is on the staffroom noticeboard, and on the back of the router.", ""},
+		{"change to something", "Please change your password to something only you know as soon as you log in.", ""},
+		{"phishing warning", "IT will never email you asking for your username and password. Report it to it-support@oakfield.sch.uk.", ""},
 		{"username only", "Your username is jsmith. Your password will be sent separately.", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
