@@ -9,6 +9,16 @@
 // store.url) implements the same interface. Writer puts records into a
 // Store off the SMTP reply path: a full queue or a failing store is logged
 // and counted, never a delayed or refused message.
+//
+// A new Store (the shared PostgreSQL one) must pass msglogtest.Run. What
+// the SQLite store does that another should match: addresses compared
+// lowercased, exactly or by "@domain" (never a suffix of a domain); one
+// index serving both (SQLite: the reversed address; PostgreSQL can index
+// reverse(lower(addr)) with text_pattern_ops); recipients in their own
+// table keyed by (address, time); per-day counts updated in the same
+// transaction as the rows (INSERT ... ON CONFLICT DO UPDATE); Purge in
+// short transactions. The monthly report's once-only mark (report.Marker:
+// Meta and SetMeta, a compare-and-set) belongs in the same database.
 package msglog
 
 import (
