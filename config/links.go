@@ -52,7 +52,8 @@ type Links struct {
 	// hold a code). Defaults 4 MiB and 16 million pixels.
 	MaxImageBytes  int `yaml:"max_image_bytes"`
 	MaxImagePixels int `yaml:"max_image_pixels"`
-	// MaxImages is how many images of one message are searched. Default 20.
+	// MaxImages is how many images of one message are searched. Default 10
+	// (a 16-megapixel photo takes about half a second).
 	MaxImages int `yaml:"max_images"`
 }
 
@@ -103,7 +104,7 @@ func (x *Links) applyDefaults() {
 	}
 	setInt(&x.MaxImageBytes, 4<<20)
 	setInt(&x.MaxImagePixels, 16_000_000)
-	setInt(&x.MaxImages, 20)
+	setInt(&x.MaxImages, 10)
 }
 
 func (x *Links) validate(v *validator) {

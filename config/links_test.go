@@ -16,7 +16,7 @@ func TestLinksCredentialsDefaults(t *testing.T) {
 	}
 	l := c.Links
 	if !l.IsEnabled() || !l.UseBuiltin() || !l.ReadQR() || l.MaxImageBytes != 4<<20 || l.MaxImagePixels != 16_000_000 ||
-		l.MaxImages != 20 || len(l.LowSeverity) != 1 || l.LowSeverity[0] != "shortener" {
+		l.MaxImages != 10 || len(l.LowSeverity) != 1 || l.LowSeverity[0] != "shortener" {
 		t.Errorf("links defaults %+v", l)
 	}
 	cr := c.Credentials

@@ -219,11 +219,24 @@ func (d *Detector) deceptiveText(l scanner.Link) bool {
 		return false
 	}
 	// A tracker that carries the shown destination in its query (a
-	// mailing list's click counter) goes where the text says.
-	if strings.Contains(strings.ToLower(l.URL), registered(st.Host)) {
+	// mailing list's click counter) goes where the text says, and so do
+	// the click trackers of the big mailing services.
+	if strings.Contains(strings.ToLower(l.URL), registered(st.Host)) || clickTrackers[registered(ht.Host)] {
 		return false
 	}
 	return true
+}
+
+// clickTrackers are the link-tracking domains of well-known mailing
+// services: newsletters show "www.example.org" over a link through them,
+// which is ordinary, not deceptive.
+var clickTrackers = map[string]bool{
+	"list-manage.com": true, "mailchimp.com": true, "mcusercontent.com": true, // Mailchimp
+	"sendgrid.net": true, "mandrillapp.com": true, "mailgun.org": true, "sparkpostmail.com": true,
+	"awstrack.me": true, "hubspotlinks.com": true, "hs-sites.com": true, "rs6.net": true, // Amazon SES, HubSpot, Constant Contact
+	"createsend.com": true, "createsend1.com": true, "cmail19.com": true, "cmail20.com": true, // Campaign Monitor
+	"exct.net": true, "mjt.lu": true, "sendibt3.com": true, "klclick.com": true, "klclick1.com": true,
+	"parentmail.co.uk": true, "schoolcomms.com": true, "mailchi.mp": true,
 }
 
 // allowed reports whether host is an allowed domain or below one.
