@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -204,15 +205,16 @@ func (p *postfixRelay) drained(tb testing.TB, within time.Duration) {
 }
 
 // startClamd runs clamd with a one-signature database of its own (there is
-// no network for freshclam), or returns "" when clamd is not installed.
+// no network for freshclam) and returns its address and process, or ""
+// when clamd is not installed.
 // With a tiny database clamd still unpacks and reads every file; only the
 // signature matching is cheaper than with the full one.
-func startClamd(tb testing.TB) string {
+func startClamd(tb testing.TB) (string, *os.Process) {
 	tb.Helper()
 	bin, err := exec.LookPath("clamd")
 	if err != nil {
 		if _, err := os.Stat("/usr/sbin/clamd"); err != nil {
-			return ""
+			return "", nil
 		}
 		bin = "/usr/sbin/clamd"
 	}
@@ -226,9 +228,10 @@ func startClamd(tb testing.TB) string {
 	conf := filepath.Join(dir, "clamd.conf")
 	os.WriteFile(conf, []byte(fmt.Sprintf("Foreground yes\nTCPSocket %s\nTCPAddr 127.0.0.1\nDatabaseDirectory %s\n"+
 		"LogFile %s\nStreamMaxLength 64M\nMaxThreads 4\nBytecode no\nUser root\n", port, db, filepath.Join(dir, "clamd.log"))), 0o644)
-	startDaemon(tb, "clamd", exec.Command(bin, "-c", conf))
+	cmd := exec.Command(bin, "-c", conf)
+	startDaemon(tb, "clamd", cmd)
 	waitListen(tb, addr, 60*time.Second)
-	return "tcp://" + addr
+	return "tcp://" + addr, cmd.Process
 }
 
 // mailwardYAML is the relay's config for the benchmarks: every detector on
@@ -305,6 +308,28 @@ func peakRSS(pid int) float64 {
 	}
 	return 0
 }
+
+// cpuOf is the CPU time (user and system) a process has used so far.
+func cpuOf(p *os.Process) time.Duration {
+	if p == nil {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.Pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (which may hold spaces).
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times (100 on Linux).
+const clockTicks = 100
 
 // resetPeakRSS starts a new peak (Linux: clear_refs 5).
 func resetPeakRSS(pid int) {
