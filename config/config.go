@@ -53,6 +53,8 @@ type Config struct {
 	// Tracking is message tracking and the trend report (issue 14,
 	// tracking.go).
 	Tracking Tracking `yaml:"tracking"`
+	// Lists are the allow and block lists (issue 14, lists.go).
+	Lists Lists `yaml:"lists"`
 
 	// Impersonation is the impersonation detector's section (issue 16).
 	Impersonation Impersonation `yaml:"impersonation"`
@@ -271,6 +273,7 @@ func (c *Config) applyDefaults() {
 	c.ChainMail.applyDefaults()
 	c.Alerts.applyDefaults()
 	c.Tracking.applyDefaults(c.Quarantine.Dir)
+	c.Lists.applyDefaults(c.Quarantine.Dir)
 	c.ClamAV.applyDefaults()
 	c.Review.applyDefaults()
 	c.Directory.applyDefaults()
@@ -350,6 +353,7 @@ func (c *Config) validate() Errors {
 	c.Links.validate(v)
 	c.Credentials.validate(v)
 	c.Tracking.validate(v)
+	c.Lists.validate(v)
 	c.DNS.validate(v)
 	c.Authentication.validate(v)
 	return v.errs

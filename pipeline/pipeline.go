@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/lists"
 	"github.com/mailward/mailward/rules"
 	"github.com/mailward/mailward/scanner"
 )
@@ -28,6 +29,8 @@ type Pipeline struct {
 	// the tracker shared with it and its successors (lifetime.go).
 	prev    *Pipeline
 	tracker *sharedTracker
+	// lists are the allow and block lists (lists.go); nil: none.
+	lists *lists.Cache
 }
 
 // Verdict is the pipeline's whole answer for one message.
@@ -60,6 +63,8 @@ func NewFrom(cfg *config.Config, prev *Pipeline) (*Pipeline, error) {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	p.Runner = &scanner.Runner{Scanners: scanners, Budget: cfg.Scan.Budget.D()}
+	p.lists = lists.OpenCache(cfg.Lists.Path, cfg.Lists.Refresh.D(), nil)
+	p.close = append(p.close, p.lists.Close)
 	p.prev = nil
 	return p, nil
 }
@@ -89,7 +94,7 @@ func (p *Pipeline) Scan(ctx context.Context, raw []byte, env scanner.Envelope) V
 		fps = p.track.fingerprints(m)
 	}
 	res = p.spread(ctx, m, fps, res) // chain-mail spread across senders (read-only)
-	return Verdict{Message: m, Result: res, Decision: p.decide(ctx, env, res), Fingerprints: fps}
+	return Verdict{Message: m, Result: res, Decision: p.decideLists(ctx, env, res), Fingerprints: fps}
 }
 
 // Categories returns the distinct categories of findings, sorted.
