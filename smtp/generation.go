@@ -132,9 +132,11 @@ func RestartNeeded(old, new *config.Config) []string {
 		}
 	}
 	add("listen", old.Listen != new.Listen)
-	add("review.listen", old.Review.Listen != new.Review.Listen)
 	add("metrics.listen", old.Metrics.Listen != new.Metrics.Listen)
-	add("quarantine.dir", old.Quarantine.Dir != new.Quarantine.Dir)
+	add("quarantine", !reflect.DeepEqual(old.Quarantine, new.Quarantine))
+	// The review page (users, roles, sign-in, its purge and notices) is
+	// built once: rebuilding it would sign every reviewer out.
+	add("review", !reflect.DeepEqual(old.Review, new.Review))
 	add("max_message_bytes", old.MaxMessageBytes != new.MaxMessageBytes)
 	add("limits", !reflect.DeepEqual(old.Limits, new.Limits))
 	add("tls", !reflect.DeepEqual(old.TLS, new.TLS))
