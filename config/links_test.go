@@ -23,7 +23,7 @@ func TestLinksCredentialsDefaults(t *testing.T) {
 	if !cr.IsEnabled() || cr.MinScore != 0.5 || strings.Join(cr.Directions, ",") != "outbound,internal" {
 		t.Errorf("credentials defaults %+v", cr)
 	}
-	for _, name := range []string{"links-staff-blocked", "links-staff", "links-inbound", "links-shortener", "credentials-staff"} {
+	for _, name := range []string{"links-staff-blocked", "links-staff", "links-inbound", "links-shortener", "credentials-outbound", "credentials-internal"} {
 		found := false
 		for _, r := range c.Rules {
 			found = found || r.Name == name

@@ -151,8 +151,10 @@ func DefaultRules() []Rule {
 		{Name: "links-staff", Direction: []string{"outbound", "internal"}, Category: []string{"inappropriate_link"}, Action: "tag"},
 		{Name: "links-inbound", Direction: []string{"inbound"}, Category: []string{"inappropriate_link"}, Action: "tag"},
 		{Name: "links-shortener", Category: []string{"inappropriate_link"}, Tier: []string{"shortener", "ip_literal"}, MinScore: 0.1, Action: "tag"},
-		// A password shared by staff (CLT 2.1 g) is held for review.
-		{Name: "credentials-staff", Direction: []string{"outbound", "internal"}, Category: []string{"credentials"}, Action: "quarantine"},
+		// A password sent out of the trust (CLT 2.1 g) is held for review;
+		// one sent inside it (IT resetting a colleague's login) is tagged.
+		{Name: "credentials-outbound", Direction: []string{"outbound"}, Category: []string{"credentials"}, Action: "quarantine"},
+		{Name: "credentials-internal", Direction: []string{"internal"}, Category: []string{"credentials"}, Action: "tag"},
 		{Name: "any-finding", Category: Categories, MinScore: 0.01, Action: "tag"},
 	}
 }

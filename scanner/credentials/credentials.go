@@ -84,6 +84,28 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 	}
 	var places []*place
 	byName := map[string]*place{}
+	add := func(name string, s secret) {
+		if s.doc && !encrypted {
+			return // the password of a document not sent with it: no account
+		}
+		// Scores are sums of tenths: round away float error so that
+		// 0.7+0.2 reaches a min_score of 0.9.
+		s.score = min(0.99, math.Round(s.score*100)/100)
+		if s.score < d.minScore {
+			return
+		}
+		p := byName[name]
+		if p == nil {
+			p = &place{name: name, hashes: map[uint64]bool{}}
+			byName[name] = p
+			places = append(places, p)
+		}
+		p.hashes[s.hash] = true
+		if s.score > p.best.score || s.score == p.best.score && s.pair {
+			p.best = s
+		}
+		p.doc = p.doc || s.doc && !s.pair
+	}
 	for _, t := range m.Texts {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("credentials: %w", err)
@@ -93,26 +115,19 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 			name = strconv.Itoa(t.Attachment.Index)
 		}
 		for _, s := range find(t.Content, d.systems) {
-			if s.doc && !encrypted {
-				continue // the password of a document not sent with it: no account
-			}
-			// Scores are sums of tenths: round away float error so
-			// that 0.7+0.2 reaches a min_score of 0.9.
-			s.score = min(0.99, math.Round(s.score*100)/100)
-			if s.score < d.minScore {
-				continue
-			}
-			p := byName[name]
-			if p == nil {
-				p = &place{name: name, hashes: map[uint64]bool{}}
-				byName[name] = p
-				places = append(places, p)
-			}
-			p.hashes[s.hash] = true
-			if s.score > p.best.score || s.score == p.best.score && s.pair {
-				p.best = s
-			}
-			p.doc = p.doc || s.doc && !s.pair
+			add(name, s)
+		}
+	}
+	for _, tb := range m.Tables {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("credentials: %w", err)
+		}
+		name := "body"
+		if tb.Attachment != nil {
+			name = strconv.Itoa(tb.Attachment.Index)
+		}
+		for _, s := range findTable(tb.Rows) {
+			add(name, s)
 		}
 	}
 	if len(places) == 0 {

@@ -193,3 +193,33 @@ func TestConfig(t *testing.T) {
 		t.Errorf("configured system not counted: %+v", fs)
 	}
 }
+
+// TestTables: a list of logins in a spreadsheet or CSV is read by its
+// headings.
+func TestTables(t *testing.T) {
+	csv := func(body string) string {
+		return "Content-Type: text/csv\r\nContent-Disposition: attachment; filename=logins.csv\r\n\r\n" + strings.ReplaceAll(body, "\n", "\r\n")
+	}
+	for _, c := range []struct {
+		name, table, want string
+	}{
+		{"logins", "Sparx logins for 7B\nUsername,Initial password\njsmith7,Tiger42x\nakhan7,Blue7Sky\n", "2 passwords with a user name in attachment 1"},
+		{"passwords without user names", "Room,Wifi password\nStaffroom,Bl4ckb1rd#\n", "a password in attachment 1"},
+		{"masked", "Username,Password\njsmith,********\nakhan,xxxxxxxx\n", ""},
+		{"other heading", "Username,Password reset date\njsmith,2026-09-01\n", ""},
+		{"prose in the column", "Name,Password\nJo,changed on Monday by IT\n", ""},
+	} {
+		d := New(config.Default().Credentials)
+		fs, err := d.Scan(context.Background(), message(t, scanner.Outbound, "see attached", csv(c.table)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if len(fs) > 0 {
+			got = fs[0].Summary
+		}
+		if got != c.want || len(fs) > 1 {
+			t.Errorf("%s: %+v, want %q", c.name, fs, c.want)
+		}
+	}
+}

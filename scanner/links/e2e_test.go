@@ -52,8 +52,8 @@ func TestDefaultRules(t *testing.T) {
 		{"gambling link sent out", out, mail("cheltenham", "my tips are on https://www.skybet.com/horse-racing"), rules.Tag, "links-staff"},
 		{"adult link inbound", in, mail("offer", "hot pics at https://www.pornhub.com/"), rules.Tag, "links-inbound"},
 		{"shortener", out, mail("form", "Please fill in https://bit.ly/3trip-form by Friday"), rules.Tag, "links-shortener"},
-		{"password sent out", out, mail("login", "Username: jbloggs\nPassword: Oakfield2026!"), rules.Quarantine, "credentials-staff"},
-		{"password internal", internal, mail("cover", "The supply teacher can use my SIMS login, my password is Tr4ctor!77"), rules.Quarantine, "credentials-staff"},
+		{"password sent out", out, mail("login", "Username: jbloggs\nPassword: Oakfield2026!"), rules.Quarantine, "credentials-outbound"},
+		{"password internal", internal, mail("cover", "The supply teacher can use my SIMS login, my password is Tr4ctor!77"), rules.Tag, "credentials-internal"},
 		{"password inbound not scanned", in, mail("welcome", "Your account: Username: jbloggs Password: Temp1234!x"), "", ""},
 		{"ordinary mail", out, mail("trip", "The Year 5 trip leaves at 9. Details at https://www.oakfield.sch.uk/trips"), rules.Deliver, rules.RuleDefault},
 	} {
@@ -159,8 +159,8 @@ quarantine: {dir: %q}
 			}
 		}
 	}
-	if !strings.Contains(rules["links-staff-blocked"], "inappropriate_link") || !strings.Contains(rules["credentials-staff"], "credentials") {
-		t.Errorf("held: %v, want a links-staff-blocked and a credentials-staff hold", rules)
+	if !strings.Contains(rules["links-staff-blocked"], "inappropriate_link") || !strings.Contains(rules["credentials-outbound"], "credentials") {
+		t.Errorf("held: %v, want a links-staff-blocked and a credentials-outbound hold", rules)
 	}
 	got := in.To("j.bloggs@oakfield.sch.uk")
 	if len(got) != 1 {
