@@ -143,7 +143,12 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 		}
 		tiers := append([]string(nil), extra...)
 		if ok && !d.allowed(t.Host) {
-			tiers = append(tiers, d.o.Lists.Match(t)...)
+			for _, c := range d.o.Lists.Match(t) {
+				if c == TierShortener && len(strings.Trim(t.Path, "/")) == 0 {
+					continue // the shortener's own home page hides nothing
+				}
+				tiers = append(tiers, c)
+			}
 			if t.IP.IsValid() && t.IP.IsGlobalUnicast() && !t.IP.IsPrivate() {
 				tiers = append(tiers, TierIPLiteral)
 			}

@@ -153,6 +153,7 @@ func TestScan(t *testing.T) {
 		{"same site shown", eml("x", `<a href="https://news.bbc.co.uk/x">www.bbc.co.uk</a> <a href="https://www.gov.uk/">click here</a>`, true), nil, ""},
 		{"tracker carries destination", eml("x", `<a href="https://click.mailer.example/?u=https%3A%2F%2Fwww.bbc.co.uk%2F">www.bbc.co.uk</a>`, true), nil, ""},
 		{"mailing service click tracker", eml("x", `<a href="https://u123.ct.sendgrid.net/ls/click?upn=abc">www.nationaltrust.org.uk</a>`, true), nil, ""},
+		{"shortener named, no link", eml("x", "We use bit.ly and https://tinyurl.com/ for our own links.", false), nil, ""},
 		{"first-party short links", eml("x", "https://youtu.be/abc https://aka.ms/teams https://amzn.to/x", false), nil, ""},
 		{"image without a code", eml("photo", "photo attached", false, imagePart(plainPNG(t), "photo.png")), nil, ""},
 		{"broken image", eml("photo", "photo attached", false, imagePart(append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 300)...), "bad.png")), nil, ""},
