@@ -303,3 +303,33 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
+
+// ParseExpiry reads an expiry as the review page and the CLI take it: ""
+// (never), a duration from now ("90d", "12h"), a day (YYYY-MM-DD: the end
+// of that day in loc) or an RFC 3339 time. A time not after now is refused.
+func ParseExpiry(s string, now time.Time, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "never" {
+		return time.Time{}, nil
+	}
+	var t time.Time
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		var days int
+		if _, err := fmt.Sscanf(n, "%d", &days); err != nil || days < 1 || fmt.Sprint(days) != n {
+			return t, fmt.Errorf("expiry %q: want a number of days such as 30d", s)
+		}
+		t = now.Add(time.Duration(days) * 24 * time.Hour)
+	} else if d, err := time.ParseDuration(s); err == nil {
+		t = now.Add(d)
+	} else if d, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		t = d.AddDate(0, 0, 1)
+	} else if d, err := time.Parse(time.RFC3339, s); err == nil {
+		t = d
+	} else {
+		return t, fmt.Errorf("expiry %q: want 30d, 12h, YYYY-MM-DD or an RFC 3339 time", s)
+	}
+	if !t.After(now) {
+		return time.Time{}, fmt.Errorf("expiry %q is not in the future", s)
+	}
+	return t.UTC(), nil
+}
