@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	gomilter "github.com/d--j/go-milter"
@@ -23,6 +24,10 @@ import (
 // progressEvery is how often the MTA hears that a long scan goes on, well
 // inside Postfix's milter_content_timeout (300 s by default).
 const progressEvery = 30 * time.Second
+
+// panics counts transactions whose processing panicked (the tests fail
+// when any did).
+var panics atomic.Int64
 
 // outcome is what became of one message, for its log line.
 type outcome struct {
@@ -48,6 +53,7 @@ func (ss *session) EndOfMessage(m gomilter.Modifier) (resp *gomilter.Response, e
 	srv := ss.srv
 	defer func() {
 		if p := recover(); p != nil {
+			panics.Add(1)
 			srv.log.Error("panic in milter transaction", "queue_id", o.queueID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			resp = ss.afterPanic(t, o)
 		}

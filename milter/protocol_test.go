@@ -121,7 +121,7 @@ func (m mta) content(t *testing.T, s *gomilter.ClientSession, body string) *gomi
 	if act.StopProcessing() {
 		return act
 	}
-	for len(body) > 0 {
+	for first := true; first || len(body) > 0; first = false { // the client needs one chunk at least
 		n := min(len(body), 60000)
 		act, err := s.BodyChunk([]byte(body[:n]))
 		if err != nil {
