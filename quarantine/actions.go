@@ -528,7 +528,32 @@ type PurgeResult struct {
 // suspected-illegal mark keeps them, each with an audit entry; tombstones
 // older than TombstoneRetention are forgotten. Data protection law requires
 // that held mail is kept no longer than needed.
+//
+// On a backend shared by several gateways (one that implements Exclusive),
+// Purge runs only where it takes the backend's lock: a gateway that finds
+// another one purging returns an empty result at once.
 func Purge(ctx context.Context, b Backend, now time.Time, opts PurgeOptions) (PurgeResult, error) {
+	if x, ok := b.(Exclusive); ok {
+		var res PurgeResult
+		_, err := x.Exclusive(ctx, "quarantine-purge", func(ctx context.Context) error {
+			var err error
+			res, err = purge(ctx, b, now, opts)
+			return err
+		})
+		return res, err
+	}
+	return purge(ctx, b, now, opts)
+}
+
+// Exclusive is implemented by a backend that several gateways share: it
+// runs fn unless another gateway is running the job called name, and then
+// reports false without running it. Jobs that must run once across
+// gateways (retention) go through it.
+type Exclusive interface {
+	Exclusive(ctx context.Context, name string, fn func(context.Context) error) (bool, error)
+}
+
+func purge(ctx context.Context, b Backend, now time.Time, opts PurgeOptions) (PurgeResult, error) {
 	var res PurgeResult
 	if c, ok := b.(interface {
 		Cleanup(time.Time, time.Duration) (int, error)
