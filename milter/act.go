@@ -58,8 +58,9 @@ func (ss *session) EndOfMessage(m gomilter.Modifier) (resp *gomilter.Response, e
 			resp = ss.afterPanic(t, o)
 		}
 		go func() {
-			// Tracker and alerts after the answer, as the relay does.
-			if o.reply == "discard" || o.reply == "accept" || o.reply == "hold" {
+			// Tracker and alerts after the answer, for every message
+			// scanned, as the relay does.
+			if o.verdict.Message != nil {
 				t.gen.pipe.Record(context.Background(), o.verdict, o.qid, t.start)
 			}
 			ss.logLine(t, o)
