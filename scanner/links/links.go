@@ -6,8 +6,9 @@
 // their host behind a user part: http://school.org.uk@evil.example/).
 //
 // Links are read from HTML hrefs (with the text shown for them), from URLs
-// and domain names written in any text (subject, bodies, attachment text)
-// and from QR codes in images. Mail security wrappers (Microsoft Safe
+// and domain names written in any text (subject, bodies, attachment text),
+// from the hyperlinks of Office files and PDFs, and from QR codes in
+// images. Mail security wrappers (Microsoft Safe
 // Links, Proofpoint URL Defense, Google redirects) are taken off first:
 // the link a reader ends at is the one judged. Hosts are compared in their
 // IDNA ASCII form, so a list entry matches the Unicode and the punycode
@@ -181,6 +182,11 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 		place := textPlace(t)
 		for _, u := range FindURLs(t.Content) {
 			add(place, false, u)
+		}
+	}
+	for _, a := range m.Attachments {
+		for _, u := range docLinks(a) {
+			add(strconv.Itoa(a.Index), false, u)
 		}
 	}
 	if d.o.QR {

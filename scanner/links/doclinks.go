@@ -1,0 +1,111 @@
+package links
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/hex"
+	"html"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/mailward/mailward/scanner"
+)
+
+// Bounds on reading an attachment for links outside its text.
+const (
+	maxRelsFiles = 2000    // .rels parts read from one Office file
+	maxRelsBytes = 4 << 20 // bytes read from one .rels part
+	maxDocLinks  = 10000   // links taken from one attachment
+)
+
+var (
+	relationshipRe = regexp.MustCompile(`<Relationship\b[^>]*>`)
+	targetRe       = regexp.MustCompile(`\bTarget="([^"]*)"`)
+	pdfURIRe       = regexp.MustCompile(`/URI\s*(?:\(((?:\\.|[^\\)]){1,1000})\)|<([0-9A-Fa-f\s]{2,1000})>)`)
+)
+
+// docLinks returns the link targets an attachment carries outside its
+// readable text: the external relationships of Office Open XML files
+// (hyperlinks in Word, Excel and PowerPoint files) and the URI actions of
+// PDF files written in the clear. A file that cannot be read this way
+// gives none; extraction reports what it could not read.
+func docLinks(a *scanner.Attachment) []string {
+	switch {
+	case strings.HasPrefix(a.SniffedType, "application/vnd.openxmlformats-officedocument."),
+		strings.HasPrefix(a.SniffedType, "application/vnd.ms-") && bytes.HasPrefix(a.Data, []byte("PK")):
+		return officeLinks(a.Data)
+	case a.SniffedType == "application/pdf":
+		return pdfLinks(a.Data)
+	}
+	return nil
+}
+
+func officeLinks(data []byte) []string {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	n := 0
+	for _, f := range zr.File {
+		if !strings.HasSuffix(f.Name, ".rels") {
+			continue
+		}
+		if n++; n > maxRelsFiles {
+			break
+		}
+		rc, err := f.Open()
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(io.LimitReader(rc, maxRelsBytes))
+		rc.Close()
+		for _, el := range relationshipRe.FindAll(b, -1) {
+			if !bytes.Contains(el, []byte(`TargetMode="External"`)) {
+				continue
+			}
+			if m := targetRe.FindSubmatch(el); m != nil && len(out) < maxDocLinks {
+				out = append(out, html.UnescapeString(string(m[1])))
+			}
+		}
+	}
+	return out
+}
+
+func pdfLinks(data []byte) []string {
+	var out []string
+	for _, m := range pdfURIRe.FindAllSubmatch(data, maxDocLinks) {
+		if m[1] != nil {
+			out = append(out, pdfString(m[1]))
+			continue
+		}
+		h := strings.Join(strings.Fields(string(m[2])), "")
+		if len(h)%2 == 1 {
+			h += "0"
+		}
+		if b, err := hex.DecodeString(h); err == nil {
+			out = append(out, string(b))
+		}
+	}
+	return out
+}
+
+// pdfString undoes the escapes of a PDF literal string that matter in a
+// URI: \( \) \\ and line continuations.
+func pdfString(b []byte) string {
+	var s strings.Builder
+	for i := 0; i < len(b); i++ {
+		if b[i] == '\\' && i+1 < len(b) {
+			i++
+			switch b[i] {
+			case '\r', '\n':
+				continue
+			case 'n', 'r', 't':
+				continue
+			}
+		}
+		s.WriteByte(b[i])
+	}
+	return s.String()
+}
