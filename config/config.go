@@ -55,6 +55,8 @@ type Config struct {
 	Tracking Tracking `yaml:"tracking"`
 	// Lists are the allow and block lists (issue 14, lists.go).
 	Lists Lists `yaml:"lists"`
+	// Store is the shared PostgreSQL store (issue 15, store.go).
+	Store Store `yaml:"store"`
 
 	// Impersonation is the impersonation detector's section (issue 16).
 	Impersonation Impersonation `yaml:"impersonation"`
@@ -354,6 +356,7 @@ func (c *Config) validate() Errors {
 	c.Credentials.validate(v)
 	c.Tracking.validate(v)
 	c.Lists.validate(v)
+	c.Store.validate(v)
 	c.DNS.validate(v)
 	c.Authentication.validate(v)
 	return v.errs
