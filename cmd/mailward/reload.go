@@ -36,6 +36,9 @@ type live struct {
 	// milter, hook in here). An error is logged; the relay keeps the new
 	// generation.
 	onReload []func(*config.Config, *pipeline.Pipeline) error
+	// prepare, when set, completes each new pipeline before the relay
+	// takes it (the shared store's allow and block lists).
+	prepare func(*pipeline.Pipeline)
 
 	mu  sync.Mutex // one reload at a time
 	cfg *config.Config
@@ -105,6 +108,7 @@ func (l *live) reload() error {
 }
 
 func (l *live) reloadLocked() error {
+	start := time.Now()
 	cfg := config.Default()
 	if l.path != "" {
 		var err error
@@ -127,6 +131,9 @@ func (l *live) reloadLocked() error {
 		l.log.Error("reload refused: the new config's pipeline could not be built; the running config stays in force", "config", l.path, "err", err)
 		return err
 	}
+	if l.prepare != nil {
+		l.prepare(p)
+	}
 	if err := l.srv.Reload(cfg, p); err != nil {
 		p.Close()
 		l.log.Error("reload refused by the relay; the running config stays in force", "config", l.path, "err", err)
@@ -141,7 +148,7 @@ func (l *live) reloadLocked() error {
 		}
 	}
 	l.log.Info("config reloaded", "config", l.path, "domains", cfg.Domains, "rules", len(cfg.Rules),
-		"inbound", cfg.NextHop.Inbound, "outbound", cfg.NextHop.Outbound)
+		"inbound", cfg.NextHop.Inbound, "outbound", cfg.NextHop.Outbound, "ms", time.Since(start).Milliseconds())
 	return nil
 }
 

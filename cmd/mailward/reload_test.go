@@ -324,6 +324,7 @@ func TestReloadUnderLoad(t *testing.T) {
 
 	// The log: JSON lines; the listener change and the refusal are named.
 	var restart, refused, reloaded int
+	var reloadMs []any
 	for _, line := range strings.Split(strings.TrimSpace(logBuf.String()), "\n") {
 		var rec map[string]any
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
@@ -344,8 +345,10 @@ func TestReloadUnderLoad(t *testing.T) {
 			}
 		case msg == "config reloaded":
 			reloaded++
+			reloadMs = append(reloadMs, rec["ms"])
 		}
 	}
+	t.Logf("reloads took (ms): %v", reloadMs)
 	if restart == 0 || refused != 1 || reloaded != len(generations) {
 		t.Errorf("log: %d restart warnings (want >= 1), %d refusals (want 1), %d reloads (want %d)", restart, refused, reloaded, len(generations))
 	}
