@@ -52,6 +52,7 @@ func TestFind(t *testing.T) {
 		{"passcode digits", "Door passcode: 4821", TierPassword},
 		{"user name and strong string", "Office 365 login jsmith / Summer2025!x", TierLogin},
 		{"user id and password no separators", "My user id is jbloggs and password Oakfield123", TierLogin},
+		{"user name without separator", "Hi, use my SIMS login: username jbloggs, password Oakfield2026!", TierLogin},
 		{"pwd equals", "pwd = p@ssW0rd99 (it's case sensitive)", TierPassword},
 		{"set to", "I've reset the Google Classroom password to Kettle#88x for you", TierPassword},
 		{"one capitalised word", "The guest wifi password is Oakfield.", TierPassword},
@@ -86,6 +87,7 @@ func TestFind(t *testing.T) {
 		{"where to find it", "The wifi password is on the staffroom noticeboard, and on the back of the router.", ""},
 		{"change to something", "Please change your password to something only you know as soon as you log in.", ""},
 		{"phishing warning", "IT will never email you asking for your username and password. Report it to it-support@oakfield.sch.uk.", ""},
+		{"username prose", "The username field is case sensitive; the password is the same as your email one.", ""},
 		{"username only", "Your username is jsmith. Your password will be sent separately.", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -34,8 +34,11 @@ var passwordRe = regexp.MustCompile(`(?i)\b(pass(?:words?|wd|codes?|phrase|key)|
 var bareRe = regexp.MustCompile(`(?i)\b(passwords?|passwd|pwd|pw)\s+["'“‘«]?([^\s"'”’»]{8,80})`)
 
 // userRe finds a user name keyword; group 2 is a value given with a
-// separator ("Username: jsmith", "login is j.smith@trust.example").
-var userRe = regexp.MustCompile(`(?i)\b(user\s*names?|user\s*ids?|userid|log-?in(?:\s+(?:name|id))?|log-?on(?:\s+name)?|sign-?in\s+name|account\s+name)\b(?:\s*(?:is|:|=)\s*["'“]?([\w.@\\+-]{2,64}))?`)
+// separator ("Username: jsmith", "login is j.smith@trust.example"), group
+// 3 one written straight after "username" or "user id" ("username
+// jbloggs"), which counts unless it is an ordinary word.
+var userRe = regexp.MustCompile(`(?i)\b(user\s*names?|user\s*ids?|userid|log-?in(?:\s+(?:name|id))?|log-?on(?:\s+name)?|sign-?in\s+name|account\s+name)\b` +
+	`(?:\s*(?:is|:|=)\s*["'“]?([\w.@\\+-]{2,64})|\s+([\w.@\\+-]{2,64}))?`)
 
 // pairRe finds a user name followed by a password-like string without a
 // password keyword: "login jsmith / Welcome2024!". Group 2 is the
@@ -77,6 +80,11 @@ login logon username user password passwords passcode pwd pw email address accou
 protect protecting sharing share shared given supplied provided available issued needed needs need necessary
 xxx xxxx xxxxx xxxxxx xxxxxxxx abc abcd foo bar baz test example sample changeme dummy placeholder
 stored saved written kept mandatory optional`)
+
+// commonWords may follow "username" in prose without being one.
+var commonWords = toSet(`field box page prompt format rules convention reminder request requests changes change
+problem problems issue issues list lists template templates here there again first please will would should must
+can cannot could may might shall`)
 
 func toSet(s string) map[string]bool {
 	m := map[string]bool{}
@@ -282,8 +290,25 @@ type near struct {
 
 func nearOf(ctx string, systems []string) near {
 	var n near
-	for _, u := range userRe.FindAllStringSubmatch(ctx, -1) {
-		if u[2] != "" && !stopValues[strings.ToLower(cleanValue(u[2]))] {
+	// Matches may overlap ("login: username jbloggs"): after one that
+	// gives no user name, search again from its next word.
+	for pos := 0; pos < len(ctx); {
+		loc := userRe.FindStringSubmatchIndex(ctx[pos:])
+		if loc == nil {
+			break
+		}
+		u := make([]string, 4)
+		for g := 0; g < 4; g++ {
+			if loc[2*g] >= 0 {
+				u[g] = ctx[pos+loc[2*g] : pos+loc[2*g+1]]
+			}
+		}
+		pos += loc[3] // past the keyword
+		v := strings.ToLower(cleanValue(u[2]))
+		if u[2] == "" && u[3] != "" && strings.HasPrefix(strings.ToLower(u[1]), "user") {
+			v = strings.ToLower(cleanValue(u[3]))
+		}
+		if v != "" && !stopValues[v] && !commonWords[v] {
 			n.user = true
 			break
 		}
