@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -40,8 +39,7 @@ type live struct {
 	// takes it (the shared store's allow and block lists).
 	prepare func(*pipeline.Pipeline)
 
-	mu  sync.Mutex // one reload at a time
-	cfg *config.Config
+	mu sync.Mutex // one reload at a time
 	// stopLoops ends the loops started for the current pipeline (alert
 	// digests) and waits for them.
 	stopLoops func()
@@ -139,7 +137,6 @@ func (l *live) reloadLocked() error {
 		l.log.Error("reload refused by the relay; the running config stays in force", "config", l.path, "err", err)
 		return err
 	}
-	l.cfg = cfg
 	l.level.Set(logLevel(cfg.Log.Level))
 	l.startLoops(p)
 	for _, f := range l.onReload {
@@ -181,5 +178,3 @@ func (l *live) hooks() (onConfirm, onIllegal func(context.Context, *quarantine.R
 	}
 	return onConfirm, onIllegal
 }
-
-func (l *live) String() string { return fmt.Sprintf("live config %s", l.path) }

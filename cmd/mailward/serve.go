@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/lists"
 	"github.com/mailward/mailward/metrics"
 	"github.com/mailward/mailward/milter"
 	"github.com/mailward/mailward/msglog"
@@ -40,11 +41,17 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	slog.SetDefault(log)
 	metrics.SetBuildInfo(version)
 
-	store, err := quarantine.OpenDir(cfg.Quarantine.Dir)
+	// The quarantine: the local folder, or the shared store (store.url),
+	// which must answer and be migrated before serve takes any mail.
+	octx, ocancel := context.WithTimeout(context.Background(), 30*time.Second)
+	sts, err := openStores(octx, cfg, log)
+	ocancel()
 	if err != nil {
 		log.Error("quarantine", "err", err)
 		return 1
 	}
+	defer sts.Close()
+	store := sts.quarantine
 	p, err := pipeline.New(cfg)
 	if err != nil {
 		log.Error("pipeline", "err", err)
@@ -52,9 +59,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	// Message tracking: a store that cannot be opened is logged, and mail
 	// flows without it (tracking never holds mail up).
-	var track *msglog.SQLite
+	var track trackStore
 	var writer *msglog.Writer
-	if cfg.Tracking.On() {
+	if cfg.Tracking.On() && sts.shared != nil {
+		track = sts.shared.MsgLog(cfg.Tracker.Location())
+		writer = msglog.NewWriter(track, msglog.WriterOptions{Queue: cfg.Tracking.Queue, Batch: cfg.Tracking.Batch, Log: log})
+	} else if cfg.Tracking.On() {
 		if track, err = openTracking(cfg, false); err != nil {
 			log.Error("message tracking unavailable: mail flows untracked", "path", cfg.Tracking.Path, "err", err)
 			metrics.Error("tracking")
@@ -79,9 +89,16 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	lv := &live{path: *cfgPath, log: log, level: level, srv: srv, start: cfg, cfg: cfg, ctx: ctx}
+	lv := &live{path: *cfgPath, log: log, level: level, srv: srv, start: cfg, ctx: ctx}
+	if sts.shared != nil {
+		// The allow and block lists of the shared store, for this pipeline
+		// and every one a reload builds.
+		shared := lists.NewCache(sts.shared.Lists(), cfg.Lists.Refresh.D(), log)
+		lv.prepare = func(p *pipeline.Pipeline) { p.SetLists(shared) }
+		lv.prepare(p)
+	}
 	defer lv.stop()
-	extra, err := services(ctx, cfg, store, track, lv, log, stdout)
+	extra, err := services(ctx, cfg, sts, track, lv, log, stdout)
 	if err != nil {
 		log.Error("services", "err", err)
 		return 1
@@ -106,7 +123,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	observe(ctx, lv, store, log)
 	metrics.SetReady(true)
 	log.Info("mailward started", "version", version, "listen", l.Addr().String(), "domains", cfg.Domains,
-		"inbound", cfg.NextHop.Inbound, "outbound", cfg.NextHop.Outbound, "quarantine", cfg.Quarantine.Dir, "tracking", cfg.Tracking.String())
+		"inbound", cfg.NextHop.Inbound, "outbound", cfg.NextHop.Outbound, "quarantine", cfg.Quarantine.Dir, "shared_store", cfg.Store.Shared(), "tracking", cfg.Tracking.String())
 	fmt.Fprintf(stdout, "mailward listening on %s\n", l.Addr())
 
 	select {
@@ -140,7 +157,7 @@ type httpService struct {
 
 // serveMilter starts the milter beside the relay when milter.listen is set,
 // on the same pipeline, quarantine and reloads. Its end is sent on errc.
-func serveMilter(cfg *config.Config, p *pipeline.Pipeline, store *quarantine.Dir, lv *live, log *slog.Logger, errc chan<- error) (*milter.Server, bool) {
+func serveMilter(cfg *config.Config, p *pipeline.Pipeline, store quarantine.Store, lv *live, log *slog.Logger, errc chan<- error) (*milter.Server, bool) {
 	if cfg.Milter.Listen == "" {
 		return nil, true
 	}
