@@ -38,7 +38,9 @@ import (
 //	    from: mailward@trust.example
 //	    outbound_hold: true
 //	    inbound_digest: true
-//	    digest_hour: 7
+//	    digest_hour: 7                         # in tracker.time_zone
+//	    digest_link_ttl: 168h                  # "request release" links in the digest work once, until then
+//	    digest_key: ""                         # HMAC key of those links (32+ chars); empty: generated and kept in quarantine.dir
 //	    expiry: true
 //	    deletion: true
 //	    inbound_senders: false
@@ -110,8 +112,16 @@ type ReviewNotices struct {
 	// InboundDigest sends each recipient of held inbound mail one daily
 	// digest. Default true.
 	InboundDigest *bool `yaml:"inbound_digest"`
-	// DigestHour is the hour of day (UTC) the digest goes out. Default 7.
+	// DigestHour is the hour of day (in tracker.time_zone) the digest goes
+	// out. Default 7.
 	DigestHour *int `yaml:"digest_hour"`
+	// DigestLinkTTL is how long a digest's "request release" link works
+	// (once). Default 168h (a week).
+	DigestLinkTTL Duration `yaml:"digest_link_ttl"`
+	// DigestKey signs those links (HMAC-SHA256): at least 32 characters,
+	// the same on every gateway. Empty: a random key is generated once and
+	// kept in quarantine.dir/digest.key (shared by gateways sharing it).
+	DigestKey string `yaml:"digest_key"`
 	// Expiry and Deletion tell the sender when held mail expires or is
 	// deleted. Default true.
 	Expiry   *bool `yaml:"expiry"`
@@ -183,6 +193,9 @@ func (x *Review) applyDefaults() {
 	if n.DigestHour == nil {
 		n.DigestHour = ptr(7)
 	}
+	if n.DigestLinkTTL == 0 {
+		n.DigestLinkTTL = Duration(168 * 60 * 60 * 1e9)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -253,6 +266,12 @@ func (x *Review) validate(v *validator) {
 	}
 	if h := *x.Notices.DigestHour; h < 0 || h > 23 {
 		v.errorf("review.notices.digest_hour", "must be 0..23")
+	}
+	if d := x.Notices.DigestLinkTTL.D(); d < 60*60*1e9 || d > 90*24*60*60*1e9 {
+		v.errorf("review.notices.digest_link_ttl", "must be between 1h and 90 days")
+	}
+	if k := x.Notices.DigestKey; k != "" && len(k) < 32 {
+		v.errorf("review.notices.digest_key", "must be at least 32 characters (or empty: generated)")
 	}
 	if f := x.Notices.From; f != "" && (!strings.Contains(f, "@") || strings.ContainsAny(f, "<>\r\n ")) {
 		v.errorf("review.notices.from", "want a plain address, got %q", f)

@@ -12,6 +12,9 @@ import (
 type actionInput struct {
 	Reason     string   `json:"reason"`
 	Recipients []string `json:"recipients"`
+	// Release, with false-positive, releases the message right after
+	// marking it (to Recipients, or every held recipient).
+	Release bool `json:"release"`
 }
 
 // actionResult is the outcome of an action.
@@ -41,7 +44,7 @@ func (s *Server) do(ctx context.Context, c *reqCtx, id, action string, in action
 	allowed := map[string]bool{
 		"release": p.Release, "delete": p.Delete, "false-positive": p.FalsePositive,
 		"request-release": p.RequestRelease, "confirm": p.Confirm, "illegal": p.Illegal,
-		"legal-hold": p.LegalHold, "lift-legal-hold": p.LegalHold,
+		"legal-hold": p.LegalHold, "lift-legal-hold": p.LegalHold, "approve-release": p.Approve,
 	}
 	ok, known := allowed[action]
 	if !known {
@@ -96,8 +99,6 @@ func (s *Server) do(ctx context.Context, c *reqCtx, id, action string, in action
 			s.audit(ctx, c, "release-failed", id, strings.Join(failed, "; "))
 		}
 		s.log.Info("quarantine release", "id", id, "by", who, "released", len(done), "failed", len(failed))
-		s.trackEvent(ctx, id, "released", who, len(done))
-		s.trackEvent(ctx, id, "release-failed", who, len(failed))
 	case "delete":
 		r, err := quarantine.Delete(ctx, s.store, id, who, in.Reason, now)
 		if err != nil {
@@ -105,13 +106,23 @@ func (s *Server) do(ctx context.Context, c *reqCtx, id, action string, in action
 		}
 		res.Record = r
 		s.audit(ctx, c, "delete", id, in.Reason)
-		s.trackEvent(ctx, id, "deleted", who, 0)
 		s.senderNotice(ctx, r, "deleted", in.Reason)
 	case "false-positive":
 		if in.Reason == "" {
 			return nil, fmt.Errorf("%w: a false positive needs a reason", errBadRequest)
 		}
-		err = mark("false-positive", func(r *quarantine.Record) error { r.FalsePositive = note; return nil })
+		err = mark("false-positive", func(r *quarantine.Record) error {
+			if r.Confirmed != nil {
+				return fmt.Errorf("%w: a violation was confirmed by %s", quarantine.ErrFinal, r.Confirmed.Who)
+			}
+			r.FalsePositive = note
+			return nil
+		})
+		if err == nil && in.Release {
+			return s.do(ctx, c, id, "release", actionInput{Reason: in.Reason, Recipients: in.Recipients})
+		}
+	case "approve-release":
+		err = mark("release-approved", func(r *quarantine.Record) error { return nil })
 	case "request-release":
 		err = mark("request-release", func(r *quarantine.Record) error {
 			r.ReleaseRequests = append(r.ReleaseRequests, *note)
@@ -121,6 +132,9 @@ func (s *Server) do(ctx context.Context, c *reqCtx, id, action string, in action
 		err = mark("confirm", func(r *quarantine.Record) error {
 			if r.Confirmed != nil {
 				return fmt.Errorf("%w: already confirmed by %s", quarantine.ErrFinal, r.Confirmed.Who)
+			}
+			if r.FalsePositive != nil {
+				return fmt.Errorf("%w: marked a false positive by %s", quarantine.ErrFinal, r.FalsePositive.Who)
 			}
 			r.Confirmed = note
 			return nil

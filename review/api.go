@@ -59,7 +59,7 @@ func toAPI(it item) apiMessage {
 		ok   bool
 	}{{"release", it.P.Release}, {"delete", it.P.Delete}, {"false-positive", it.P.FalsePositive},
 		{"request-release", it.P.RequestRelease}, {"confirm", it.P.Confirm}, {"illegal", it.P.Illegal},
-		{"legal-hold", it.P.LegalHold}, {"lift-legal-hold", it.P.LegalHold}} {
+		{"legal-hold", it.P.LegalHold}, {"lift-legal-hold", it.P.LegalHold}, {"approve-release", it.P.Approve}} {
 		if a.ok {
 			m.Allowed = append(m.Allowed, a.name)
 		}
@@ -142,6 +142,11 @@ func (s *Server) apiAction(w http.ResponseWriter, r *http.Request, c *reqCtx) {
 		return
 	}
 	out := map[string]any{"action": res.Action, "results": res.Results}
+	if res.Action == "release" {
+		// release, release-partial, release-failed or release-already:
+		// a script must not take a 200 for a delivered message.
+		out["outcome"] = releaseOutcome(res.Results)
+	}
 	if res.Record != nil {
 		out["status"] = res.Record.Status
 		out["message"] = toAPI(item{Rec: res.Record, P: s.perms(c.user, res.Record)})

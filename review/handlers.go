@@ -20,36 +20,41 @@ import (
 
 const pageSize = 50
 
-var funcs = template.FuncMap{
-	"join": strings.Join,
-	"time": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format("2006-01-02 15:04 UTC")
-	},
-	"size": func(n any) string {
-		var v float64
-		switch x := n.(type) {
-		case int:
-			v = float64(x)
-		case int64:
-			v = float64(x)
-		}
-		switch {
-		case v >= 1<<20:
-			return fmt.Sprintf("%.1f MB", v/(1<<20))
-		case v >= 1<<10:
-			return fmt.Sprintf("%.0f kB", v/(1<<10))
-		}
-		return fmt.Sprintf("%.0f B", v)
-	},
-	"score": func(f float64) string { return fmt.Sprintf("%.2f", f) },
-	"add":   func(a, b int) int { return a + b },
-	"list":  func(xs ...string) []string { return xs },
+// templateFuncs are the templates' helpers; times show in loc
+// (tracker.time_zone, Europe/London by default), as staff read them.
+func templateFuncs(loc *time.Location) template.FuncMap {
+	return template.FuncMap{
+		"join": strings.Join,
+		"time": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(loc).Format("2006-01-02 15:04 MST")
+		},
+		"size": func(n any) string {
+			var v float64
+			switch x := n.(type) {
+			case int:
+				v = float64(x)
+			case int64:
+				v = float64(x)
+			}
+			switch {
+			case v >= 1<<20:
+				return fmt.Sprintf("%.1f MB", v/(1<<20))
+			case v >= 1<<10:
+				return fmt.Sprintf("%.0f kB", v/(1<<10))
+			}
+			return fmt.Sprintf("%.0f B", v)
+		},
+		"score": func(f float64) string { return fmt.Sprintf("%.2f", f) },
+		"add":   func(a, b int) int { return a + b },
+		"list":  func(xs ...string) []string { return xs },
+	}
 }
 
-func parsePages() (map[string]*template.Template, error) {
+func parsePages(loc *time.Location) (map[string]*template.Template, error) {
+	funcs := templateFuncs(loc)
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -288,9 +293,17 @@ var (
 )
 
 // doneText is the confirmation shown after an action (never echoing input).
+// A banner tells the truth about a release: each recipient's server
+// answered, and a failure (next hop down or slow) says so in red.
 var doneText = map[string]string{
-	"release": "Release done: see the recipients below.", "delete": "Message deleted.",
-	"false-positive": "Marked as a false positive.", "request-release": "Release requested: a reviewer will decide.",
+	"release":         "Release done: the next mail server accepted the message for every selected recipient.",
+	"release-partial": "Release incomplete: the next mail server did not accept the message for some recipients (see below). They are still held; try again later.",
+	"release-failed":  "Release failed: the next mail server did not accept the message (it may be down or slow). The message is still held; try again later.",
+	"release-already": "Nothing released: the selected recipients were already released, or someone else is releasing them.",
+	"delete":          "Message deleted.",
+	"false-positive":  "Marked as a false positive. Release it to its recipients below.",
+	"approve-release": "Release approved: a reviewer whose role may release it can now do so.",
+	"request-release": "Release requested: a reviewer will decide.",
 	"confirm": "Violation confirmed.", "illegal": "Marked suspected illegal: the content is now hidden from everyone. Tell your line manager and the network manager now.",
 	"legal-hold": "Legal hold set: the message will not be purged.", "lift-legal-hold": "Legal hold lifted.",
 }
@@ -303,7 +316,9 @@ func (s *Server) detailPage(w http.ResponseWriter, r *http.Request, c *reqCtx) {
 		return
 	}
 	d := s.pageData(c, "Held message")
-	d["R"], d["P"], d["Done"] = rec, p, doneText[r.URL.Query().Get("done")]
+	done := r.URL.Query().Get("done")
+	d["R"], d["P"], d["Done"] = rec, p, doneText[done]
+	d["DoneBad"] = done == "release-failed" || done == "release-partial"
 	if p.Read {
 		raw, err := s.store.Raw(r.Context(), id)
 		if err != nil {
@@ -407,15 +422,43 @@ func (s *Server) attachmentDownload(w http.ResponseWriter, r *http.Request, c *r
 
 func (s *Server) actionPost(w http.ResponseWriter, r *http.Request, c *reqCtx) {
 	id, action := r.PathValue("id"), r.PathValue("action")
-	in := actionInput{Reason: r.PostFormValue("reason"), Recipients: r.PostForm["rcpt"]}
+	in := actionInput{Reason: r.PostFormValue("reason"), Recipients: r.PostForm["rcpt"], Release: r.PostFormValue("then") == "release"}
 	res, err := s.do(r.Context(), c, id, action, in)
 	if err != nil {
 		s.httpError(w, err)
 		return
 	}
-	target := "/messages/" + id + "?done=" + url.QueryEscape(action)
+	done := action
+	if res.Action == "release" {
+		done = releaseOutcome(res.Results)
+	}
+	target := "/messages/" + id + "?done=" + url.QueryEscape(done)
 	if action == "delete" && res.Record != nil && res.Record.Status == quarantine.Deleted {
 		target = "/messages?done=delete"
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// releaseOutcome names a release's banner from its recipients' outcomes.
+func releaseOutcome(rs []quarantine.RcptResult) string {
+	var released, already, failed int
+	for _, x := range rs {
+		switch x.Outcome {
+		case "released":
+			released++
+		case "already":
+			already++
+		default:
+			failed++
+		}
+	}
+	switch {
+	case failed > 0 && released == 0:
+		return "release-failed"
+	case failed > 0:
+		return "release-partial"
+	case released == 0:
+		return "release-already"
+	}
+	return "release"
 }

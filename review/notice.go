@@ -34,10 +34,13 @@ Reference: {{.ID}}
 		Subject: "Messages held for you",
 		Body: `The trust's mail filter is holding {{len .Messages}} message(s) addressed to you:
 {{range .Messages}}
-- {{.Received}} from {{.From}} ({{.Categories}}), reference {{.ID}}{{end}}
-
-IT staff review held mail. If you expected one of these, contact IT support
-with its reference.
+- {{.Received}} from {{.From}}
+  Subject: {{.Subject}}
+  Held for: {{.Categories}}; reference {{.ID}}{{with .ReleaseURL}}
+  To ask IT to release it: {{.}}{{end}}
+{{end}}
+IT staff review held mail. If you expected one of these, {{if .Expires}}use its link
+(each works once, until {{.Expires}}) or {{end}}contact IT support with its reference.
 `,
 	},
 	"expired": {
@@ -69,11 +72,35 @@ type noticeData struct {
 	Rule       string
 	Recipient  string
 	Messages   []noticeData
+	// Subject (digest only: the recipient's own mail) and the signed
+	// one-time "request release" link; Expires is when the links stop.
+	Subject    string
+	ReleaseURL string
+	Expires    string
 }
 
-func dataFor(r *quarantine.Record) noticeData {
-	return noticeData{ID: r.ID, From: r.From, Received: r.Received.UTC().Format("2006-01-02 15:04 UTC"),
+func (s *Server) dataFor(r *quarantine.Record) noticeData {
+	return noticeData{ID: r.ID, From: r.From, Received: r.Received.In(s.loc).Format("2006-01-02 15:04 MST"),
 		Recipients: len(r.To), Categories: strings.ReplaceAll(strings.Join(r.Categories, ", "), "_", " "), Rule: r.Rule}
+}
+
+// digestSubject is a subject as the digest shows it: one line of printable
+// text, at most 200 characters.
+func digestSubject(subj string) string {
+	subj = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r == 0x2028 || r == 0x2029 {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(subj, "\uFFFD"))
+	subj = strings.Join(strings.Fields(subj), " ")
+	if r := []rune(subj); len(r) > 200 {
+		subj = string(r[:200]) + "…"
+	}
+	if subj == "" {
+		return "(no subject)"
+	}
+	return subj
 }
 
 func (s *Server) noticeFrom() string {
@@ -199,7 +226,7 @@ func (s *Server) senderNotice(ctx context.Context, r *quarantine.Record, kind, r
 	if !s.claimNotice(ctx, r.ID, kind) {
 		return
 	}
-	if err := s.deliverNotice(ctx, kind, r.From, dataFor(r)); err != nil {
+	if err := s.deliverNotice(ctx, kind, r.From, s.dataFor(r)); err != nil {
 		s.log.Warn("sender notice failed", "kind", kind, "id", r.ID, "to", r.From, "err", err)
 		s.unclaimNotice(ctx, r.ID, kind)
 		return
@@ -218,7 +245,9 @@ func (s *Server) SendNotices(ctx context.Context) {
 	}
 	n := s.rc.Notices
 	now := s.now().UTC()
-	digestAt := time.Date(now.Year(), now.Month(), now.Day(), *n.DigestHour, 0, 0, 0, time.UTC)
+	local := now.In(s.loc)
+	digestAt := time.Date(local.Year(), local.Month(), local.Day(), *n.DigestHour, 0, 0, 0, s.loc)
+	linkExp := now.Add(n.DigestLinkTTL.D())
 	byRcpt := map[string][]noticeData{}
 	var digested []string
 	for _, r := range recs {
@@ -230,19 +259,27 @@ func (s *Server) SendNotices(ctx context.Context) {
 			if _, done := r.Notices["hold"]; done || !s.claimNotice(ctx, r.ID, "hold") {
 				continue
 			}
-			if err := s.deliverNotice(ctx, "outbound_hold", r.From, dataFor(r)); err != nil {
+			if err := s.deliverNotice(ctx, "outbound_hold", r.From, s.dataFor(r)); err != nil {
 				s.log.Warn("hold notice failed", "id", r.ID, "to", r.From, "err", err)
 				s.unclaimNotice(ctx, r.ID, "hold")
 				continue
 			}
 			s.store.AppendAudit(ctx, quarantine.AuditEvent{Time: now, Who: "mailward", What: "notice", ID: r.ID, Detail: "hold to sender"})
 		case r.Direction == "inbound" && *n.InboundDigest && !now.Before(digestAt) && r.Received.Before(digestAt):
+			// Mail nobody may see (suspected illegal, never displayed)
+			// is not listed, not even to its recipient.
+			if r.SuspectedIllegal != nil || s.neverDisplay(r) {
+				continue
+			}
 			if _, done := r.Notices["digest"]; done || !s.claimNotice(ctx, r.ID, "digest") {
 				continue
 			}
 			digested = append(digested, r.ID)
 			for _, a := range r.HeldRcpts() {
-				byRcpt[a] = append(byRcpt[a], dataFor(r))
+				d := s.dataFor(r)
+				d.Subject = digestSubject(r.Subject)
+				d.ReleaseURL = s.digestLink(r.ID, a, linkExp)
+				byRcpt[a] = append(byRcpt[a], d)
 			}
 		}
 	}
@@ -254,7 +291,11 @@ func (s *Server) SendNotices(ctx context.Context) {
 	for _, a := range rcpts {
 		msgs := byRcpt[a]
 		slices.SortFunc(msgs, func(x, y noticeData) int { return strings.Compare(x.Received, y.Received) })
-		if err := s.deliverNotice(ctx, "inbound_digest", a, noticeData{Recipient: a, Messages: msgs}); err != nil {
+		exp := ""
+		if slices.ContainsFunc(msgs, func(m noticeData) bool { return m.ReleaseURL != "" }) {
+			exp = linkExp.In(s.loc).Format("2006-01-02 15:04 MST")
+		}
+		if err := s.deliverNotice(ctx, "inbound_digest", a, noticeData{Recipient: a, Messages: msgs, Expires: exp}); err != nil {
 			s.log.Warn("digest failed", "to", a, "err", err)
 			continue
 		}

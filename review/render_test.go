@@ -122,7 +122,7 @@ func liveProblems(doc string) []string {
 				out = append(out, "<"+tok.Data+"> element")
 			}
 		case "link":
-			if attrs["href"] != "/static/style.css" {
+			if attrs["href"] != "/static/style.css" && !(attrs["rel"] == "icon" && attrs["href"] == "/static/favicon.svg") {
 				out = append(out, "link element")
 			}
 		}

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/mailward/mailward/config"
+	"github.com/mailward/mailward/lists"
 	"github.com/mailward/mailward/msglog"
 	"github.com/mailward/mailward/nexthop"
 	"github.com/mailward/mailward/quarantine"
@@ -58,6 +59,13 @@ type Server struct {
 	hooks Hooks
 	send  quarantine.SendFunc
 	now   func() time.Time
+	// loc is where times are shown and the digest hour counted
+	// (tracker.time_zone).
+	loc *time.Location
+	// lists are the allow and block lists (lists.go); opened on first use.
+	listsMu sync.Mutex
+	lists   lists.Store
+	digest  digestSigner
 
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
@@ -97,7 +105,8 @@ func New(cfg *config.Config, store quarantine.Backend, log *slog.Logger, hooks H
 		return nil, fmt.Errorf("review: %w", err)
 	}
 	s.limits = newLimiter(cfg.Review.LoginWindow.D())
-	if s.pages, err = parsePages(); err != nil {
+	s.loc = cfg.Tracker.Location()
+	if s.pages, err = parsePages(s.loc); err != nil {
 		return nil, fmt.Errorf("review: %w", err)
 	}
 	s.routes()
@@ -123,6 +132,17 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /messages/{id}/body", s.web(s.bodyFrame))
 	m.HandleFunc("GET /messages/{id}/raw", s.web(s.rawDownload))
 	m.HandleFunc("GET /messages/{id}/attachments/{n}", s.web(s.attachmentDownload))
+	m.HandleFunc("GET /messages/{id}/attachments/{n}/preview", s.web(s.attachmentPreview))
+	m.HandleFunc("GET /audit", s.web(s.auditPage))
+	m.HandleFunc("GET /audit.csv", s.web(s.auditCSV))
+	m.HandleFunc("GET /lists", s.web(s.listsPage))
+	m.HandleFunc("POST /lists", s.web(s.listsAdd))
+	m.HandleFunc("POST /lists/{id}/remove", s.web(s.listsRemove))
+	m.HandleFunc("GET /digest/request", s.digestPage)
+	m.HandleFunc("POST /digest/request", s.digestPost)
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/static/favicon.svg", http.StatusMovedPermanently)
+	})
 	m.HandleFunc("POST /messages/{id}/{action}", s.web(s.actionPost))
 	m.HandleFunc("GET /tracking", s.web(s.trackingPage))
 	m.HandleFunc("GET /stats", s.web(s.statsPage))
