@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -96,6 +97,12 @@ func TestServeMilter(t *testing.T) {
 	if !found {
 		t.Fatalf("no X-Mailward-Action: deliver among %v", mods)
 	}
+
+	// Message tracking has it, as for the relay's messages.
+	waitFor(t, "the milter's message in mailward track", func() bool {
+		out, _ := exec.Command(binary, "track", "-config", cfgPath, "-json").Output()
+		return strings.Contains(string(out), `"from":"parent@home.example"`) && strings.Contains(string(out), `"action":"deliver"`)
+	})
 
 	write("reject")
 	proc.Process.Signal(syscall.SIGHUP)

@@ -115,7 +115,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(l) }()
-	ms, ok := serveMilter(cfg, p, store, lv, log, errc)
+	ms, ok := serveMilter(cfg, p, store, writer, lv, log, errc)
 	if !ok {
 		return 1
 	}
@@ -156,12 +156,13 @@ type httpService struct {
 }
 
 // serveMilter starts the milter beside the relay when milter.listen is set,
-// on the same pipeline, quarantine and reloads. Its end is sent on errc.
-func serveMilter(cfg *config.Config, p *pipeline.Pipeline, store quarantine.Store, lv *live, log *slog.Logger, errc chan<- error) (*milter.Server, bool) {
+// on the same pipeline, quarantine, message tracking and reloads. Its end
+// is sent on errc.
+func serveMilter(cfg *config.Config, p *pipeline.Pipeline, store quarantine.Store, tracking *msglog.Writer, lv *live, log *slog.Logger, errc chan<- error) (*milter.Server, bool) {
 	if cfg.Milter.Listen == "" {
 		return nil, true
 	}
-	ms, err := milter.New(cfg, milter.Options{Pipeline: p, Store: store, Logger: log})
+	ms, err := milter.New(cfg, milter.Options{Pipeline: p, Store: store, Logger: log, Tracking: tracking})
 	if err != nil {
 		log.Error("milter", "err", err)
 		return nil, false
