@@ -1,10 +1,12 @@
 package review
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/quarantine"
+	"github.com/mailward/mailward/sessions"
 )
 
 const (
@@ -28,8 +31,9 @@ const (
 	loginCookie = "mailward_login"
 )
 
-// session is one login. Sessions live in this process: behind a load
-// balancer, use sticky sessions or SSO (see the package note).
+// session is one login, as the request sees it. The session store
+// (sessions.Store: in this process, or shared with store.url) keeps the
+// user's name; the user is looked up in the current config at each request.
 type session struct {
 	user    *config.ReviewUser
 	csrf    string
@@ -407,17 +411,24 @@ func (s *Server) checkPassword(r *http.Request, via, name, password string) (*co
 func (s *Server) newSession(w http.ResponseWriter, u *config.ReviewUser) *session {
 	tok := randToken()
 	sess := &session{user: u, csrf: randToken(), expires: s.now().Add(s.rc.SessionTTL.D())}
-	s.mu.Lock()
-	now := s.now()
-	for k, v := range s.sessions {
-		if now.After(v.expires) {
-			delete(s.sessions, k)
-		}
+	ctx := context.Background()
+	if err := s.sessions.Expire(ctx, s.now()); err != nil {
+		s.log.Warn("expired sessions not removed", "err", err)
 	}
-	s.sessions[tok] = sess
-	s.mu.Unlock()
+	if err := s.sessions.Put(ctx, tok, sessions.Session{User: u.Name, CSRF: sess.csrf, Expires: sess.expires}); err != nil {
+		// The login works for this request only; the next one asks again.
+		s.log.Error("session not stored", "err", err)
+		return sess
+	}
 	http.SetCookie(w, s.cookie(sessionCookie, tok, int(s.rc.SessionTTL.D().Seconds())))
 	return sess
+}
+
+// dropSession ends the session named by tok (logout, a new login).
+func (s *Server) dropSession(tok string) {
+	if err := s.sessions.Delete(context.Background(), tok); err != nil {
+		s.log.Error("session not removed", "err", err)
+	}
 }
 
 func (s *Server) cookie(name, value string, maxAge int) *http.Cookie {
@@ -431,17 +442,18 @@ func (s *Server) sessionFor(r *http.Request) (string, *session) {
 	if err != nil || c.Value == "" {
 		return "", nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess := s.sessions[c.Value]
-	if sess == nil {
+	st, err := s.sessions.Get(r.Context(), c.Value)
+	if err != nil {
+		if !errors.Is(err, sessions.ErrNone) {
+			s.log.Error("session lookup failed", "err", err) // fail closed: not logged in
+		}
 		return "", nil
 	}
-	if s.now().After(sess.expires) {
-		delete(s.sessions, c.Value)
+	u := s.users[st.User]
+	if u == nil || s.now().After(st.Expires) {
 		return "", nil
 	}
-	return c.Value, sess
+	return c.Value, &session{user: u, csrf: st.CSRF, expires: st.Expires}
 }
 
 // sameOrigin refuses requests that a browser marks as coming from another
@@ -620,9 +632,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	}
 	// A fresh session id at every login (no session fixation).
 	if tok, _ := s.sessionFor(r); tok != "" {
-		s.mu.Lock()
-		delete(s.sessions, tok)
-		s.mu.Unlock()
+		s.dropSession(tok)
 	}
 	s.newSession(w, u)
 	http.SetCookie(w, s.cookie(loginCookie, "", -1))
@@ -632,11 +642,14 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) logoutPost(w http.ResponseWriter, r *http.Request, c *reqCtx) {
 	if tok, _ := s.sessionFor(r); tok != "" {
-		s.mu.Lock()
-		delete(s.sessions, tok)
-		s.mu.Unlock()
+		s.dropSession(tok)
 	}
 	http.SetCookie(w, s.cookie(sessionCookie, "", -1))
 	s.audit(r.Context(), c, "logout", "", "")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
+
+// SetSessions puts the logins in st (the shared store with store.url), so
+// that they survive restarts and hold on every gateway. Call it before
+// serving.
+func (s *Server) SetSessions(st sessions.Store) { s.sessions = st }

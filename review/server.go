@@ -28,6 +28,7 @@ import (
 	"github.com/mailward/mailward/msglog"
 	"github.com/mailward/mailward/nexthop"
 	"github.com/mailward/mailward/quarantine"
+	"github.com/mailward/mailward/sessions"
 )
 
 //go:embed templates/*.html
@@ -77,8 +78,10 @@ type Server struct {
 	dummyOnce sync.Once
 	dummy     []byte
 
-	mu       sync.Mutex
-	sessions map[string]*session
+	// sessions are the logins: in this process by default, in the shared
+	// store with store.url (SetSessions) so that they survive restarts and
+	// hold on every gateway.
+	sessions sessions.Store
 }
 
 // New builds the review page for cfg over store. The page works with the
@@ -90,9 +93,11 @@ func New(cfg *config.Config, store quarantine.Backend, log *slog.Logger, hooks H
 	s := &Server{
 		cfg: cfg, rc: &cfg.Review, store: store, log: log.With("component", "review"), hooks: hooks,
 		send: nexthop.Send, now: time.Now,
-		users:    map[string]*config.ReviewUser{},
-		sessions: map[string]*session{},
+		users: map[string]*config.ReviewUser{},
 	}
+	mem := sessions.NewMemory()
+	mem.Now = func() time.Time { return s.now() }
+	s.sessions = mem
 	for i := range cfg.Review.Users {
 		u := &cfg.Review.Users[i]
 		s.users[u.Name] = u

@@ -81,11 +81,12 @@ func runQuarantine(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	store, err := quarantine.OpenDir(cfg.Quarantine.Dir)
+	store, closeStore, err := openQuarantine(cfg) // quarantine.dir, or the shared store
 	if err != nil {
 		fmt.Fprintf(stderr, "mailward quarantine: %v\n", err)
 		return 1
 	}
+	defer closeStore()
 	ctx := context.Background()
 	who := cliUser()
 	var id string

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/mailward/mailward/msglog"
-	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/report"
 )
 
@@ -68,11 +67,12 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		defer st.Close()
 		log = st
 	}
-	q, err := quarantine.OpenDir(cfg.Quarantine.Dir)
+	q, closeQ, err := openQuarantine(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "mailward report: %v\n", err)
 		return 1
 	}
+	defer closeQ()
 	r, err := report.Collect(context.Background(), log, q, since, until, report.Options{
 		Title: reportTitle(since, until, loc), Location: loc, StaffNames: cfg.Tracking.ReportStaffNames})
 	if err != nil {

@@ -11,8 +11,6 @@ import (
 	"github.com/mailward/mailward/alert"
 	"github.com/mailward/mailward/config"
 	"github.com/mailward/mailward/metrics"
-	"github.com/mailward/mailward/msglog"
-	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/review"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -21,7 +19,8 @@ import (
 // alert digests, the review page with its retention purge and notices, and
 // metrics. It returns the HTTP listeners to serve. The alert loop and the
 // review page's hooks follow lv's current pipeline across reloads.
-func services(ctx context.Context, cfg *config.Config, store *quarantine.Dir, track *msglog.SQLite, lv *live, log *slog.Logger, stdout io.Writer) ([]httpService, error) {
+func services(ctx context.Context, cfg *config.Config, sts *stores, track trackStore, lv *live, log *slog.Logger, stdout io.Writer) ([]httpService, error) {
+	store := sts.quarantine
 	if cfg.Source == "" && len(cfg.Review.Users) == 0 {
 		// The local default has no users: make a one-run admin login so the
 		// review page works out of the box. Only the operator's terminal
@@ -38,6 +37,11 @@ func services(ctx context.Context, cfg *config.Config, store *quarantine.Dir, tr
 	rv, err := review.New(cfg, store, log, hooks)
 	if err != nil {
 		return nil, fmt.Errorf("review: %w", err)
+	}
+	if sts.shared != nil {
+		// One review page across gateways: logins and lists shared too.
+		rv.SetSessions(sts.shared.Sessions())
+		rv.SetLists(sts.shared.Lists())
 	}
 	go rv.Run(ctx) // retention purge, hold notices, daily digest
 	if track != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mailward/mailward/alert"
+	"github.com/mailward/mailward/pgstore"
 	"github.com/mailward/mailward/quarantine"
 	"github.com/mailward/mailward/report"
 
@@ -21,9 +22,19 @@ import (
 // openTracking opens the message log of cfg (tracking.path). With mustExist
 // (the CLI, which only reads), a missing file is an error that says why
 // rather than an empty new database.
-func openTracking(cfg *config.Config, mustExist bool) (*msglog.SQLite, error) {
+// With store.url, the message log is the shared store's.
+func openTracking(cfg *config.Config, mustExist bool) (trackStore, error) {
 	if !cfg.Tracking.On() {
 		return nil, errors.New("message tracking is off (tracking.enabled: false)")
+	}
+	if cfg.Store.Shared() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		db, err := pgstore.Open(ctx, cfg.Store.URL, pgstore.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return sharedTracking{MsgLog: db.MsgLog(cfg.Tracker.Location()), db: db}, nil
 	}
 	if mustExist {
 		if _, err := os.Stat(cfg.Tracking.Path); errors.Is(err, fs.ErrNotExist) {
@@ -74,7 +85,7 @@ func trackEvent(ctx context.Context, cfg *config.Config, e msglog.Event, stderr 
 // writing it, until ctx ends: retention (log.retention_days) at start and
 // every hour, and the monthly report to alerts.management. notifier is
 // asked for the current alert notifier at each send (reloads replace it).
-func trackingLoops(ctx context.Context, cfg *config.Config, st *msglog.SQLite, q quarantine.Backend, notifier func() *alert.Notifier, log *slog.Logger) {
+func trackingLoops(ctx context.Context, cfg *config.Config, st trackStore, q quarantine.Backend, notifier func() *alert.Notifier, log *slog.Logger) {
 	go func() {
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
