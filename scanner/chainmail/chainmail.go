@@ -247,7 +247,7 @@ func (s *Scanner) Examine(m *scanner.Message) *Evidence {
 		e.Negatives = 2
 	}
 	if e.Score() > 0 {
-		e.Checkable = checkable(m, s.cfg.MaxTextBytes, z)
+		e.Checkable = checkable(m, s.cfg.MaxTextBytes, z, wk)
 	}
 	return e
 }
@@ -267,7 +267,7 @@ func textWords(m *scanner.Message, i int, c string, z *textnorm.Tokenizer) (*tex
 // checkable counts the kinds of checkable detail (verifiable) in the texts
 // Examine reads. It reads them again, but only for a message whose wording
 // already looks like a chain letter, so ordinary mail pays nothing.
-func checkable(m *scanner.Message, budget int, z *textnorm.Tokenizer) uint8 {
+func checkable(m *scanner.Message, budget int, z *textnorm.Tokenizer, wk *work) uint8 {
 	var kinds uint8
 	var norm []byte
 	for i, t := range m.Texts {
@@ -297,9 +297,9 @@ func checkable(m *scanner.Message, budget int, z *textnorm.Tokenizer) uint8 {
 			}
 			norm = append(norm, tz.Bytes(w)...)
 		}
-		kinds |= verifiableKinds(norm)
+		kinds |= verifiableKinds(norm, wk)
 		if hasScript(c) {
-			kinds |= scriptCheckable(c)
+			kinds |= scriptCheckable(c, wk)
 		}
 	}
 	return kinds

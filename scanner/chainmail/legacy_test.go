@@ -77,7 +77,7 @@ func refExamine(s *Scanner, m *scanner.Message) *Evidence {
 		e.Negatives = 2
 	}
 	if e.Score() > 0 {
-		e.Checkable = checkable(m, s.cfg.MaxTextBytes, &z)
+		e.Checkable = refCheckable(m, s.cfg.MaxTextBytes, &z)
 	}
 	return e
 }
@@ -152,6 +152,62 @@ func refWindows(text string, words []string) [][2]int {
 		merged[i] = [2]int{a, b}
 	}
 	return merged
+}
+
+// refCheckable is checkable with every verifiable expression run over the
+// whole text, as before they ran in windows (verIndex).
+func refCheckable(m *scanner.Message, budget int, z *textnorm.Tokenizer) uint8 {
+	var kinds uint8
+	for i, t := range m.Texts {
+		if budget <= 0 {
+			break
+		}
+		switch t.Kind {
+		case scanner.KindSubject, scanner.KindPlain, scanner.KindHTML, scanner.KindAttachment:
+		default:
+			continue
+		}
+		c := t.Content
+		if len(c) > budget {
+			c = c[:budget]
+		}
+		budget -= len(c)
+		tz, ws := textWords(m, i, c, z)
+		var norm []byte
+		for _, w := range ws {
+			if w.Flags&(textnorm.Header|textnorm.Marker) != 0 {
+				continue
+			}
+			if len(norm) > 0 {
+				norm = append(norm, ' ')
+			}
+			norm = append(norm, tz.Bytes(w)...)
+		}
+		kinds |= refVerifiableKinds(norm)
+		if hasScript(c) {
+			if len(c) > maxScriptText {
+				c = c[:maxScriptText]
+			}
+			words := scriptWords(nil, c)
+			kinds |= refVerifiableKinds(words)
+			for i, re := range scriptVerifiable {
+				if re != nil && re.Match(words) {
+					kinds |= 1 << i
+				}
+			}
+		}
+	}
+	return kinds
+}
+
+func refVerifiableKinds(text []byte) uint8 {
+	var kinds uint8
+	for i, re := range verifiable {
+		if re.Match(text) {
+			kinds |= 1 << i
+		}
+	}
+	return kinds
 }
 
 func refNegativeCount(text string) int {

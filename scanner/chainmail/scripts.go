@@ -362,12 +362,12 @@ func scriptEvidence(text string, e *Evidence, w *work) {
 // scriptCheckable returns the kinds of checkable detail (verifiable) in a
 // text of those scripts, read by scriptWords: the Latin patterns (digits,
 // Latin words) and the month names and words of reference of the scripts.
-func scriptCheckable(text string) uint8 {
+func scriptCheckable(text string, w *work) uint8 {
 	if len(text) > maxScriptText {
 		text = text[:maxScriptText]
 	}
 	words := scriptWords(nil, text)
-	kinds := verifiableKinds(words)
+	kinds := verifiableKinds(words, w)
 	for i, re := range scriptVerifiable {
 		if re != nil && re.Match(words) {
 			kinds |= 1 << i
