@@ -304,8 +304,10 @@ var doneText = map[string]string{
 	"false-positive":  "Marked as a false positive. Release it to its recipients below.",
 	"approve-release": "Release approved: a reviewer whose role may release it can now do so.",
 	"request-release": "Release requested: a reviewer will decide.",
-	"confirm": "Violation confirmed.", "illegal": "Marked suspected illegal: the content is now hidden from everyone. Tell your line manager and the network manager now.",
-	"legal-hold": "Legal hold set: the message will not be purged.", "lift-legal-hold": "Legal hold lifted.",
+	"confirm":         "Violation confirmed.",
+	"illegal":         "Marked suspected illegal: the content is now hidden from everyone. Tell your line manager and the network manager now.",
+	"legal-hold":      "Legal hold set: the message will not be purged.",
+	"lift-legal-hold": "Legal hold lifted.",
 }
 
 func (s *Server) detailPage(w http.ResponseWriter, r *http.Request, c *reqCtx) {
