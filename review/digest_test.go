@@ -121,7 +121,9 @@ func TestDigestLink(t *testing.T) {
 			t.Errorf("%s: %d, want 400", name, code)
 		}
 	}
-	if !audited(e, func(x quarantine.AuditEvent) bool { return x.What == "denied" && strings.Contains(x.Detail, "not valid") }) {
+	if !audited(e, func(x quarantine.AuditEvent) bool {
+		return x.What == "denied" && strings.Contains(x.Detail, "not valid")
+	}) {
 		t.Error("refused link not audited")
 	}
 	// A link for a recipient other than the message's.
