@@ -130,3 +130,20 @@ func startInProcess(tb testing.TB, sink, clam string) string {
 	})
 	return l.Addr().String()
 }
+
+// BenchmarkScanMix is the pipeline alone (parse, every detector but
+// clamd, rules) over the realistic mix, one message per op, in one
+// goroutine: no network, no scheduling, so that instruction counts
+// compare runs on a loaded machine.
+//
+//	go test ./bench/ -run '^$' -bench ScanMix -benchmem
+//	valgrind --tool=callgrind --callgrind-out-file=cg.out ./bench.test -test.run '^$' -test.bench ScanMix -test.benchtime 200x
+func BenchmarkScanMix(b *testing.B) {
+	mix := loadMix(b, envInt("MIX", 400))
+	p := scanPipeline(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		scanOne(b, p, mix[i%len(mix)].data)
+	}
+}

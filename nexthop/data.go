@@ -102,8 +102,21 @@ func writeStuffed(w *bufio.Writer, msg []byte) error {
 
 // crlfOnly reports whether every CR and LF in b is part of a CRLF pair.
 func crlfOnly(b []byte) bool {
-	n := bytes.Count(b, []byte("\r\n"))
-	return bytes.Count(b, []byte{'\n'}) == n && bytes.Count(b, []byte{'\r'}) == n
+	// As many CRs as LFs (counted by the vectorised single-byte count),
+	// and a CR before every LF.
+	if bytes.Count(b, []byte{'\r'}) != bytes.Count(b, []byte{'\n'}) {
+		return false
+	}
+	for off := 0; ; {
+		i := bytes.IndexByte(b[off:], '\n')
+		if i < 0 {
+			return true
+		}
+		if off+i == 0 || b[off+i-1] != '\r' {
+			return false
+		}
+		off += i + 1
+	}
 }
 
 // readReply reads one reply and returns the hop's refusal as an

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"math/rand"
 	"net/textproto"
 	"strings"
@@ -173,4 +174,26 @@ func TestPoolBounds(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// BenchmarkWriteStuffed compares the DATA writer with go-smtp's (net/
+// textproto's dot writer) on a 1 MB message.
+func BenchmarkWriteStuffed(b *testing.B) {
+	line := "The quick brown fox jumps over the lazy dog, and the school trip leaves at nine.\r\n"
+	msg := []byte(strings.Repeat(line, (1<<20)/len(line)) + ".dot line\r\n")
+	w := bufio.NewWriterSize(io.Discard, 64<<10)
+	b.Run("mailward", func(b *testing.B) {
+		b.SetBytes(int64(len(msg)))
+		for i := 0; i < b.N; i++ {
+			writeStuffed(w, msg)
+		}
+	})
+	b.Run("textproto", func(b *testing.B) {
+		b.SetBytes(int64(len(msg)))
+		for i := 0; i < b.N; i++ {
+			dw := textproto.NewWriter(w).DotWriter()
+			dw.Write(msg)
+			dw.Close()
+		}
+	})
 }
