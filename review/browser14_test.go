@@ -352,7 +352,7 @@ func TestBrowserIssue14(t *testing.T) {
 // run evaluates a script for its effect.
 func run(js string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := chromedp.Evaluate[bool]("(" + js + ", true)")(ctx, tg)
+		_, err := chromedp.Evaluate[bool]("("+js+", true)")(ctx, tg)
 		return chromedp.Void{}, err
 	}
 }
