@@ -39,6 +39,8 @@ type DB struct {
 	abandonMu sync.Mutex
 	abandoned map[string]bool
 	abandonGo bool
+	closed    chan struct{}
+	closeOnce sync.Once
 }
 
 // Options tune Open.
@@ -106,11 +108,20 @@ func connect(ctx context.Context, url string, o Options) (*DB, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &DB{pool: pool, log: log.With("component", "store"), now: time.Now, abandoned: map[string]bool{}}, nil
+	return &DB{pool: pool, log: log.With("component", "store"), now: time.Now, abandoned: map[string]bool{}, closed: make(chan struct{})}, nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.pool.Close() }
+// Close closes the pool. Holds still waiting to be removed (Pending) are
+// logged: their senders retried, so each may be held twice.
+func (db *DB) Close() {
+	db.closeOnce.Do(func() {
+		close(db.closed)
+		if n := db.Pending(); n > 0 {
+			db.log.Warn("holds of unknown outcome not removed before close: their senders' retries may be held twice", "count", n)
+		}
+		db.pool.Close()
+	})
+}
 
 // Ping checks that the database answers (readiness).
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }

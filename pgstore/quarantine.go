@@ -163,7 +163,14 @@ func (db *DB) removeAbandoned() {
 			delete(db.abandoned, id)
 			db.abandonMu.Unlock()
 		}
-		time.Sleep(time.Second)
+		select {
+		case <-db.closed:
+			db.abandonMu.Lock()
+			db.abandonGo = false
+			db.abandonMu.Unlock()
+			return
+		case <-time.After(time.Second):
+		}
 	}
 }
 

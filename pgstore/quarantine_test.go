@@ -363,3 +363,32 @@ func TestImport(t *testing.T) {
 		t.Errorf("audit after import: %+v", ev)
 	}
 }
+
+// TestAbandonedHoldRemoved: a hold whose sender was told to retry after its
+// commit outcome stayed unknown is removed once the database answers, if
+// it landed; if it never landed, nothing is left behind either (not even
+// the placeholder that waits for a commit in flight).
+func TestAbandonedHoldRemoved(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, migrated(t))
+	q := db.Quarantine()
+	landed, err := q.Put(ctx, testMsg, newRec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, _ := q.Put(ctx, testMsg, newRec())
+	db.abandon(landed)
+	db.abandon(quarantine.NewID()) // never landed
+	deadline := time.Now().Add(10 * time.Second)
+	for db.Pending() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	var n, raws int
+	db.pool.QueryRow(ctx, `SELECT count(*), (SELECT count(*) FROM quarantine_raw) FROM quarantine`).Scan(&n, &raws)
+	if db.Pending() != 0 || n != 1 || raws != 1 {
+		t.Errorf("pending %d, %d records, %d raws; want 0, 1, 1", db.Pending(), n, raws)
+	}
+	if _, err := q.Get(ctx, kept); err != nil {
+		t.Errorf("the other hold: %v", err)
+	}
+}
