@@ -69,6 +69,7 @@ func usage(w io.Writer) {
   mailward track [-from ADDR|@DOMAIN] [-to ADDR|@DOMAIN] [-since D] [-until D] [-action A] [-category C] [-queue-id ID] [-json] [-config FILE]
   mailward report [-since D] [-until D] [-format html|json|pdf] [-o FILE] [-config FILE]
   mailward eval [-config FILE] [-scanner NAME] [-direction D] [-min-score X] [-v] LABELLED...
+  mailward lists show|add allow|block MATCH -reason TEXT ...|remove ID [-config FILE]
   mailward version
 `)
 }
