@@ -60,3 +60,18 @@ func BenchmarkHoldLocal(b *testing.B) {
 	b.Run("serial", func(b *testing.B) { benchPut(b, d, 1) })
 	b.Run("conc16", func(b *testing.B) { benchPut(b, d, 16) })
 }
+
+// BenchmarkMsgLogAppend is the message log's write rate in PostgreSQL, in
+// the batches the writer uses (tracking.batch, 500).
+func BenchmarkMsgLogAppend(b *testing.B) {
+	ml := open(b, migrated(b)).MsgLog(nil)
+	recs := genRecords(500)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := ml.Append(ctx, recs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(recs))/b.Elapsed().Seconds(), "rows/s")
+}

@@ -392,3 +392,74 @@ func TestAbandonedHoldRemoved(t *testing.T) {
 		t.Errorf("the other hold: %v", err)
 	}
 }
+
+// TestReleaseOfDeadGatewayTakenOver: gateway A claims a recipient and
+// starts handing the copy to a next hop that never answers; then A dies
+// (its connections to the database close and its release is cancelled).
+// Gateway B's release reports "already" while A's claim is fresh, and
+// once it lapses (no heartbeat renews it) takes the recipient over and
+// sends the one copy that arrives: the stalled hop never accepted A's.
+func TestReleaseOfDeadGatewayTakenOver(t *testing.T) {
+	ctx := context.Background()
+	u := migrated(t)
+	stalled := smtptest.StartStalled(t, true)
+	good := smtptest.Start(t, nil)
+	dbA := open(t, u)
+	a, b := dbA.Quarantine(), open(t, u).Quarantine()
+	id, err := a.Put(ctx, testMsg, newRec("d@other.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ttl = time.Second
+	actx, kill := context.WithCancel(ctx)
+	doneA := make(chan []quarantine.RcptResult, 1)
+	go func() {
+		res, _, _ := quarantine.Release(actx, a, id, quarantine.ReleaseOptions{Who: "gw-a", Hop: "smtp://" + stalled,
+			Send: nexthop.Send, ClaimTimeout: ttl})
+		doneA <- res
+	}()
+	// Wait for A's claim, then A dies.
+	for {
+		r, err := b.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Rcpts[0].Status == quarantine.RcptReleasing {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	dbA.Close()
+	kill()
+	opts := quarantine.ReleaseOptions{Who: "gw-b", Hop: "smtp://" + good.Addr, Send: nexthop.Send, ClaimTimeout: ttl}
+	res, _, err := quarantine.Release(ctx, b, id, opts)
+	if err != nil || len(res) != 1 || res[0].Outcome != "already" {
+		t.Fatalf("B while A's claim is fresh: %+v, %v", res, err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res, _, err = quarantine.Release(ctx, b, id, opts)
+		if err != nil || res[0].Outcome != "already" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil || len(res) != 1 || res[0].Outcome != "released" {
+		t.Fatalf("B after A's claim lapsed: %+v, %v", res, err)
+	}
+	select {
+	case r := <-doneA:
+		if len(r) == 1 && r[0].Outcome == "released" {
+			t.Errorf("A reports a release it never completed: %+v", r)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("A's release did not stop after A lost its database")
+	}
+	if n := len(good.To("d@other.example")); n != 1 {
+		t.Errorf("%d copies arrived, want 1", n)
+	}
+	r, _ := b.Get(ctx, id)
+	if r.Status != quarantine.Released || r.Rcpts[0].By != "gw-b" {
+		t.Errorf("record after takeover: status %s, by %s", r.Status, r.Rcpts[0].By)
+	}
+}
