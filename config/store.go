@@ -38,6 +38,11 @@ func (s *Store) validate(v *validator) {
 		v.errorf("store.url", "scheme %q: want postgres://", u.Scheme)
 		return
 	}
+	if v.c.Review.Notices.DigestKey == "" {
+		// Each gateway would make its own key, and a digest link mailed by
+		// one would fail on the others.
+		v.warnf("store.url", "set review.notices.digest_key, the same on every gateway sharing this store")
+	}
 	if _, set := u.User.Password(); set {
 		v.warnf("store.url", "holds a password: use PGPASSWORD or ~/.pgpass instead, so the config can be shared")
 	}
