@@ -126,8 +126,9 @@ func (c *Cache) Match(ctx context.Context, env scanner.Envelope, now time.Time) 
 // MatchAll is Match over a list of entries.
 func MatchAll(entries []Entry, env scanner.Envelope, now time.Time) []Entry {
 	var out []Entry
+	s := newSender(env)
 	for _, e := range entries {
-		if e.Matches(env, now) {
+		if e.matches(s, now) {
 			out = append(out, e)
 		}
 	}

@@ -210,27 +210,52 @@ func (e Entry) Active(now time.Time) bool { return e.Expires.IsZero() || now.Bef
 // Matches reports whether e applies to mail of env (sender, client,
 // direction) at now; its categories are checked by the caller.
 func (e Entry) Matches(env scanner.Envelope, now time.Time) bool {
+	return e.matches(newSender(env), now)
+}
+
+// sender is an envelope in the form entries compare with, computed once
+// per message (IDNA conversion is the costly part).
+type sender struct {
+	addr, domain string
+	client       netip.Addr
+	direction    string
+}
+
+func newSender(env scanner.Envelope) sender {
+	s := sender{direction: string(env.Direction)}
+	if env.Client.IsValid() {
+		s.client = env.Client.Unmap()
+	}
+	if env.From != "" {
+		s.addr, s.domain = normalizeAddr(env.From), senderDomain(env.From)
+	}
+	return s
+}
+
+func (e Entry) matches(s sender, now time.Time) bool {
 	if !e.Active(now) {
 		return false
 	}
-	if len(e.Directions) > 0 && !slices.Contains(e.Directions, string(env.Direction)) {
+	if len(e.Directions) > 0 && !slices.Contains(e.Directions, s.direction) {
 		return false
 	}
 	switch e.What() {
 	case MatchNetwork:
+		if !s.client.IsValid() {
+			return false
+		}
 		p, err := netip.ParsePrefix(e.Match)
-		return err == nil && env.Client.IsValid() && p.Contains(env.Client.Unmap())
+		return err == nil && p.Contains(s.client)
 	case MatchAddress:
-		return env.From != "" && normalizeAddr(env.From) == e.Match
+		return s.addr != "" && s.addr == e.Match
 	}
-	d := senderDomain(env.From)
-	if d == "" {
+	if s.domain == "" {
 		return false
 	}
 	if w, ok := strings.CutPrefix(e.Match, "*."); ok {
-		return d == w || strings.HasSuffix(d, "."+w)
+		return s.domain == w || strings.HasSuffix(s.domain, "."+w)
 	}
-	return d == e.Match
+	return s.domain == e.Match
 }
 
 // AppliesTo reports whether e's categories cover category c.
