@@ -284,7 +284,7 @@ func TestBrowserIssue14(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("l-expires"), "30d"),
 		chromedp.SendKeys(chromedp.ID("l-reason"), "phishing run this week"),
 		chromedp.Click(chromedp.ID("l-add")),
-		c.waitPage("done="),
+		c.waitPage("added=1"),
 		chromedp.WaitVisible(chromedp.ID("lists-done")),
 		// An allow entry for one category.
 		chromedp.SetValue(chromedp.ID("l-kind"), "allow"),
@@ -292,7 +292,7 @@ func TestBrowserIssue14(t *testing.T) {
 		run(`document.querySelector('#l-category option[value="suspicious_attachment"]').selected = true`),
 		chromedp.SendKeys(chromedp.ID("l-reason"), "sends signed installers"),
 		chromedp.Click(chromedp.ID("l-add")),
-		c.waitPage("allow+entry"),
+		c.waitPage("added=2"),
 		chromedp.WaitVisible(chromedp.CSS("tr.entry.allow")),
 		c.shot("14-5-lists"),
 	)
@@ -316,7 +316,6 @@ func TestBrowserIssue14(t *testing.T) {
 		run(`document.querySelector('#l-category option[value="malware"]').selected = true`),
 		chromedp.SendKeys(chromedp.ID("l-reason"), "no"),
 		chromedp.Click(chromedp.ID("l-add")),
-		c.waitPage("error="),
 		chromedp.WaitVisible(chromedp.ID("lists-error")),
 	)
 	if err != nil || !strings.Contains(c.text("#lists-error"), "never lets malware through") {

@@ -306,12 +306,15 @@ func TestListsPage(t *testing.T) {
 	}
 	s := e.login("admin")
 	resp := s.post("/lists", url.Values{"kind": {"allow"}, "match": {"partner.example"}, "category": {"malware"}, "reason": {"x"}})
-	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "error=") || !strings.Contains(readBody(s.get(loc)), "never lets malware through") {
-		t.Errorf("allow of malware: %q", loc)
+	if body := readBody(resp); resp.StatusCode != 400 || !strings.Contains(body, "never lets malware through") {
+		t.Errorf("allow of malware: %d", resp.StatusCode)
+	}
+	if body := readBody(s.get("/lists?error=call+0800&done=call+0800&added=x")); strings.Contains(body, "0800") {
+		t.Error("the page shows words from its link")
 	}
 	resp = s.post("/lists", url.Values{"kind": {"block"}, "match": {"Evil.Example"}, "direction": {"inbound"}, "action": {"quarantine"},
 		"expires": {"30d"}, "reason": {"phishing run"}})
-	if resp.StatusCode != 303 || !strings.Contains(resp.Header.Get("Location"), "done=") {
+	if resp.StatusCode != 303 || !strings.Contains(resp.Header.Get("Location"), "added=") {
 		t.Fatalf("add: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	page := readBody(s.get("/lists"))

@@ -3,7 +3,6 @@ package review
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -48,6 +47,19 @@ func (s *Server) listsPage(w http.ResponseWriter, r *http.Request, c *reqCtx) {
 		http.Error(w, "the allow and block lists are for admins", http.StatusForbidden)
 		return
 	}
+	// Only numbers travel in the query, so that a link cannot put words
+	// of its own on the page.
+	done := ""
+	q := r.URL.Query()
+	if id, err := strconv.ParseInt(q.Get("added"), 10, 64); err == nil {
+		done = "Added entry " + strconv.FormatInt(id, 10) + "."
+	} else if id, err := strconv.ParseInt(q.Get("removed"), 10, 64); err == nil {
+		done = "Removed entry " + strconv.FormatInt(id, 10) + "."
+	}
+	s.listsRender(w, r, c, http.StatusOK, "", done)
+}
+
+func (s *Server) listsRender(w http.ResponseWriter, r *http.Request, c *reqCtx, code int, errMsg, done string) {
 	st, err := s.listStore()
 	var es []lists.Entry
 	if err == nil {
@@ -63,10 +75,9 @@ func (s *Server) listsPage(w http.ResponseWriter, r *http.Request, c *reqCtx) {
 	for i := len(es) - 1; i >= 0; i-- {
 		rows = append(rows, listRow{Entry: es[i], Expired: !es[i].Active(now)})
 	}
-	q := r.URL.Query()
 	d := s.pageData(c, "Allow and block lists")
-	d["Rows"], d["Categories"], d["Error"], d["Done"] = rows, s.categories(r.Context()), q.Get("error"), q.Get("done")
-	s.render(w, http.StatusOK, "lists.html", d)
+	d["Rows"], d["Categories"], d["Error"], d["Done"] = rows, s.categories(r.Context()), errMsg, done
+	s.render(w, code, "lists.html", d)
 }
 
 func (s *Server) listsAdd(w http.ResponseWriter, r *http.Request, c *reqCtx) {
@@ -77,9 +88,7 @@ func (s *Server) listsAdd(w http.ResponseWriter, r *http.Request, c *reqCtx) {
 	}
 	now := s.now()
 	exp, err := lists.ParseExpiry(r.PostFormValue("expires"), now, s.loc)
-	back := func(msg string) {
-		http.Redirect(w, r, "/lists?error="+url.QueryEscape(msg), http.StatusSeeOther)
-	}
+	back := func(msg string) { s.listsRender(w, r, c, http.StatusBadRequest, msg, "") }
 	if err != nil {
 		back(err.Error())
 		return
@@ -110,7 +119,7 @@ func (s *Server) listsAdd(w http.ResponseWriter, r *http.Request, c *reqCtx) {
 	}
 	s.audit(r.Context(), c, "lists-add", "", e.Describe()+"; reason: "+e.Reason)
 	s.log.Info("list entry added", "entry", e.Describe(), "by", c.user.Name)
-	http.Redirect(w, r, "/lists?done="+url.QueryEscape("added "+e.Describe()), http.StatusSeeOther)
+	http.Redirect(w, r, "/lists?added="+strconv.FormatInt(e.ID, 10), http.StatusSeeOther)
 }
 
 func (s *Server) listsRemove(w http.ResponseWriter, r *http.Request, c *reqCtx) {
@@ -144,5 +153,5 @@ func (s *Server) listsRemove(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 	}
 	s.audit(r.Context(), c, "lists-remove", "", detail)
 	s.log.Info("list entry removed", "entry", e.Describe(), "by", c.user.Name)
-	http.Redirect(w, r, "/lists?done="+url.QueryEscape("removed "+e.Describe()), http.StatusSeeOther)
+	http.Redirect(w, r, "/lists?removed="+strconv.FormatInt(e.ID, 10), http.StatusSeeOther)
 }
