@@ -176,6 +176,10 @@ func (s *Server) verifyDigestToken(tok string, now time.Time) (id, rcpt string, 
 	return f[1], f[2], exp, nil
 }
 
+// digestFailures is how many refused digest links one address may send
+// within review.login_window.
+const digestFailures = 20
+
 // requestWho is how a digest request appears in a record and the audit log.
 func requestWho(rcpt string) string { return "recipient " + rcpt }
 
@@ -254,8 +258,23 @@ func (s *Server) digestPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // digestPost records the request and says so.
+//
+// Refused links count against the client address (20 within
+// review.login_window), so that guessing costs time and a flood of bad
+// links cannot fill the audit log: past the limit, requests from there get
+// 429 and one audit record per lockout.
 func (s *Server) digestPost(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	key := limitKey{"digest-ip:" + remoteIP(r), digestFailures}
+	if blocked, first := s.limits.blocked(s.now(), key); blocked {
+		if first {
+			s.store.AppendAudit(r.Context(), quarantine.AuditEvent{Time: s.now().UTC(), What: "denied", Remote: remoteIP(r),
+				Detail: "digest link: too many refused links from this address"})
+		}
+		s.render(w, http.StatusTooManyRequests, "digest.html", map[string]any{"Title": "Request release",
+			"Error": "Too many attempts from your address: try again later, or contact IT support."})
+		return
+	}
 	tok := r.PostFormValue("t")
 	id, rcpt, _, err := s.verifyDigestToken(tok, s.now())
 	if err == nil {
@@ -264,6 +283,7 @@ func (s *Server) digestPost(w http.ResponseWriter, r *http.Request) {
 	e := quarantine.AuditEvent{Time: s.now().UTC(), Who: rcpt, Role: "recipient", ID: id, Remote: remoteIP(r)}
 	d := map[string]any{"Title": "Request release"}
 	if err != nil {
+		s.limits.fail(s.now(), key)
 		e.What, e.Detail = "denied", "digest link: "+err.Error()
 		if linkStatus(err) == http.StatusInternalServerError {
 			s.log.Error("digest release request", "id", id, "err", err)

@@ -144,6 +144,20 @@ func TestDigestLink(t *testing.T) {
 	if code, _ := post(tok); code != 410 {
 		t.Errorf("after release: %d", code)
 	}
+	// Guessing: after 20 refused links from one address, 429 there, and
+	// one audit record of the lockout.
+	before := countAudit(e, "denied", "")
+	codes := map[int]int{}
+	for range 30 {
+		c, _ := post("x" + tok)
+		codes[c]++
+	}
+	if codes[429] < 10 || codes[400] > 20 {
+		t.Errorf("refused-link answers %v", codes)
+	}
+	if n := countAudit(e, "denied", "") - before; n != codes[400]+1 {
+		t.Errorf("%d denied records for %d refusals and a lockout", n, codes[400])
+	}
 }
 
 func flip(s string) string {
