@@ -79,7 +79,7 @@ func runLists(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "mailward lists add: %v\n", err)
 			return 2
 		}
-		s, err := lists.OpenSQLite(cfg.Lists.Path)
+		s, err := openListStore(cfg)
 		if err != nil {
 			fmt.Fprintf(stderr, "mailward lists: %v\n", err)
 			return 1
@@ -101,7 +101,7 @@ func runLists(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "mailward lists remove: %q is not an entry id\n", pos[1])
 			return 2
 		}
-		s, err := lists.OpenSQLite(cfg.Lists.Path)
+		s, err := openListStore(cfg)
 		if err != nil {
 			fmt.Fprintf(stderr, "mailward lists: %v\n", err)
 			return 1
@@ -128,11 +128,25 @@ func runLists(args []string, stdout, stderr io.Writer) int {
 }
 
 func listsShow(ctx context.Context, cfg *config.Config, asJSON, all bool, stdout, stderr io.Writer) int {
-	c := lists.OpenCache(cfg.Lists.Path, 0, nil) // a missing file is empty lists, not created
-	defer c.Close()
+	var entries []lists.Entry
+	if cfg.Store.Shared() {
+		s, err := openListStore(cfg)
+		if err == nil {
+			entries, err = s.List(ctx)
+			s.Close()
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "mailward lists: %v\n", err)
+			return 1
+		}
+	} else {
+		c := lists.OpenCache(cfg.Lists.Path, 0, nil) // a missing file is empty lists, not created
+		entries = c.Entries(ctx)
+		c.Close()
+	}
 	now := time.Now()
 	var shown []lists.Entry
-	for _, e := range c.Entries(ctx) {
+	for _, e := range entries {
 		if all || e.Active(now) {
 			shown = append(shown, e)
 		}
@@ -183,12 +197,14 @@ func splitComma(s string) []string {
 	return out
 }
 
-// listsAudit writes a list change to the quarantine's audit log, where the
-// review page's changes go too. A failure is reported: the change is made.
+// listsAudit writes a list change to the quarantine's audit log (the
+// folder's or the shared store's), where the review page's changes go too.
+// A failure is reported: the change is made.
 func listsAudit(ctx context.Context, cfg *config.Config, what, detail string, stderr io.Writer) {
-	store, err := quarantine.OpenDir(cfg.Quarantine.Dir)
+	store, closeStore, err := openQuarantine(cfg)
 	if err == nil {
 		err = store.AppendAudit(ctx, quarantine.AuditEvent{Time: time.Now().UTC(), Who: cliUser(), What: what, Detail: detail})
+		closeStore()
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "mailward lists: warning: the change is made but the audit log was not written: %v\n", err)
