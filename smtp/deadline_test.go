@@ -47,8 +47,9 @@ func TestReplyDeadlineStalledHop(t *testing.T) {
 			}
 			// Without the bound the client waited 30 s and more; the
 			// slack over 1 s is for a loaded 2-core machine under -race,
-			// where reading 8 MB before the hop is tried takes a while.
-			if took > 4*time.Second {
+			// where reading and parsing 8 MB before the hop is tried took
+			// up to 6 s with other builds running beside it.
+			if took > 10*time.Second {
 				t.Fatalf("answer %s after the dot, reply_deadline is 1s", took)
 			}
 			t.Logf("%s after the dot: %s", took.Round(time.Millisecond), got)
