@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/mailward/mailward/internal/dnstest"
 	"io"
 	"log/slog"
 	"net"
@@ -53,9 +54,9 @@ next_hop:
   outbound: smtp://%s
 quarantine:
   dir: %s
-limits:
+%slimits:
   max_recipients: 5
-%s`, r.in.Addr, r.out.Addr, r.qdir, extraYAML)
+%s`, r.in.Addr, r.out.Addr, r.qdir, loopbackDNS(t, extraYAML), extraYAML)
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatalf("config: %v", err)
@@ -244,4 +245,15 @@ func dotStuff(body string) string {
 		body = "." + body
 	}
 	return strings.ReplaceAll(body, "\r\n.", "\r\n..")
+}
+
+// loopbackDNS points the relay's SPF, DKIM and DMARC lookups at an empty
+// DNS server on loopback (every name: no such domain), unless the test sets
+// dns itself: relay tests must not wait on, or leave the machine for, the
+// system's resolver.
+func loopbackDNS(t testing.TB, extraYAML string) string {
+	if strings.Contains(extraYAML, "dns:") {
+		return ""
+	}
+	return "dns: {resolver: " + dnstest.Start(t).Addr + "}\n"
 }
