@@ -99,6 +99,8 @@ func (s *Server) do(ctx context.Context, c *reqCtx, id, action string, in action
 			s.audit(ctx, c, "release-failed", id, strings.Join(failed, "; "))
 		}
 		s.log.Info("quarantine release", "id", id, "by", who, "released", len(done), "failed", len(failed))
+		s.trackEvent(ctx, id, "released", who, len(done))
+		s.trackEvent(ctx, id, "release-failed", who, len(failed))
 	case "delete":
 		r, err := quarantine.Delete(ctx, s.store, id, who, in.Reason, now)
 		if err != nil {
@@ -106,6 +108,7 @@ func (s *Server) do(ctx context.Context, c *reqCtx, id, action string, in action
 		}
 		res.Record = r
 		s.audit(ctx, c, "delete", id, in.Reason)
+		s.trackEvent(ctx, id, "deleted", who, 0)
 		s.senderNotice(ctx, r, "deleted", in.Reason)
 	case "false-positive":
 		if in.Reason == "" {

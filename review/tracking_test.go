@@ -201,3 +201,30 @@ func TestTrackingOverHTTP(t *testing.T) {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
 	}
 }
+
+// TestReviewerActionsTracked: a deletion from the review page appears in the
+// message log as an event of the held copy, so tracking shows what became
+// of a held message.
+func TestReviewerActionsTracked(t *testing.T) {
+	e, st := trackEnv(t, false)
+	recs, err := st.Search(context.Background(), msglog.Query{QueueID: "qa1b2c3d4e5f"})
+	if err != nil || len(recs.Records) != 1 {
+		t.Fatalf("search: %v %+v", err, recs)
+	}
+	id := recs.Records[0].QuarantineID
+	b := e.login("admin")
+	if resp := b.apiPost("/api/messages/"+id+"/delete", `{"reason":"sent in error"}`); resp.StatusCode != 200 {
+		t.Fatalf("delete: %d %s", resp.StatusCode, readBody(resp))
+	}
+	recs, err = st.Search(context.Background(), msglog.Query{QueueID: "qa1b2c3d4e5f"})
+	if err != nil || len(recs.Records) != 1 {
+		t.Fatalf("search: %v %+v", err, recs)
+	}
+	var deleted bool
+	for _, ev := range recs.Records[0].Events {
+		deleted = deleted || ev.What == "deleted" && ev.Who == "admin"
+	}
+	if !deleted {
+		t.Errorf("no deletion event: %+v", recs.Records[0].Events)
+	}
+}
