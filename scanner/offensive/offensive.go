@@ -31,7 +31,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/mail"
 	"strconv"
 	"strings"
 	"sync"
@@ -475,16 +474,10 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 func displayNames(m *scanner.Message) string {
 	var b strings.Builder
 	for _, key := range []string{"From", "To", "Cc", "Reply-To"} {
-		for _, v := range m.Header.Values(key) {
-			list, err := mail.ParseAddressList(v)
-			if err != nil {
-				continue
-			}
-			for _, a := range list {
-				if a.Name != "" {
-					b.WriteString(a.Name)
-					b.WriteByte('\n')
-				}
+		for _, a := range scanner.Addresses(m.Header, key) {
+			if a.Name != "" {
+				b.WriteString(a.Name)
+				b.WriteByte('\n')
 			}
 		}
 	}
