@@ -39,6 +39,8 @@ type DB struct {
 	abandonMu sync.Mutex
 	abandoned map[string]bool
 	abandonGo bool
+	// journal is the file that keeps abandoned across restarts ("" none).
+	journal   string
 	closed    chan struct{}
 	closeOnce sync.Once
 }
@@ -49,6 +51,11 @@ type Options struct {
 	Log *slog.Logger
 	// MaxConns bounds the pool; default 10.
 	MaxConns int32
+	// AbandonedFile, when set, is a local file that keeps the ids of holds
+	// whose commit outcome stayed unknown (their senders were told to
+	// retry) until they are removed, so that a gateway that dies before
+	// the database answers again still removes them at its next start.
+	AbandonedFile string
 }
 
 // Open connects to url (postgres://...) and checks that the schema is
@@ -108,7 +115,26 @@ func connect(ctx context.Context, url string, o Options) (*DB, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &DB{pool: pool, log: log.With("component", "store"), now: time.Now, abandoned: map[string]bool{}, closed: make(chan struct{})}, nil
+	db := &DB{pool: pool, log: log.With("component", "store"), now: time.Now, abandoned: map[string]bool{}, closed: make(chan struct{}),
+		journal: o.AbandonedFile}
+	if db.journal != "" {
+		ids, err := loadJournal(db.journal)
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+		if len(ids) > 0 {
+			db.log.Warn("removing holds a previous run left of unknown outcome", "count", len(ids))
+			db.abandonMu.Lock()
+			for _, id := range ids {
+				db.abandoned[id] = true
+			}
+			db.abandonGo = true
+			db.abandonMu.Unlock()
+			go db.removeAbandoned()
+		}
+	}
+	return db, nil
 }
 
 // Close closes the pool. Holds still waiting to be removed (Pending) are

@@ -43,9 +43,11 @@ const putAttempts = 4
 // landed, the insert finds the row and does nothing; if it is still in
 // flight on the server, the insert waits for it; if it was lost, the insert
 // writes it. Either way one row. If no attempt succeeds, Put returns an
-// error (the relay answers 451 and the sender retries) and remembers the id:
-// once the database answers again that row, if it exists, is removed, so
-// that the sender's retry is the only copy.
+// error (the relay answers 451 and the sender retries) and remembers the id,
+// in memory and, with Options.AbandonedFile, in a local journal fsynced
+// before the 451: once the database answers again that row, if it exists,
+// is removed, so that the sender's retry is the only copy, even when this
+// gateway restarts in between.
 func (q *Quarantine) Put(ctx context.Context, raw []byte, rec *quarantine.Record) (string, error) {
 	id := quarantine.NewID()
 	rec.ID = id
@@ -115,6 +117,9 @@ func (db *DB) abandon(id string) {
 	db.abandonMu.Lock()
 	defer db.abandonMu.Unlock()
 	db.abandoned[id] = true
+	if err := db.appendJournal(id); err != nil {
+		db.log.Error("hold of unknown outcome not journalled: if this gateway stops before the database answers, its sender's retry may be held twice", "id", id, "err", err)
+	}
 	if db.abandonGo {
 		return
 	}
@@ -161,6 +166,9 @@ func (db *DB) removeAbandoned() {
 			}
 			db.abandonMu.Lock()
 			delete(db.abandoned, id)
+			if err := db.rewriteJournal(); err != nil {
+				db.log.Warn("abandoned-hold journal not rewritten (removed holds are removed again at the next start: harmless)", "err", err)
+			}
 			db.abandonMu.Unlock()
 		}
 		select {

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -461,5 +464,43 @@ func TestReleaseOfDeadGatewayTakenOver(t *testing.T) {
 	r, _ := b.Get(ctx, id)
 	if r.Status != quarantine.Released || r.Rcpts[0].By != "gw-b" {
 		t.Errorf("record after takeover: status %s, by %s", r.Status, r.Rcpts[0].By)
+	}
+}
+
+// TestAbandonedHoldJournalSurvivesRestart: a gateway told a sender to retry
+// a hold whose commit landed after all, then died before the database
+// answered again. The journal beside its quarantine folder makes its next
+// start remove that hold, so the sender's retry is the only copy.
+func TestAbandonedHoldJournalSurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	u := migrated(t)
+	journal := filepath.Join(t.TempDir(), "abandoned")
+	db1, err := Open(ctx, u, Options{AbandonedFile: journal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	landed, err := db1.Quarantine().Put(ctx, testMsg, newRec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db1.Close() // the gateway's connections are gone: nothing can be removed now
+	db1.abandon(landed)
+	if b, _ := os.ReadFile(journal); !strings.Contains(string(b), landed) {
+		t.Fatalf("journal %q lacks %s", b, landed)
+	}
+	db2, err := Open(ctx, u, Options{AbandonedFile: journal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db2.Close)
+	deadline := time.Now().Add(10 * time.Second)
+	for db2.Pending() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := db2.Quarantine().Get(ctx, landed); err == nil {
+		t.Errorf("hold %s still there after restart", landed)
+	}
+	if b, _ := os.ReadFile(journal); len(strings.TrimSpace(string(b))) != 0 {
+		t.Errorf("journal not emptied: %q", b)
 	}
 }

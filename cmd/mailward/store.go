@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/mailward/mailward/config"
@@ -125,7 +127,12 @@ func openStores(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sto
 		}
 		return &stores{quarantine: d}, nil
 	}
-	db, err := pgstore.Open(ctx, cfg.Store.URL, pgstore.Options{Log: log})
+	// Holds of unknown outcome are journalled beside the local quarantine
+	// folder, which every gateway has (see pgstore.Options.AbandonedFile).
+	if err := os.MkdirAll(cfg.Quarantine.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("quarantine dir: %w", err)
+	}
+	db, err := pgstore.Open(ctx, cfg.Store.URL, pgstore.Options{Log: log, AbandonedFile: filepath.Join(cfg.Quarantine.Dir, "store-abandoned-holds")})
 	if err != nil {
 		return nil, err
 	}
