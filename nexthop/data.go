@@ -36,10 +36,11 @@ func sendDataCommand(conn net.Conn, timeout time.Duration) error {
 }
 
 // sendBody sends the message after the hop's 354 and reads its answer. It
-// returns nil only when the hop answered 250 to the end of data. A refusal
+// returns nil only when the hop answered 250 to the end of data, with that
+// reply's text (the hop's own queue id, for message tracking). A refusal
 // is the hop's *smtp.SMTPError; a failure while writing never sends the
 // dot, and the caller must close the connection.
-func sendBody(conn net.Conn, msg []byte, timeout time.Duration) error {
+func sendBody(conn net.Conn, msg []byte, timeout time.Duration) (string, error) {
 	conn.SetDeadline(time.Now().Add(timeout))
 	defer conn.SetDeadline(time.Time{})
 	w := writers.Get().(*bufio.Writer)
@@ -49,12 +50,20 @@ func sendBody(conn net.Conn, msg []byte, timeout time.Duration) error {
 		writers.Put(w)
 	}()
 	if err := writeStuffed(w, msg); err != nil {
-		return fmt.Errorf("data: %w", err)
+		return "", fmt.Errorf("data: %w", err)
 	}
 	if err := w.Flush(); err != nil {
-		return fmt.Errorf("data: %w", err)
+		return "", fmt.Errorf("data: %w", err)
 	}
-	return readReply(newReplyReader(conn), 250)
+	_, text, err := newReplyReader(conn).ReadResponse(250)
+	var pe *textproto.Error
+	if errors.As(err, &pe) {
+		return "", toSMTPError(pe)
+	}
+	if err != nil {
+		return "", err
+	}
+	return "250 " + text, nil
 }
 
 // writers are the buffers messages go out through, shared by all hops.

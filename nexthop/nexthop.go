@@ -46,6 +46,13 @@ type Txn interface {
 	TLSVerified() bool
 }
 
+// Replier is a Txn that keeps the hop's answer to the data: the hop's own
+// queue id, which lets message tracking follow a message to the next
+// system ("did it arrive?").
+type Replier interface {
+	LastReply() string
+}
+
 // Options tune how hops are reached.
 type Options struct {
 	// Timeout bounds the connection and each command. Default 30s.

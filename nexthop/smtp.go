@@ -71,6 +71,8 @@ type smtpTxn struct {
 	// downgraded: the client asked for SMTPUTF8, the hop lacks it, and the
 	// transaction goes on without it while nothing needs it (utf8.go).
 	downgraded bool
+	// reply is the hop's 250 to the data.
+	reply string
 }
 
 type rcpt struct {
@@ -221,7 +223,9 @@ func (t *smtpTxn) Data(ctx context.Context, msg []byte) (err error) {
 	}
 	// Never sends the dot after a failed write: closing the connection
 	// (above) makes the hop discard what it has.
-	if err := sendBody(t.conn, msg, dataTimeout); err != nil {
+	reply, err := sendBody(t.conn, msg, dataTimeout)
+	t.reply = reply
+	if err != nil {
 		var se *smtp.SMTPError
 		if errors.As(err, &se) {
 			return se
@@ -380,3 +384,7 @@ func (t *smtpTxn) TLSVerified() bool {
 	g, ok := t.conn.(*greeted)
 	return ok && g.verified
 }
+
+// LastReply is the hop's answer to the data after Data returned nil:
+// "250 2.0.0 Ok: queued as 4Xyz", its queue id for message tracking.
+func (t *smtpTxn) LastReply() string { return t.reply }

@@ -11,8 +11,8 @@ import (
 
 // trackingRecord is the transaction's message tracking record: the
 // envelope and the verdict, as in the log line, never content. Reply is
-// the answer the client heard, with the next hop's refusal after it when
-// there was one.
+// the answer the client heard, with the next hop's answer after it: its
+// refusal, or its 250 with its own queue id.
 func (t *transaction) trackingRecord(rep *gosmtp.SMTPError) msglog.Record {
 	env := t.env
 	r := msglog.Record{Time: t.start, QueueID: t.id, Direction: string(env.Direction), From: env.From,
@@ -30,8 +30,11 @@ func (t *transaction) trackingRecord(rep *gosmtp.SMTPError) msglog.Record {
 	if rep != nil {
 		r.Reply = ReplyText(rep)
 	}
-	if t.hopErr != "" {
+	switch {
+	case t.hopErr != "":
 		r.Reply += "; next hop: " + t.hopErr
+	case t.hopReply != "":
+		r.Reply += "; next hop: " + t.hopReply
 	}
 	return r
 }

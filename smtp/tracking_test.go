@@ -134,6 +134,11 @@ func TestTrackingDelivered(t *testing.T) {
 	if rec.QueueID != qid || rec.Direction != "outbound" || rec.Action != "deliver" || len(rec.To) != 2 || rec.QuarantineID != "" {
 		t.Errorf("record %+v", rec)
 	}
+	// The next hop's own answer follows ours: its queue id lets IT follow
+	// the message into the next system.
+	if !strings.HasPrefix(rec.Reply, got+"; next hop: 250 ") {
+		t.Errorf("reply %q lacks the next hop's 250", rec.Reply)
+	}
 	if written, dropped, failed := w.Counts(); written != 1 || dropped+failed != 0 {
 		t.Errorf("writer counts %d %d %d", written, dropped, failed)
 	}

@@ -35,8 +35,9 @@ type transaction struct {
 	rule     string
 	qid      string
 	answered bool // the next hop or the quarantine has the message
-	// hopErr is the next hop's refusal or failure, for message tracking.
-	hopErr string
+	// hopErr is the next hop's refusal or failure, and hopReply its 250
+	// to the data, for message tracking.
+	hopErr, hopReply string
 }
 
 func (t *transaction) envelope() scanner.Envelope {
@@ -104,6 +105,9 @@ func (t *transaction) relay(ctx context.Context) *gosmtp.SMTPError {
 		t.ss.srv.log.Warn("next hop data failed", "queue_id", t.id, "err", err)
 		metrics.Error("next_hop")
 		return hopReply(err, errHopFailed)
+	}
+	if r, ok := txn.(nexthop.Replier); ok {
+		t.hopReply = r.LastReply()
 	}
 	t.answered = true
 	return okQueued(t.id)
