@@ -46,7 +46,7 @@ metrics:
 		}
 	}
 	for _, want := range []string{`"queue_id":"` + m[1] + `"`, `"from":"head@trust.example"`, `"to":["parent@home.example"]`,
-		`"direction":"outbound"`, `"action":"deliver"`, `"reply":"250 2.0.0 Ok: queued as ` + m[1] + `"`} {
+		`"direction":"outbound"`, `"action":"deliver"`, `"reply":"250 2.0.0 Ok: queued as ` + m[1] + `; next hop: 250 `} {
 		if !strings.Contains(got, want) {
 			t.Errorf("track output lacks %s:\n%s", want, got)
 		}
