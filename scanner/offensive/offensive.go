@@ -391,17 +391,6 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 				lexTiers[h.Tier]++
 			}
 		}
-		// The model alone speaks only of abuse aimed at someone: the
-		// reader, or people for who they are. Prose about prisons or
-		// viruses reads like an angry post to a model trained on posts.
-		// The model alone speaks only where some word is evaluative (a
-		// term of the lexicon, ambiguous ones too, a demeaning predicate or
-		// a group of people) and someone is spoken of: abuse is aimed at a
-		// person or people, swearing at a printer is profanity. In prose
-		// longer than a post it also needs the reader or a group as target
-		// and a higher probability:
-		// e-mail prose is further from the posts it was trained on than
-		// their own hard cases.
 		// A short body (a note, a post) is what the model was trained on:
 		// there the target is often implied ("brain dead, cowards"), so a
 		// demeaning word, a group or a term that is neither mild nor
@@ -411,6 +400,18 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 				return
 			}
 		}
+		// The model alone speaks only of abuse aimed at someone: the
+		// reader, or people for who they are. Prose about prisons or
+		// viruses reads like an angry post to a model trained on posts.
+		// The model alone speaks only where some word is evaluative (a
+		// term of the lexicon, ambiguous ones too, a demeaning predicate or
+		// a group of people) and someone is spoken of: abuse is aimed at a
+		// person or people, swearing at a printer is profanity (in a short
+		// body, see above, the someone may be implied). In prose
+		// longer than a post it also needs the reader or a group as target
+		// and a higher probability:
+		// e-mail prose is further from the posts it was trained on than
+		// their own hard cases.
 		target := hasCue(a.mask, w.Start, w.End, secondPerson)
 		group := hasCue(a.mask, w.Start, w.End, groups)
 		evaluative := group || hasCue(a.mask, w.Start, w.End, derogatory|termCue)
