@@ -71,19 +71,20 @@ func TestBrowserTrackingAndStats(t *testing.T) {
 		}
 	}
 	waitPage := func(part string) chromedp.Action[chromedp.Void] {
+		// The URL and the ready state are read in the page itself, in one
+		// evaluation: the browser's idea of the tab's URL changes when a
+		// navigation starts, while the document is still the old one.
+		expr := fmt.Sprintf("location.href.includes(%q) && document.readyState === 'complete'", part)
 		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 			for {
-				loc, err := chromedp.Location()(ctx, tg)
-				if err != nil {
-					return chromedp.Void{}, err
-				}
-				if strings.Contains(loc, part) {
-					if st, err := chromedp.Evaluate[string]("document.readyState")(ctx, tg); err == nil && st == "complete" {
-						return chromedp.Void{}, nil
-					}
+				if ok, err := chromedp.Evaluate[bool](expr)(ctx, tg); err == nil && ok {
+					return chromedp.Void{}, nil
 				}
 				select {
 				case <-ctx.Done():
+					lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+					loc, _ := chromedp.Location()(lctx, tg)
+					cancel()
 					return chromedp.Void{}, fmt.Errorf("waiting for %q (now %q): %w", part, loc, ctx.Err())
 				case <-time.After(50 * time.Millisecond):
 				}
