@@ -97,21 +97,21 @@ func (c *chromium) shot(name string) chromedp.Action[chromedp.Void] {
 	}
 }
 
-// waitPage waits for a loaded page whose URL contains part.
+// waitPage waits for a loaded page whose URL contains part, both read in
+// the page in one evaluation: the tab's URL changes when a navigation
+// starts, while the document is still the one being left.
 func (c *chromium) waitPage(part string) chromedp.Action[chromedp.Void] {
+	expr := fmt.Sprintf("location.href.includes(%q) && document.readyState === 'complete'", part)
 	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		for {
-			loc, err := chromedp.Location()(ctx, tg)
-			if err != nil {
-				return chromedp.Void{}, err
-			}
-			if strings.Contains(loc, part) {
-				if state, err := chromedp.Evaluate[string]("document.readyState")(ctx, tg); err == nil && state == "complete" {
-					return chromedp.Void{}, nil
-				}
+			if ok, err := chromedp.Evaluate[bool](expr)(ctx, tg); err == nil && ok {
+				return chromedp.Void{}, nil
 			}
 			select {
 			case <-ctx.Done():
+				lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+				loc, _ := chromedp.Location()(lctx, tg)
+				cancel()
 				return chromedp.Void{}, fmt.Errorf("waiting for a page at %q (now %q): %w", part, loc, ctx.Err())
 			case <-time.After(50 * time.Millisecond):
 			}
