@@ -247,9 +247,9 @@ func (z *refTokenizer) endWord(at int) {
 		flags = Number
 	case digits+syms > 0:
 		// Leetspeak needs enough real letters to be a word, so that
-		// road and part numbers ("A55", "B52") stay what they are.
-		// Otherwise they are kept as written and match no term.
-		leetOK = letters >= 2 || digits == 0
+		// road and part numbers ("A55", "B52") stay what they are, or a
+		// symbol beside the digits ("$h17").
+		leetOK = letters >= 2 || digits == 0 || letters >= 1 && syms >= 1
 	}
 	if masks > 0 {
 		if letters < 2 {

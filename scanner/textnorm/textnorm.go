@@ -357,9 +357,11 @@ func (z *Tokenizer) endWord(at int) {
 		flags = Number
 	case digits+syms > 0:
 		// Leetspeak needs enough real letters to be a word, so that
-		// road and part numbers ("A55", "B52") stay what they are.
-		// Otherwise they are kept as written and match no term.
-		leetOK = letters >= 2 || digits == 0
+		// road and part numbers ("A55", "B52") stay what they are, or a
+		// symbol beside the digits: part numbers have none, and "$h17"
+		// or "7w@7" is a word written all in disguise. Otherwise they are
+		// kept as written and match no term.
+		leetOK = letters >= 2 || digits == 0 || letters >= 1 && syms >= 1
 	}
 	if masks > 0 {
 		if letters < 2 {

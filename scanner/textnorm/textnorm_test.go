@@ -44,6 +44,8 @@ func TestNormalizeObfuscation(t *testing.T) {
 		{"leet bang", "sh!t", "shit", Leet},
 		{"leet mixed", "b1tch3s", "bitches", Leet},
 		{"leet zero", "c0ck", "cock", Leet},
+		{"leet one letter with a symbol", "$h17", "shit", Leet},
+		{"leet one letter between symbols", "7w@7", "twat", Leet},
 		{"mask one", "f*ck", "f*ck", Masked},
 		{"mask two", "f**k", "f**k", Masked},
 		{"mask hash", "sh#t", "sh*t", Masked},
@@ -98,6 +100,7 @@ func TestScunthorpe(t *testing.T) {
 func TestNotObfuscation(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"Meet at 10am on the 2nd, room B52 off the A55.", "meet at ioam on the 2nd room b52 off the a55"},
+		{"Part A55 costs $5, R2 and M25 too", "part a55 costs r2 and m25 too"},
 		{"Email dick@example.com or see http://shit.example/fuck now", "email or see now"},
 		{"Visit www.example.com today", "visit today"},
 		{"**Important** #notice 100% wow!!", "important notice 100 wow"},
