@@ -15,7 +15,13 @@ type Analyzer struct {
 	canon  []uint64
 	ids    []uint32
 	grams  []uint32
-	pats   []patternHit
+	// mention marks the words inside quotation marks (mention.go); qz
+	// reads the quotations.
+	mention []bool
+	qz      textnorm.Tokenizer
+	// reported: the text read last quotes words and reports or condemns.
+	reported bool
+	pats     []patternHit
 	// mask holds each word's cues (context.go), insult its lexicon
 	// evidence for the patterns (patterns.go).
 	mask   []cue

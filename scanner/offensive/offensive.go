@@ -182,7 +182,7 @@ func (s *Scanner) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Findi
 		}
 		forwarded := tx.Attachment != nil && ShortType(tx.Attachment) == "eml"
 		w := words.Of(m, i) // read once, shared with the other text detectors
-		got := s.read(a, w.Tok, w.Words, textPlace(tx), tx.Kind == scanner.KindHidden, forwarded, nil)
+		got := s.read(a, w.Tok, w.Words, tx.Content, textPlace(tx), tx.Kind == scanner.KindHidden, forwarded, nil)
 		switch tx.Kind {
 		case scanner.KindPlain:
 			plain = append(plain, got...)
@@ -194,7 +194,7 @@ func (s *Scanner) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Findi
 	}
 	if names := displayNames(m); names != "" {
 		z := a.Tokenizer()
-		items = append(items, s.read(a, z, z.Words(names), place{where: "header", label: "sender or recipient names"}, false, false, nil)...)
+		items = append(items, s.read(a, z, z.Words(names), names, place{where: "header", label: "sender or recipient names"}, false, false, nil)...)
 	}
 	// A message with both a plain and an HTML body usually says the same
 	// thing twice (multipart/alternative): count the body that scores
@@ -246,12 +246,16 @@ func total(items []item) *evidence {
 
 // read analyses one text and returns its evidence. Quoted lines and
 // forwarded text count QuotedWeight as much as the sender's own words.
-func (s *Scanner) read(a *Analyzer, z *textnorm.Tokenizer, words []textnorm.Word, p place, hidden, forwarded bool, dst []item) []item {
+func (s *Scanner) read(a *Analyzer, z *textnorm.Tokenizer, words []textnorm.Word, text string, p place, hidden, forwarded bool, dst []item) []item {
 	if len(words) == 0 {
 		return dst
 	}
 	hits := a.Read(z, words)
 	start := len(dst)
+	// Words in quotation marks, in a text that reports or condemns, are
+	// mentioned rather than used (mention.go).
+	a.reported = a.markMentions(text, z, words) && hasMentionContext(a.mask, a.mention)
+	mentioned := func(i int) bool { return a.reported && i >= 0 && i < len(a.mention) && a.mention[i] }
 	isLesson := countCues(a.mask, lesson, 2) >= 2
 	factor := 1.0
 	if hidden {
@@ -275,7 +279,7 @@ func (s *Scanner) read(a *Analyzer, z *textnorm.Tokenizer, words []textnorm.Word
 		case h.Tier == Abuse:
 			c = patternConf[TierAbuse] // "you bastard": aimed by construction
 		}
-		if hasCue(a.mask, h.Word-4, h.Word, reporting) {
+		if hasCue(a.mask, h.Word-4, h.Word, reporting) || mentioned(h.Word) {
 			c *= reportedWeight
 		} else if (t == TierAbuse || t == TierThreat) && hasCue(a.mask, h.Word-2, h.Word, negation) {
 			c *= reportedWeight
@@ -306,7 +310,7 @@ func (s *Scanner) read(a *Analyzer, z *textnorm.Tokenizer, words []textnorm.Word
 	for _, ph := range a.pats {
 		c := patternConf[ph.tier]
 		switch {
-		case hasCue(a.mask, ph.word-6, ph.word, reporting), hasCue(a.mask, ph.word+1, ph.word+9, metaSpeech):
+		case hasCue(a.mask, ph.word-6, ph.word, reporting), hasCue(a.mask, ph.word+1, ph.word+9, metaSpeech), mentioned(ph.word):
 			c *= reportedWeight // "claiming that ...", "... : statements like that"
 		case hasCue(a.mask, ph.word-12, ph.word+12, condemn):
 			c *= counterWeight
@@ -450,7 +454,8 @@ func (s *Scanner) readWindows(a *Analyzer, z *textnorm.Tokenizer, words []textno
 		// reads to a bag of words like the statement itself.
 		if hasCue(a.mask, w.Start, w.End, condemn|metaSpeech) ||
 			hasCues(a.mask, w.Start, w.End, reporting, negation) ||
-			group && hasCue(a.mask, w.Start, w.End, patternNegation) {
+			group && hasCue(a.mask, w.Start, w.End, patternNegation) ||
+			a.reported && evaluativeMentioned(a.mask, a.mention, w.Start, w.End) {
 			it.conf *= counterWeight
 		}
 		if isLesson {
