@@ -155,7 +155,7 @@ func closesAt(s string, j int) bool {
 // hasMentionContext says whether a word outside the quotations reports or
 // condemns what they say.
 func hasMentionContext(mask []cue, mention []bool) bool {
-	for i, m := range mask {
+	for i, m := range mask[:min(len(mask), len(mention))] {
 		if !mention[i] && m&(reporting|condemn|metaSpeech|quoteContext) != 0 {
 			return true
 		}
@@ -168,7 +168,7 @@ func hasMentionContext(mask []cue, mention []bool) bool {
 // marks, and there is one: the window's abuse is what it quotes.
 func evaluativeMentioned(mask []cue, mention []bool, s, e int) bool {
 	any := false
-	for i := max(s, 0); i < e && i < len(mask); i++ {
+	for i := max(s, 0); i < e && i < len(mask) && i < len(mention); i++ {
 		if mask[i]&(termCue|derogatory|groups) == 0 {
 			continue
 		}
