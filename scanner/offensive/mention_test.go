@@ -42,3 +42,24 @@ func BenchmarkHostileQuotes(b *testing.B) {
 		}
 	}
 }
+
+// FuzzScan runs the whole detector (quotations, patterns, model windows)
+// over arbitrary text: no panic, and a score in (0, 1].
+func FuzzScan(f *testing.F) {
+	for _, s := range []string{`he said 'you stupid bitch' and I reported it`, `"Kill them all" was shouted`,
+		`‘you’re a dumb whore’ — reported`, `'a' 'b' 'c`, `the pupils' books`, "«x» „y“ ‘z’", `'`, `"" ''`} {
+		f.Add(s)
+	}
+	s := newScanner(f, config.Offensive{})
+	f.Fuzz(func(t *testing.T, text string) {
+		fs, err := s.Scan(context.Background(), msg(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range fs {
+			if x.Score <= 0 || x.Score > 1 {
+				t.Fatalf("score %v for %q", x.Score, text)
+			}
+		}
+	})
+}
