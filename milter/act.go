@@ -64,7 +64,7 @@ func (ss *session) EndOfMessage(m gomilter.Modifier) (resp *gomilter.Response, e
 				t.gen.pipe.Record(context.Background(), o.verdict, o.qid, t.start)
 			}
 			ss.logLine(t, o)
-			t.mem.release()
+			t.mem.Release()
 			t.gen.pipe.Done()
 		}()
 	}()

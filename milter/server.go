@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mailward/mailward/internal/inflight"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -46,7 +47,7 @@ type Server struct {
 	store    quarantine.Store
 	tracking *msglog.Writer // nil: no message tracking
 	log      *slog.Logger
-	inflight *budget
+	inflight *inflight.Budget
 	ms       *gomilter.Server
 	draining atomic.Bool
 	now      func() time.Time
@@ -76,7 +77,7 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 		return nil, errors.New("milter: a pipeline and a quarantine store are required")
 	}
 	s := &Server{start: cfg, store: o.Store, tracking: o.Tracking, log: o.Logger, now: time.Now,
-		inflight: &budget{max: cfg.Limits.MaxInflightBytes}}
+		inflight: inflight.New(cfg.Limits.MaxInflightBytes)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -3,6 +3,7 @@ package milter
 import (
 	"bytes"
 	"fmt"
+	"github.com/mailward/mailward/internal/inflight"
 	"net/netip"
 	"strings"
 	"time"
@@ -41,7 +42,7 @@ type txn struct {
 	raw   bytes.Buffer // header fields, then the blank line and the body
 	inHdr bool         // still in the header section
 	size  int64
-	mem   charge
+	mem   *inflight.Charge
 	// ours are the incoming X-Mailward-* fields, and forged are incoming
 	// Authentication-Results fields claiming mailward's authserv-id: both
 	// renamed at the end, as the relay renames them.
@@ -96,7 +97,7 @@ func (ss *session) MailFrom(from, esmtpArgs string, m gomilter.Modifier) (*gomil
 		return reply("mail", smtp.ReplyTemporary), nil
 	}
 	t := &txn{gen: g, from: from, authUser: m.Get(gomilter.MacroAuthAuthen), inHdr: true,
-		seen: map[string]int{}, mem: charge{b: ss.srv.inflight}}
+		seen: map[string]int{}, mem: ss.srv.inflight.Charge()}
 	t.trusted = t.authUser != "" || trusted(g.trust, ss.client)
 	t.tls = ss.tls || m.Get(gomilter.MacroTlsVersion) != ""
 	ss.txn = t
@@ -205,7 +206,7 @@ func (ss *session) keep(s string) *gomilter.Response {
 		ss.endTxn()
 		return reply("data", smtp.ReplyTooLarge)
 	}
-	if !t.mem.grow(len(s)) {
+	if !t.mem.Grow(len(s)) {
 		ss.srv.log.Info("message deferred: in-flight budget", "client", ss.client, "from", t.from)
 		ss.endTxn()
 		return reply("data", smtp.ReplyBusy)
@@ -229,7 +230,7 @@ func (ss *session) Cleanup(m gomilter.Modifier) { ss.endTxn() }
 // endTxn gives the transaction's memory and pipeline back.
 func (ss *session) endTxn() {
 	if t := ss.txn; t != nil {
-		t.mem.release()
+		t.mem.Release()
 		t.gen.pipe.Done()
 		ss.txn = nil
 	}

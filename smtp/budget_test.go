@@ -8,6 +8,8 @@ import (
 	"math/rand"
 	"testing"
 	"testing/iotest"
+
+	"github.com/mailward/mailward/internal/inflight"
 )
 
 // TestChargedCopy: whatever the sizes, the hint and the reads, the message
@@ -30,8 +32,8 @@ func TestChargedCopy(t *testing.T) {
 				},
 			} {
 				t.Run(fmt.Sprintf("%d/%d/%s", size, hint, name), func(t *testing.T) {
-					b := newBudget(1 << 30)
-					c := &charge{b: b}
+					b := inflight.New(1 << 30)
+					c := b.Charge()
 					var buf bytes.Buffer
 					buf.Grow(hint)
 					if err := chargedCopy(&buf, wrap(bytes.NewReader(msg)), c); err != nil {
@@ -40,10 +42,10 @@ func TestChargedCopy(t *testing.T) {
 					if !bytes.Equal(buf.Bytes(), msg) {
 						t.Fatalf("got %d bytes, differing from the %d sent", buf.Len(), len(msg))
 					}
-					if got, want := b.Used(), int64(size)*inflightWeight; got != want {
+					if got, want := b.Used(), int64(size)*inflight.Weight; got != want {
 						t.Fatalf("charged %d, want %d", got, want)
 					}
-					c.release()
+					c.Release()
 					if b.Used() != 0 {
 						t.Fatalf("%d still charged after release", b.Used())
 					}
@@ -52,9 +54,11 @@ func TestChargedCopy(t *testing.T) {
 		}
 	}
 	t.Run("over-budget", func(t *testing.T) {
-		b := newBudget(10 * chunkSize)
-		b.take(5*chunkSize, 0) // another transaction holds half
-		c := &charge{b: b}
+		b := inflight.New(10 * chunkSize)
+		if !b.Charge().Grow(5 * chunkSize / inflight.Weight) { // another transaction holds half
+			t.Fatal("the budget refused the first transaction")
+		}
+		c := b.Charge()
 		r := &countReader{r: bytes.NewReader(make([]byte, 4*chunkSize))}
 		var buf bytes.Buffer
 		if err := chargedCopy(&buf, r, c); !errors.Is(err, errOverBudget) {

@@ -108,7 +108,7 @@ func TestTransactionCaps(t *testing.T) {
 func TestInflightBudget(t *testing.T) {
 	r := startRelayCfg(t, "", func(c *config.Config) {
 		c.MaxMessageBytes = 1 << 20
-		c.Limits.MaxInflightBytes = 1 << 20 // 256 KiB of message at inflightWeight 4
+		c.Limits.MaxInflightBytes = 1 << 20 // 256 KiB of message at inflight.Weight 4
 	})
 	line := strings.Repeat("y", 78) + "\r\n"
 	a := dial(t, r.addr, "127.0.0.2")

@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/mailward/mailward/internal/inflight"
 	"log"
 	"log/slog"
 	"net"
@@ -42,7 +43,7 @@ type Server struct {
 	proxies  []netip.Prefix
 	smtp     *gosmtp.Server
 	admit    *admission
-	inflight *budget
+	inflight *inflight.Budget
 	now      func() time.Time
 	draining atomic.Bool // Shutdown began: finish open transactions, start none
 
@@ -68,7 +69,7 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 	s := &Server{cfg: cfg, store: o.Store, tracking: o.Tracking, log: o.Logger, now: time.Now,
 		live:     map[*slotConn]struct{}{},
 		admit:    newAdmission(cfg.Limits, cfg.NextHop.MaxSessions),
-		inflight: newBudget(cfg.Limits.MaxInflightBytes)}
+		inflight: inflight.New(cfg.Limits.MaxInflightBytes)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -116,7 +117,7 @@ func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
 	s.listeners = append(s.listeners, l)
 	s.mu.Unlock()
-	s.inflight.setMemoryLimit()
+	s.inflight.SetMemoryLimit()
 	if len(s.proxies) > 0 {
 		l = &proxyproto.Listener{Listener: l, Policy: s.proxyPolicy, ReadHeaderTimeout: s.cfg.Limits.ProxyHeaderTimeout.D()}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mailward/mailward/internal/inflight"
 	"io"
 	"net"
 	"net/netip"
@@ -79,7 +80,7 @@ func (ss *session) Mail(from string, opts *gosmtp.MailOptions) (reterr error) {
 		}
 		return errShuttingDown
 	}
-	if opts != nil && opts.Size > 0 && !ss.srv.inflight.room(opts.Size) {
+	if opts != nil && opts.Size > 0 && !ss.srv.inflight.Room(opts.Size) {
 		// RFC 1870: the declared size does not fit now; say so before
 		// the client uploads it.
 		return errBusyNow
@@ -200,7 +201,7 @@ func (ss *session) Logout() error {
 func (ss *session) Data(r io.Reader) (reterr error) {
 	start := ss.srv.now()
 	t := &transaction{ss: ss, id: quarantine.NewID()[:12], start: start}
-	mem := &charge{b: ss.srv.inflight}
+	mem := ss.srv.inflight.Charge()
 	defer func() {
 		if p := recover(); p != nil {
 			ss.srv.log.Error("panic in transaction", "queue_id", t.id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -211,7 +212,7 @@ func (ss *session) Data(r io.Reader) (reterr error) {
 		// The message's memory is charged, and its generation held, until
 		// the reply is written and the work after it is done (afterReply).
 		done := ss.takeGen()
-		ss.afterReply(func() { mem.release(); done() })
+		ss.afterReply(func() { mem.Release(); done() })
 	}()
 	raw, err := ss.readData(r, mem)
 	t.dot = time.Now()
@@ -238,7 +239,7 @@ func (ss *session) afterReply(f func()) {
 //
 // Every byte kept is charged to the in-flight budget first (mem); a message
 // that does not fit is read to its end and dropped: errOverBudget.
-func (ss *session) readData(r io.Reader, mem *charge) ([]byte, error) {
+func (ss *session) readData(r io.Reader, mem *inflight.Charge) ([]byte, error) {
 	lim := ss.srv.cfg.Limits
 	if ss.sc != nil {
 		ss.sc.dataDeadlines(lim.DataIdleTimeout.D(), ss.srv.now().Add(lim.DataTimeout.D()))
