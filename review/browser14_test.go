@@ -72,51 +72,9 @@ func startChromium(t *testing.T, timeout time.Duration) *chromium {
 	return c
 }
 
-// shot saves a viewport screenshot, retrying as TestBrowser does.
+// shot saves a viewport screenshot into the test's folder.
 func (c *chromium) shot(name string) chromedp.Action[chromedp.Void] {
-	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		var err error
-		for try := range 4 {
-			if try > 0 {
-				chromedp.Evaluate[bool](`(window.scrollBy(0, 1), window.scrollBy(0, -1), true)`)(ctx, tg)
-			}
-			tctx, cancel := context.WithTimeout(ctx, 8*time.Second)
-			var buf []byte
-			buf, err = chromedp.CaptureScreenshot()(tctx, tg)
-			cancel()
-			if err == nil {
-				p := filepath.Join(c.shots, name+".png")
-				c.t.Logf("screenshot %s", p)
-				return chromedp.Void{}, os.WriteFile(p, buf, 0o644)
-			}
-			if ctx.Err() != nil {
-				break
-			}
-		}
-		return chromedp.Void{}, fmt.Errorf("screenshot %s: %w", name, err)
-	}
-}
-
-// waitPage waits for a loaded page whose URL contains part, both read in
-// the page in one evaluation: the tab's URL changes when a navigation
-// starts, while the document is still the one being left.
-func (c *chromium) waitPage(part string) chromedp.Action[chromedp.Void] {
-	expr := fmt.Sprintf("location.href.includes(%q) && document.readyState === 'complete'", part)
-	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		for {
-			if ok, err := chromedp.Evaluate[bool](expr)(ctx, tg); err == nil && ok {
-				return chromedp.Void{}, nil
-			}
-			select {
-			case <-ctx.Done():
-				lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-				loc, _ := chromedp.Location()(lctx, tg)
-				cancel()
-				return chromedp.Void{}, fmt.Errorf("waiting for a page at %q (now %q): %w", part, loc, ctx.Err())
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}
+	return screenshot(c.t, c.shots, name)
 }
 
 func (c *chromium) text(sel string) string {
@@ -203,7 +161,7 @@ func TestBrowserIssue14(t *testing.T) {
 	}
 	err := chromedp.Do(c.ctx,
 		chromedp.Navigate(link),
-		c.waitPage("/digest/request"),
+		waitPage("/digest/request"),
 		chromedp.WaitVisible(chromedp.ID("digest-request")),
 		c.shot("14-1-digest-link"),
 		chromedp.Click(chromedp.ID("digest-request")),
@@ -218,7 +176,7 @@ func TestBrowserIssue14(t *testing.T) {
 		t.Errorf("after the digest request: %+v %s", r.ReleaseRequests, r.Status)
 	}
 	// The same link again: refused, nothing recorded twice.
-	if err := chromedp.Do(c.ctx, chromedp.Navigate(link), c.waitPage("/digest/request"), chromedp.WaitVisible(chromedp.ID("digest-error"))); err != nil {
+	if err := chromedp.Do(c.ctx, chromedp.Navigate(link), waitPage("/digest/request"), chromedp.WaitVisible(chromedp.ID("digest-error"))); err != nil {
 		t.Fatalf("reused link: %v", err)
 	}
 	if got := c.text("#digest-error"); !strings.Contains(got, "already requested") {
@@ -232,7 +190,7 @@ func TestBrowserIssue14(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("user"), "admin"),
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
 		chromedp.Click(chromedp.ID("login")),
-		c.waitPage("/messages/"+out),
+		waitPage("/messages/"+out),
 		chromedp.WaitVisible(chromedp.ID("release")),
 	)
 	if err != nil {
@@ -254,7 +212,7 @@ func TestBrowserIssue14(t *testing.T) {
 	if err != nil {
 		t.Fatalf("release: %v", err)
 	}
-	if err := chromedp.Do(c.ctx, c.waitPage("done=release-failed"), chromedp.WaitVisible(chromedp.ID("banner")), c.shot("14-4-release-failed")); err != nil {
+	if err := chromedp.Do(c.ctx, waitPage("done=release-failed"), chromedp.WaitVisible(chromedp.ID("banner")), c.shot("14-4-release-failed")); err != nil {
 		t.Fatalf("failed release banner: %v", err)
 	}
 	during, _ := chromedp.Run(c.ctx, chromedp.Evaluate[string](`sessionStorage.getItem("during") || ""`))
@@ -275,7 +233,7 @@ func TestBrowserIssue14(t *testing.T) {
 	// 3. Allow and block lists.
 	err = chromedp.Do(c.ctx,
 		chromedp.Click(chromedp.ID("nav-lists")),
-		c.waitPage("/lists"),
+		waitPage("/lists"),
 		chromedp.WaitVisible(chromedp.ID("l-match")),
 		chromedp.SetValue(chromedp.ID("l-kind"), "block"),
 		chromedp.SendKeys(chromedp.ID("l-match"), "evil.example"),
@@ -284,7 +242,7 @@ func TestBrowserIssue14(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("l-expires"), "30d"),
 		chromedp.SendKeys(chromedp.ID("l-reason"), "phishing run this week"),
 		chromedp.Click(chromedp.ID("l-add")),
-		c.waitPage("added=1"),
+		waitPage("added=1"),
 		chromedp.WaitVisible(chromedp.ID("lists-done")),
 		// An allow entry for one category.
 		chromedp.SetValue(chromedp.ID("l-kind"), "allow"),
@@ -292,7 +250,7 @@ func TestBrowserIssue14(t *testing.T) {
 		run(`document.querySelector('#l-category option[value="suspicious_attachment"]').selected = true`),
 		chromedp.SendKeys(chromedp.ID("l-reason"), "sends signed installers"),
 		chromedp.Click(chromedp.ID("l-add")),
-		c.waitPage("added=2"),
+		waitPage("added=2"),
 		chromedp.WaitVisible(chromedp.CSS("tr.entry.allow")),
 		c.shot("14-5-lists"),
 	)
@@ -323,7 +281,7 @@ func TestBrowserIssue14(t *testing.T) {
 	}
 	// Remove the block entry (the page asks first; the test says yes).
 	sel := fmt.Sprintf(`tr.entry[data-id="%d"] button.remove`, es[0].ID)
-	err = chromedp.Do(c.ctx, chromedp.Click(chromedp.CSS(sel)), c.waitPage("removed"), chromedp.WaitVisible(chromedp.ID("lists-done")), c.shot("14-6-lists-removed"))
+	err = chromedp.Do(c.ctx, chromedp.Click(chromedp.CSS(sel)), waitPage("removed"), chromedp.WaitVisible(chromedp.ID("lists-done")), c.shot("14-6-lists-removed"))
 	if err != nil {
 		t.Fatalf("remove: %v", err)
 	}
@@ -338,7 +296,7 @@ func TestBrowserIssue14(t *testing.T) {
 	}
 	// A narrow phone screen: the lists table scrolls inside its box
 	// instead of widening the page.
-	err = chromedp.Do(c.ctx, chromedp.EmulateViewport(390, 844), chromedp.Reload(), c.waitPage("/lists"), chromedp.WaitVisible(chromedp.ID("l-match")), c.shot("14-7-lists-mobile"))
+	err = chromedp.Do(c.ctx, chromedp.EmulateViewport(390, 844), chromedp.Reload(), waitPage("/lists"), chromedp.WaitVisible(chromedp.ID("l-match")), c.shot("14-7-lists-mobile"))
 	if err != nil {
 		t.Fatalf("mobile: %v", err)
 	}

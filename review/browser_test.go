@@ -95,60 +95,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.Call(ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: false})
 		}
 	}()
-	// shot saves a screenshot of the viewport. Headless Chromium on a
-	// loaded machine sometimes never answers a capture (it waits for a
-	// frame that nothing triggers), so each try has its own deadline and
-	// the next one first nudges the page to paint.
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			var err error
-			for try := range 4 {
-				if try > 0 {
-					chromedp.Evaluate[bool](`(window.scrollBy(0, 1), window.scrollBy(0, -1), true)`)(ctx, tg)
-				}
-				tctx, cancel := context.WithTimeout(ctx, 8*time.Second)
-				var buf []byte
-				// The viewport only: captureBeyondViewport (FullScreenshot)
-				// hangs more often and leaves cross-origin frames blank.
-				buf, err = chromedp.CaptureScreenshot()(tctx, tg)
-				cancel()
-				if err == nil {
-					p := filepath.Join(shots, name+".png")
-					t.Logf("screenshot %s", p)
-					return chromedp.Void{}, os.WriteFile(p, buf, 0o644)
-				}
-				if ctx.Err() != nil {
-					break
-				}
-				t.Logf("screenshot %s, try %d: %v", name, try+1, err)
-			}
-			return chromedp.Void{}, fmt.Errorf("screenshot %s: %w", name, err)
-		}
-	}
-
-	// waitPage waits until the tab shows a loaded page whose URL contains
-	// part, so that a click never lands on the page being left.
-	waitPage := func(part string) chromedp.Action[chromedp.Void] {
-		// The URL and the ready state are read in the page itself, in one
-		// evaluation: the browser's idea of the tab's URL changes when a
-		// navigation starts, while the document is still the old one.
-		expr := fmt.Sprintf("location.href.includes(%q) && document.readyState === 'complete'", part)
-		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			for {
-				if ok, err := chromedp.Evaluate[bool](expr)(ctx, tg); err == nil && ok {
-					return chromedp.Void{}, nil
-				}
-				select {
-				case <-ctx.Done():
-					lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-					loc, _ := chromedp.Location()(lctx, tg)
-					cancel()
-					return chromedp.Void{}, fmt.Errorf("waiting for a page at %q (now %q): %w", part, loc, ctx.Err())
-				case <-time.After(50 * time.Millisecond):
-				}
-			}
-		}
-	}
+	shot := func(name string) chromedp.Action[chromedp.Void] { return screenshot(t, shots, name) }
 
 	err := chromedp.Do(ctx,
 		// Any page without a login leads to the login form.
@@ -254,5 +201,59 @@ func TestBrowser(t *testing.T) {
 	}
 	if !framed {
 		t.Error("the body frame was not loaded for the logged-in reviewer")
+	}
+}
+
+// waitPage waits for a loaded page whose URL contains part, so that a
+// click never lands on the page being left. The URL and the ready state
+// are read in the page itself, in one evaluation: the browser's idea of the
+// tab's URL changes when a navigation starts, while the document is still
+// the old one.
+func waitPage(part string) chromedp.Action[chromedp.Void] {
+	expr := fmt.Sprintf("location.href.includes(%q) && document.readyState === 'complete'", part)
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		for {
+			if ok, err := chromedp.Evaluate[bool](expr)(ctx, tg); err == nil && ok {
+				return chromedp.Void{}, nil
+			}
+			select {
+			case <-ctx.Done():
+				lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+				loc, _ := chromedp.Location()(lctx, tg)
+				cancel()
+				return chromedp.Void{}, fmt.Errorf("waiting for a page at %q (now %q): %w", part, loc, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// screenshot saves a viewport screenshot to dir/name.png. Headless
+// Chromium sometimes never delivers a capture (it waits for a frame that
+// nothing triggers), so each try has its own deadline and the next one
+// first nudges the page to paint. The viewport only: captureBeyondViewport
+// (FullScreenshot) hangs more often and leaves cross-origin frames blank.
+func screenshot(t testing.TB, dir, name string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		var err error
+		for try := range 4 {
+			if try > 0 {
+				chromedp.Evaluate[bool](`(window.scrollBy(0, 1), window.scrollBy(0, -1), true)`)(ctx, tg)
+			}
+			tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			var buf []byte
+			buf, err = chromedp.CaptureScreenshot()(tctx, tg)
+			cancel()
+			if err == nil {
+				p := filepath.Join(dir, name+".png")
+				t.Logf("screenshot %s", p)
+				return chromedp.Void{}, os.WriteFile(p, buf, 0o644)
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			t.Logf("screenshot %s, try %d: %v", name, try+1, err)
+		}
+		return chromedp.Void{}, fmt.Errorf("screenshot %s: %w", name, err)
 	}
 }

@@ -2,10 +2,8 @@ package review
 
 import (
 	"context"
-	"fmt"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -47,50 +45,7 @@ func TestBrowserTrackingAndStats(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			var err error
-			for try := range 4 {
-				if try > 0 {
-					chromedp.Evaluate[bool](`(window.scrollBy(0, 1), window.scrollBy(0, -1), true)`)(ctx, tg)
-				}
-				tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				var buf []byte
-				buf, err = chromedp.CaptureScreenshot()(tctx, tg)
-				cancel()
-				if err == nil {
-					p := filepath.Join(shots, name+".png")
-					t.Logf("screenshot %s", p)
-					return chromedp.Void{}, os.WriteFile(p, buf, 0o644)
-				}
-				if ctx.Err() != nil {
-					break
-				}
-			}
-			return chromedp.Void{}, fmt.Errorf("screenshot %s: %w", name, err)
-		}
-	}
-	waitPage := func(part string) chromedp.Action[chromedp.Void] {
-		// The URL and the ready state are read in the page itself, in one
-		// evaluation: the browser's idea of the tab's URL changes when a
-		// navigation starts, while the document is still the old one.
-		expr := fmt.Sprintf("location.href.includes(%q) && document.readyState === 'complete'", part)
-		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			for {
-				if ok, err := chromedp.Evaluate[bool](expr)(ctx, tg); err == nil && ok {
-					return chromedp.Void{}, nil
-				}
-				select {
-				case <-ctx.Done():
-					lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-					loc, _ := chromedp.Location()(lctx, tg)
-					cancel()
-					return chromedp.Void{}, fmt.Errorf("waiting for %q (now %q): %w", part, loc, ctx.Err())
-				case <-time.After(50 * time.Millisecond):
-				}
-			}
-		}
-	}
+	shot := func(name string) chromedp.Action[chromedp.Void] { return screenshot(t, shots, name) }
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/tracking"),
 		chromedp.WaitVisible(chromedp.ID("user")),
