@@ -137,20 +137,16 @@ func startServe(t *testing.T, dir string, args ...string) string {
 	return ""
 }
 
-func swaks(t *testing.T, args ...string) (string, error) {
+// serveToSink runs the real binary for trust.example, trusting 127.0.0.1,
+// with smtp-sink as both next hops; it returns mailward's SMTP address,
+// the sink's folder and the config file.
+func serveToSink(t *testing.T) (listen, sinkDir, cfg string) {
 	t.Helper()
-	out, err := exec.Command("swaks", append([]string{"--timeout", "20"}, args...)...).CombinedOutput()
-	return string(out), err
-}
-
-// TestSwaksThroughMailwardToSmtpSink: a real client, the real binary and a
-// real receiving server; and relay refusal for an untrusted client.
-func TestSwaksThroughMailwardToSmtpSink(t *testing.T) {
 	need(t, "swaks", "smtp-sink")
 	sinkAddr, sinkDir := startSmtpSink(t)
-	listen := freeAddr(t)
+	listen = freeAddr(t)
 	work := t.TempDir()
-	cfg := writeConfig(t, fmt.Sprintf(`domains: [trust.example]
+	cfg = writeConfig(t, fmt.Sprintf(`domains: [trust.example]
 trusted_networks: [127.0.0.1/32]
 listen: %s
 hostname: mailward.test
@@ -165,6 +161,19 @@ metrics:
   listen: %s
 `, listen, sinkAddr, sinkAddr, work, freeAddr(t), freeAddr(t)))
 	startServe(t, work, "-config", cfg)
+	return listen, sinkDir, cfg
+}
+
+func swaks(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	out, err := exec.Command("swaks", append([]string{"--timeout", "20"}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+// TestSwaksThroughMailwardToSmtpSink: a real client, the real binary and a
+// real receiving server; and relay refusal for an untrusted client.
+func TestSwaksThroughMailwardToSmtpSink(t *testing.T) {
+	listen, sinkDir, _ := serveToSink(t)
 
 	out, err := swaks(t, "--server", listen, "--from", "head@trust.example", "--to", "parent@home.example",
 		"--header", "Subject: Sports day", "--body", "Sports day is on Friday.")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,25 +11,7 @@ import (
 // real next hop (smtp-sink); `mailward track` reads, while serve writes,
 // the record of the message by the queue id swaks saw in the 250 reply.
 func TestServeTracksMessages(t *testing.T) {
-	need(t, "swaks", "smtp-sink")
-	sinkAddr, _ := startSmtpSink(t)
-	listen := freeAddr(t)
-	work := t.TempDir()
-	cfg := writeConfig(t, fmt.Sprintf(`domains: [trust.example]
-trusted_networks: [127.0.0.1/32]
-listen: %s
-hostname: mailward.test
-next_hop:
-  inbound: smtp://%s
-  outbound: smtp://%s
-quarantine:
-  dir: %s/quarantine
-review:
-  listen: %s
-metrics:
-  listen: %s
-`, listen, sinkAddr, sinkAddr, work, freeAddr(t), freeAddr(t)))
-	startServe(t, work, "-config", cfg)
+	listen, _, cfg := serveToSink(t)
 	out, err := swaks(t, "--server", listen, "--from", "head@trust.example", "--to", "parent@home.example",
 		"--header", "Subject: Trip money", "--body", "The trip costs 5 pounds.")
 	m := regexp.MustCompile(`250 2\.0\.0 Ok: queued as (\S+)`).FindStringSubmatch(out)
