@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/mailward/mailward/internal/postfixtest"
 	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -88,93 +88,32 @@ func startSink(tb testing.TB) string {
 	return addr
 }
 
-// postfixRelay is a Postfix instance configured in a temp folder to relay
-// everything from loopback to one next hop.
+// postfixRelay is a Postfix instance (postfixtest) relaying everything
+// from loopback to one next hop.
 type postfixRelay struct {
 	addr  string
-	conf  string
 	queue string
 }
 
-// startPostfix configures and starts Postfix (Debian's binaries, root only:
-// the master runs as root and its daemons as the postfix user) relaying to
-// next. It skips when that is not possible.
+// startPostfix configures and starts Postfix relaying to next. It skips
+// where Postfix cannot run (it needs root).
 func startPostfix(tb testing.TB, next string) *postfixRelay {
 	tb.Helper()
 	needTool(tb, "postfix", "postconf")
-	if os.Geteuid() != 0 {
-		tb.Skip("postfix relay comparison needs root (the master starts as root)")
-	}
-	pu, err := user.Lookup("postfix")
-	if err != nil {
-		tb.Skipf("no postfix user: %v", err)
-	}
-	uid, _ := strconv.Atoi(pu.Uid)
-	work, err := os.MkdirTemp("", "mailward-postfix-")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	os.Chmod(work, 0o755)
-	p := &postfixRelay{addr: freePort(tb), conf: filepath.Join(work, "etc"), queue: filepath.Join(work, "queue")}
-	data := filepath.Join(work, "data")
-	for _, d := range []string{p.conf, p.queue, data} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	os.Chown(data, uid, -1)
-	master, err := os.ReadFile("/etc/postfix/master.cf")
-	if err != nil {
-		tb.Skipf("postfix master.cf: %v", err)
-	}
-	// Postfix's own smtpd on our port instead of port 25; the rest of
-	// Debian's master.cf as shipped, chroot off (the temp queue has no
-	// chroot set up).
-	var mc []string
-	for _, l := range strings.Split(string(master), "\n") {
-		f := strings.Fields(l)
-		if len(f) >= 8 && f[0] == "smtp" && f[1] == "inet" {
-			l = p.addr + " inet n - n - - smtpd"
-		} else if len(f) >= 8 && !strings.HasPrefix(f[0], "#") && f[4] == "y" {
-			f[4] = "n"
-			l = strings.Join(f, " ")
-		}
-		mc = append(mc, l)
-	}
+	pf := postfixtest.New(tb)
+	p := &postfixRelay{addr: freePort(tb), queue: filepath.Join(pf.Dir, "queue")}
 	host, port, _ := net.SplitHostPort(next)
-	main := fmt.Sprintf(`compatibility_level = 3.6
-queue_directory = %s
-data_directory = %s
-myhostname = postfix.bench.example
+	main := fmt.Sprintf(`myhostname = postfix.bench.example
 mydomain = bench.example
 mydestination =
 local_transport = error:no local mail
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 relayhost = [%s]:%s
 smtpd_relay_restrictions = permit_mynetworks, reject
 smtp_dns_support_level = disabled
 message_size_limit = 26214400
-maillog_file_prefixes = %s
-maillog_file = %s
-`, p.queue, data, host, port, work, filepath.Join(work, "postfix.log"))
-	if err := os.WriteFile(filepath.Join(p.conf, "main.cf"), []byte(main), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(p.conf, "master.cf"), []byte(strings.Join(mc, "\n")), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	if out, err := exec.Command("postfix", "-c", p.conf, "start").CombinedOutput(); err != nil {
-		log, _ := os.ReadFile(filepath.Join(work, "postfix.log"))
-		tb.Fatalf("postfix start: %v\n%s\n%s", err, out, log)
-	}
-	tb.Cleanup(func() {
-		exec.Command("postfix", "-c", p.conf, "stop").Run()
-		time.Sleep(500 * time.Millisecond)
-		os.RemoveAll(work)
-	})
-	waitListen(tb, p.addr, 20*time.Second)
+`, host, port)
+	pf.Start(tb, main, p.addr+" inet n - n - - smtpd\n"+postfixtest.Services, p.addr)
 	return p
 }
 

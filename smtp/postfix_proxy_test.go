@@ -2,15 +2,10 @@ package smtp
 
 import (
 	"fmt"
+	"github.com/mailward/mailward/internal/postfixtest"
 	"net"
 	"net/smtp"
-	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -55,7 +50,7 @@ func TestPostfixBeforeQueue(t *testing.T) {
 		return w.Close()
 	}
 	if err := send("office@trust.example", readFixture(t, "plain.eml")); err != nil {
-		t.Fatalf("clean inbound: %v\n%s", err, pf.log())
+		t.Fatalf("clean inbound: %v\n%s", err, pf.Log())
 	}
 	if err := send("office@trust.example", readFixture(t, "exe-attachment.eml")); err != nil {
 		t.Fatalf("held inbound: %v", err)
@@ -70,7 +65,7 @@ func TestPostfixBeforeQueue(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // a second delivery, if wrongly made, arrives too
 	ms := sink.Messages()
 	if len(ms) != 1 {
-		t.Fatalf("sink got %d messages, want 1\n%s", len(ms), pf.log())
+		t.Fatalf("sink got %d messages, want 1\n%s", len(ms), pf.Log())
 	}
 	if !strings.Contains(string(ms[0].Data), "X-Mailward-Action:") {
 		t.Errorf("delivered message lacks mailward's verdict:\n%s", ms[0].Data)
@@ -90,54 +85,19 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-type postfixProxy struct{ dir string }
-
-func (p *postfixProxy) log() string {
-	b, _ := os.ReadFile(filepath.Join(p.dir, "maillog"))
-	return string(b)
-}
-
 // startPostfixProxy runs Postfix with the recipe's master.cf: smtpd on
 // front proxying to filter, the return listener on back relaying
 // trust.example to sink. It skips where Postfix cannot run.
-func startPostfixProxy(t *testing.T, front, back, filter, sink string) *postfixProxy {
+func startPostfixProxy(t *testing.T, front, back, filter, sink string) *postfixtest.Postfix {
 	t.Helper()
-	if _, err := exec.LookPath("postfix"); err != nil {
-		t.Skip("postfix is not installed (Debian package postfix)")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("starting Postfix needs root (its daemons run as mail_owner postfix)")
-	}
-	u, err := user.Lookup("postfix")
-	if err != nil {
-		t.Skip("no postfix user: install the Debian package postfix")
-	}
-	dir, err := os.MkdirTemp("", "mailward-postfix-proxy-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o755)
-	for _, d := range []string{"queue", "data"} {
-		os.Mkdir(filepath.Join(dir, d), 0o755)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	os.Chown(filepath.Join(dir, "data"), uid, -1)
+	p := postfixtest.New(t)
 	sh, sp, _ := net.SplitHostPort(sink)
-	mainCF := fmt.Sprintf(`compatibility_level = 3.6
-queue_directory = %[1]s/queue
-data_directory = %[1]s/data
-maillog_file = %[1]s/maillog
-maillog_file_prefixes = %[1]s
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = postfix.test
+	mainCF := fmt.Sprintf(`myhostname = postfix.test
 mydestination =
 relay_domains = trust.example
 mynetworks = 127.0.0.0/8
-relay_transport = smtp:[%[2]s]:%[3]s
-default_transport = smtp:[%[2]s]:%[3]s
+relay_transport = smtp:[%[1]s]:%[2]s
+default_transport = smtp:[%[1]s]:%[2]s
 smtp_tls_security_level = none
 smtpd_tls_security_level = none
 smtpd_peername_lookup = no
@@ -146,7 +106,7 @@ alias_maps =
 alias_database =
 local_recipient_maps =
 biff = no
-`, dir, sh, sp)
+`, sh, sp)
 	// The two services as in docs/deploy-postfix.md (before-queue).
 	masterCF := front + ` inet n - n - 100 smtpd
   -o smtpd_proxy_filter=` + filter + `
@@ -163,55 +123,7 @@ biff = no
   -o smtpd_data_restrictions=
   -o mynetworks=127.0.0.0/8
   -o receive_override_options=no_unknown_recipient_checks
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-`
-	os.WriteFile(filepath.Join(dir, "main.cf"), []byte(mainCF), 0o644)
-	os.WriteFile(filepath.Join(dir, "master.cf"), []byte(masterCF), 0o644)
-	p := &postfixProxy{dir: dir}
-	t.Cleanup(func() {
-		b, _ := os.ReadFile(filepath.Join(dir, "queue", "pid", "master.pid"))
-		exec.Command("postfix", "-c", dir, "abort").Run()
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-			for i := 0; i < 200 && syscall.Kill(pid, 0) == nil; i++ {
-				time.Sleep(50 * time.Millisecond)
-			}
-		}
-		os.RemoveAll(dir)
-	})
-	if out, err := exec.Command("postfix", "-c", dir, "start").CombinedOutput(); err != nil {
-		t.Fatalf("postfix start: %v\n%s\n%s", err, out, p.log())
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for _, a := range []string{front, back} {
-		for {
-			c, err := net.DialTimeout("tcp", a, time.Second)
-			if err == nil {
-				c.Close()
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("postfix not listening on %s: %v\n%s", a, err, p.log())
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+` + postfixtest.Services
+	p.Start(t, mainCF, masterCF, front)
 	return p
 }
