@@ -148,7 +148,7 @@ const (
 // Reply-To, merged into one finding whose summary names every check that
 // fired. A From in the trust's own domains is left to DMARC.
 func (d *Detector) inbound(m *scanner.Message) []scanner.Finding {
-	from := addresses(m.Header, "From")
+	from := scanner.Addresses(m.Header, "From")
 	if len(from) == 0 {
 		return nil
 	}
@@ -376,7 +376,7 @@ func (d *Detector) lookalikeSignal(field, domain string) (signal, bool) {
 // organisation than the From's, a phrase saying so. Mailing lists set
 // Reply-To to the list, so list mail does not count.
 func (d *Detector) replyTo(m *scanner.Message, fromDomain string) (domains []string, elsewhere string) {
-	for _, a := range addresses(m.Header, "Reply-To") {
+	for _, a := range scanner.Addresses(m.Header, "Reply-To") {
 		if rd := domainOf(a.Address); rd != "" {
 			domains = append(domains, rd)
 		}

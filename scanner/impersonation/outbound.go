@@ -31,14 +31,14 @@ func (d *Detector) outbound(m *scanner.Message) []scanner.Finding {
 		return nil
 	}
 	for _, k := range []string{"Resent-From", "Resent-Sender"} {
-		for _, a := range addresses(m.Header, k) {
+		for _, a := range scanner.Addresses(m.Header, k) {
 			if p.MaySendAs(a.Address) {
 				return nil
 			}
 		}
 	}
 	var out []scanner.Finding
-	for _, a := range addresses(m.Header, "From") {
+	for _, a := range scanner.Addresses(m.Header, "From") {
 		if p.MaySendAs(a.Address) {
 			continue
 		}

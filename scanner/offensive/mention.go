@@ -37,9 +37,6 @@ var quoteContext = cues("read", "reads", "heard", "hear", "shouted", "wrote", "g
 func (a *Analyzer) markMentions(text string, z *textnorm.Tokenizer, words []textnorm.Word) bool {
 	a.mention = resize(a.mention, len(words))
 	clear(a.mention)
-	if !hasQuoteMark(text) {
-		return false
-	}
 	found := false
 	next := 0 // words before next are taken by earlier mentions
 	for n, seg := range quotations(text) {
@@ -75,16 +72,6 @@ outer:
 		return i
 	}
 	return -1
-}
-
-func hasQuoteMark(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '"', '\'', 0xE2, 0xC2: // ", ', and the lead bytes of “ ” ‘ ’ « »
-			return true
-		}
-	}
-	return false
 }
 
 // quotations returns the insides of the quotations in s: text between
