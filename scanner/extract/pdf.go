@@ -27,12 +27,14 @@ const maxPDFObjects = 200000
 // file turns into an endless loop): the names that make a PDF active
 // (/JavaScript, /OpenAction, /Launch, /EmbeddedFile) and its encryption
 // (/Encrypt), looked for in the file and inside its compressed streams
-// (object streams hide them), with #xx name escapes undone; and the text
+// (object streams hide them), with #xx name escapes undone; the targets of
+// its links (pdflinks.go); and the text
 // its pages show, decoded through the fonts' ToUnicode maps where they have
 // them (Word and LibreOffice exports) and as Latin-1 otherwise.
 func (w *walker) pdfItem(it *Item) {
-	names := map[string]bool{}
+	names, links := map[string]bool{}, map[string]bool{}
 	pdfNames(it.Data, names)
+	w.addPDFLinks(it, it.Data, links)
 	capLeft := int64(len(it.Data)) * w.lim.MaxRatio
 	if capLeft < ratioFloor {
 		capLeft = ratioFloor
@@ -50,6 +52,7 @@ func (w *walker) pdfItem(it *Item) {
 		}
 		if s := doc.stream(o); s != nil {
 			pdfNames(s, names)
+			w.addPDFLinks(it, s, links)
 			if bytes.Contains(o.dict, []byte("/ObjStm")) {
 				doc.objStm(o, s)
 			}

@@ -3,7 +3,6 @@ package links
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/hex"
 	"html"
 	"io"
 	"regexp"
@@ -22,21 +21,19 @@ const (
 var (
 	relationshipRe = regexp.MustCompile(`<Relationship\b[^>]*>`)
 	targetRe       = regexp.MustCompile(`\bTarget="([^"]*)"`)
-	pdfURIRe       = regexp.MustCompile(`/URI\s*(?:\(((?:\\.|[^\\)]){1,1000})\)|<([0-9A-Fa-f\s]{2,1000})>)`)
 )
 
 // docLinks returns the link targets an attachment carries outside its
 // readable text: the external relationships of Office Open XML files
-// (hyperlinks in Word, Excel and PowerPoint files) and the URI actions of
-// PDF files written in the clear. A file that cannot be read this way
-// gives none; extraction reports what it could not read.
+// (hyperlinks in Word, Excel and PowerPoint files). A PDF's link targets
+// come with the message's links from extraction, which decodes its
+// streams. A file that cannot be read this way gives none; extraction
+// reports what it could not read.
 func docLinks(a *scanner.Attachment) []string {
 	switch {
 	case strings.HasPrefix(a.SniffedType, "application/vnd.openxmlformats-officedocument."),
 		strings.HasPrefix(a.SniffedType, "application/vnd.ms-") && bytes.HasPrefix(a.Data, []byte("PK")):
 		return officeLinks(a.Data)
-	case a.SniffedType == "application/pdf":
-		return pdfLinks(a.Data)
 	}
 	return nil
 }
@@ -71,41 +68,4 @@ func officeLinks(data []byte) []string {
 		}
 	}
 	return out
-}
-
-func pdfLinks(data []byte) []string {
-	var out []string
-	for _, m := range pdfURIRe.FindAllSubmatch(data, maxDocLinks) {
-		if m[1] != nil {
-			out = append(out, pdfString(m[1]))
-			continue
-		}
-		h := strings.Join(strings.Fields(string(m[2])), "")
-		if len(h)%2 == 1 {
-			h += "0"
-		}
-		if b, err := hex.DecodeString(h); err == nil {
-			out = append(out, string(b))
-		}
-	}
-	return out
-}
-
-// pdfString undoes the escapes of a PDF literal string that matter in a
-// URI: \( \) \\ and line continuations.
-func pdfString(b []byte) string {
-	var s strings.Builder
-	for i := 0; i < len(b); i++ {
-		if b[i] == '\\' && i+1 < len(b) {
-			i++
-			switch b[i] {
-			case '\r', '\n':
-				continue
-			case 'n', 'r', 't':
-				continue
-			}
-		}
-		s.WriteByte(b[i])
-	}
-	return s.String()
 }

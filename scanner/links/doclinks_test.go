@@ -3,8 +3,10 @@ package links
 import (
 	"archive/zip"
 	"bytes"
+	"compress/zlib"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"testing"
 )
 
@@ -44,11 +46,20 @@ func TestDocumentLinks(t *testing.T) {
 	}
 	pdf := []byte("%PDF-1.4\n1 0 obj\n<< /Type /Annot /Subtype /Link /A << /S /URI /URI (https://www.pornhub.com/\\(x\\)) >> >>\nendobj\n" +
 		"2 0 obj\n<< /A << /S /URI /URI <68747470733A2F2F6B70726F78792E636F6D2F> >> >>\nendobj\ntrailer\n<< >>\n%%EOF\n")
+	// The same kind of link inside a compressed object stream, where PDF 1.5
+	// writers put annotations: invisible to a reading of the raw file.
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write([]byte("1 0 << /Type /Annot /Subtype /Link /A << /S /URI /URI (https://www.pornhub.com/hidden) >> >>"))
+	zw.Close()
+	objStm := []byte(fmt.Sprintf("%%PDF-1.5\n3 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n", z.Len()))
+	objStm = append(append(objStm, z.Bytes()...), "\nendstream\nendobj\ntrailer\n<< >>\n%%EOF\n"...)
 	for _, c := range []struct {
 		name string
 		att  string
 		want []string
 	}{
+		{"pdf link in an object stream", part("application/pdf", "flyer.pdf", objStm), []string{"adult"}},
 		{"word hyperlink", part("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "sports.docx",
 			docx(t, "https://www.bet365.com/?a=1&amp;b=2")), []string{"gambling"}},
 		{"word hyperlink to the school", part("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "sports.docx",
