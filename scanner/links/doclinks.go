@@ -3,6 +3,7 @@ package links
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"html"
 	"io"
 	"regexp"
@@ -27,45 +28,55 @@ var (
 // readable text: the external relationships of Office Open XML files
 // (hyperlinks in Word, Excel and PowerPoint files). A PDF's link targets
 // come with the message's links from extraction, which decodes its
-// streams. A file that cannot be read this way gives none; extraction
-// reports what it could not read.
-func docLinks(a *scanner.Attachment) []string {
+// streams. A file that does not open as a zip gives none (extraction
+// reports it); unread says what a bound left unread, for an unscannable
+// finding.
+func docLinks(a *scanner.Attachment) (links []string, unread string) {
 	switch {
 	case strings.HasPrefix(a.SniffedType, "application/vnd.openxmlformats-officedocument."),
 		strings.HasPrefix(a.SniffedType, "application/vnd.ms-") && bytes.HasPrefix(a.Data, []byte("PK")):
 		return officeLinks(a.Data)
 	}
-	return nil
+	return nil, ""
 }
 
-func officeLinks(data []byte) []string {
+func officeLinks(data []byte) (out []string, unread string) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil
+		return nil, ""
 	}
-	var out []string
 	n := 0
 	for _, f := range zr.File {
 		if !strings.HasSuffix(f.Name, ".rels") {
 			continue
 		}
 		if n++; n > maxRelsFiles {
-			break
+			return out, fmt.Sprintf("hyperlink parts beyond %d not read", maxRelsFiles)
 		}
 		rc, err := f.Open()
 		if err != nil {
+			continue // extraction reports a part it cannot open
+		}
+		b, err := io.ReadAll(io.LimitReader(rc, maxRelsBytes+1))
+		rc.Close()
+		if err != nil {
 			continue
 		}
-		b, _ := io.ReadAll(io.LimitReader(rc, maxRelsBytes))
-		rc.Close()
+		if len(b) > maxRelsBytes {
+			unread = fmt.Sprintf("hyperlink part beyond %d MB not read", maxRelsBytes>>20)
+			b = b[:maxRelsBytes]
+		}
 		for _, el := range relationshipRe.FindAll(b, -1) {
 			if !bytes.Contains(el, []byte(`TargetMode="External"`)) {
 				continue
 			}
-			if m := targetRe.FindSubmatch(el); m != nil && len(out) < maxDocLinks {
+			if m := targetRe.FindSubmatch(el); m != nil {
+				if len(out) == maxDocLinks {
+					return out, fmt.Sprintf("hyperlinks beyond %d not read", maxDocLinks)
+				}
 				out = append(out, html.UnescapeString(string(m[1])))
 			}
 		}
 	}
-	return out
+	return out, unread
 }

@@ -7,7 +7,10 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/mailward/mailward/scanner"
 )
 
 // docx builds a minimal Word file whose only hyperlink goes to target.
@@ -87,5 +90,37 @@ func TestDocumentLinks(t *testing.T) {
 				t.Errorf("%s: tiers %v, want %v", c.name, got, c.want)
 			}
 		}
+	}
+}
+
+// TestDocumentLinksBeyondBounds: a Word file with more hyperlinks than are
+// read is an unscannable finding for that attachment, not a silent skip.
+func TestDocumentLinksBeyondBounds(t *testing.T) {
+	var rels strings.Builder
+	for i := 0; i <= maxDocLinks; i++ {
+		fmt.Fprintf(&rels, `<Relationship Id="r%d" Type="h" Target="https://example.org/%d" TargetMode="External"/>`, i, i)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("word/_rels/document.xml.rels")
+	w.Write([]byte("<Relationships>" + rels.String() + "</Relationships>"))
+	zw.Close()
+	links, unread := officeLinks(buf.Bytes())
+	if len(links) != maxDocLinks || unread == "" {
+		t.Fatalf("%d links, unread %q; want %d and a reason", len(links), unread, maxDocLinks)
+	}
+	att := "Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\r\n" +
+		"Content-Disposition: attachment; filename=many.docx\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString(buf.Bytes())
+	fs, err := defaultDetector(t).Scan(context.Background(), parse(t, eml("x", "see attached", false, att)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bool
+	for _, f := range fs {
+		got = got || f.Category == scanner.Unscannable && f.Where == "1" && !strings.Contains(f.Summary, "many.docx")
+	}
+	if !got {
+		t.Errorf("no unscannable finding for the attachment: %+v", fs)
 	}
 }

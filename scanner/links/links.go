@@ -184,9 +184,16 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 			add(place, false, u)
 		}
 	}
+	var unscannable []scanner.Finding
 	for _, a := range m.Attachments {
-		for _, u := range docLinks(a) {
+		links, unread := docLinks(a)
+		for _, u := range links {
 			add(strconv.Itoa(a.Index), false, u)
+		}
+		if unread != "" {
+			f := scanner.UnscannableFinding(Name, fmt.Sprintf("attachment %d: %s", a.Index, unread))
+			f.Where = strconv.Itoa(a.Index)
+			unscannable = append(unscannable, f)
 		}
 	}
 	if d.o.QR {
@@ -200,7 +207,7 @@ func (d *Detector) Scan(ctx context.Context, m *scanner.Message) ([]scanner.Find
 			}
 		}
 	}
-	return d.findings(hits), nil
+	return append(d.findings(hits), unscannable...), nil
 }
 
 // deceptiveText reports whether a link's visible text shows a site other
